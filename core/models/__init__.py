@@ -1,0 +1,1 @@
+"""Backbones (ViT, ResNet-style CNN) and the metadata embedding."""

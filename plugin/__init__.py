@@ -1,0 +1,1 @@
+"""The QGIS face of Spatiotemporal SSL: dock, map tools, worker thread, layers."""
