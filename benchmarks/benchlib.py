@@ -1,0 +1,110 @@
+"""Shared pieces of the benchmark scripts: paths, the patch-set file, metrics and metadata features.
+
+The benchmark scripts are run as ``python benchmarks/<script>.py`` from the repository root, so this module is
+imported by its plain name. Nothing here imports the engine: the split builder and the metadata-only row must work
+before (and independently of) ``spatiotemporal_ssl.core``.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import json
+from pathlib import Path
+from typing import Dict, Iterable, List, Optional
+
+import numpy as np
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+# The shared data lives next to the repository (../shared/data from the repository root); never copy it in.
+SHARED_DATA = (REPO_ROOT / ".." / "shared" / "data").resolve()
+BENCH_DIR = REPO_ROOT / "benchmarks"
+OUT_DIR = BENCH_DIR / "out"  # git-ignored
+SPLITS_DIR = OUT_DIR / "splits"
+RUNS_DIR = OUT_DIR / "runs"
+SPEED_DIR = OUT_DIR / "speed"
+SAMPLE_DIR = REPO_ROOT / "resources" / "sample"
+
+SPLIT_LABELED = "labeled"
+SPLIT_UNLABELED = "unlabeled"
+SPLIT_TEST = "test"
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Patch-set files (the `stssl evaluate` input format)
+# ----------------------------------------------------------------------------------------------------------------
+def set_path(set_name: str, labels_per_class: int, seed: int) -> Path:
+    return SPLITS_DIR / f"{set_name}_k{labels_per_class}_s{seed}.npz"
+
+
+def load_patch_set(path: Path) -> Dict[str, np.ndarray]:
+    with np.load(path, allow_pickle=False) as npz:
+        return {key: npz[key] for key in npz.files}
+
+
+def set_info(patch_set: Dict[str, np.ndarray]) -> dict:
+    """The builder's description of a set (dataset, split rule, sources), stored as a JSON string in the file."""
+    if "set_info" not in patch_set:
+        return {}
+    return json.loads(str(patch_set["set_info"]))
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Metrics: the engine's own definitions (core.metrics), so the metadata-only row is scored exactly like the engine's
+# rows. Balanced accuracy averages recall over the classes present in the test labels; macro F1 averages over the
+# classes present in the test labels or the predictions (under a spatial shift a class can exist only on the
+# training side, e.g. Forest in Mato Grosso lives in one 1-degree block; predicting it there counts against F1).
+# ----------------------------------------------------------------------------------------------------------------
+def classification_metrics(y_true: np.ndarray, y_pred: np.ndarray, class_names: Optional[List[str]] = None,
+                           n_classes: Optional[int] = None) -> dict:
+    y_true = np.asarray(y_true, dtype=np.int64)
+    y_pred = np.asarray(y_pred, dtype=np.int64)
+    keep = y_true >= 0
+    y_true, y_pred = y_true[keep], y_pred[keep]
+    if n_classes is None:
+        n_classes = len(class_names) if class_names else int(max(y_true.max(initial=0), y_pred.max(initial=0))) + 1
+    try:
+        from spatiotemporal_ssl.core.metrics import single_label_metrics
+    except ImportError:  # the engine is not installed: the same definitions, written out
+        single_label_metrics = _single_label_metrics
+    metrics = single_label_metrics(y_true, y_pred, n_classes)
+    return {key: metrics[key] for key in ("accuracy", "balanced_accuracy", "macro_f1", "per_class_f1")}
+
+
+def _single_label_metrics(truth: np.ndarray, pred: np.ndarray, n_classes: int) -> dict:
+    cm = np.zeros((n_classes, n_classes), dtype=np.int64)
+    np.add.at(cm, (truth, pred), 1)
+    support, predicted, tp = cm.sum(1), cm.sum(0), np.diag(cm).astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        recall = np.where(support > 0, tp / support, np.nan)
+        f1 = np.where(support + predicted > 0, 2 * tp / (support + predicted), np.nan)
+    return {"accuracy": float(tp.sum() / max(1, cm.sum())),
+            "balanced_accuracy": float(np.nanmean(recall[support > 0])) if (support > 0).any() else float("nan"),
+            "macro_f1": float(np.nanmean(f1)) if np.isfinite(f1).any() else float("nan"),
+            "per_class_f1": [None if np.isnan(v) else float(v) for v in f1]}
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Dates
+# ----------------------------------------------------------------------------------------------------------------
+def day_of_year(dates: Iterable[str]) -> np.ndarray:
+    """Day of year (1..366) of 'YYYY-MM-DD' strings; NaN where the date is '' (unknown)."""
+    out = []
+    for text in dates:
+        text = str(text)
+        if not text:
+            out.append(np.nan)
+            continue
+        out.append(_dt.date.fromisoformat(text[:10]).timetuple().tm_yday)
+    return np.asarray(out, dtype=np.float64)
+
+
+def month_of(dates: Iterable[str]) -> np.ndarray:
+    return np.asarray([int(str(text)[5:7]) if str(text) else 0 for text in dates], dtype=np.int64)
+
+
+def fmt_mean_std(values: List[float], digits: int = 3) -> str:
+    values = [v for v in values if v is not None and np.isfinite(v)]
+    if not values:
+        return "–"
+    if len(values) == 1:
+        return f"{values[0]:.{digits}f}"
+    return f"{np.mean(values):.{digits}f} ± {np.std(values, ddof=1):.{digits}f}"

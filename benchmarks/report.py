@@ -1,0 +1,469 @@
+"""Write benchmarks/RESULTS.md and the accuracy-vs-labels plot from the finished runs. Numbers only, no hand edits.
+
+    python benchmarks/report.py [--variant full|quick]
+
+Reads ``benchmarks/out/runs/<variant>/**.json`` (run_accuracy.py) and ``benchmarks/out/speed/*.json`` (bench_*.py).
+Every verdict in "Where it helped and where it did not" is computed from the runs with the rule stated there.
+"""
+from __future__ import annotations
+
+import argparse
+import collections
+import datetime as _dt
+import json
+import platform
+import subprocess
+import sys
+from pathlib import Path
+from typing import Dict, List, Optional, Tuple
+
+import numpy as np
+
+from benchlib import BENCH_DIR, REPO_ROOT, RUNS_DIR, SPEED_DIR, fmt_mean_std, load_patch_set, set_info, set_path
+
+import make_splits
+from run_accuracy import ROWS, grid_for
+
+RESULTS_MD = BENCH_DIR / "RESULTS.md"
+PLOT_NAME = "accuracy_vs_labels.png"
+
+SET_TITLES = {
+    "mt_random": "Mato Grosso, in distribution (location-grouped)",
+    "mt_blocks": "Mato Grosso, held-out 1° blocks",
+    "mt_west_east": "Mato Grosso, west → east",
+    "mt_wet_dry": "Mato Grosso, wet → dry season",
+    "mt_para": "Mato Grosso → Pará (forest / non-forest)",
+    "slo_summer_winter": "Slovenia, summer → winter",
+    "slo_summer_summer": "Slovenia, summer → summer (reference)",
+    "raleigh": "Raleigh, single-site control",
+}
+SHIFTED_SETS = {"mt_blocks", "mt_west_east", "mt_wet_dry", "mt_para", "slo_summer_winter"}
+PLOT_ROWS = ["metadata_only_knn", "supervised", "fixmatch", "fixmatch_input", "stssl_season"]
+HEADLINE_ROWS = ["metadata_only_knn", "supervised", "fixmatch", "fixmatch_input", "stssl_season"]
+METRICS = [("accuracy", "accuracy"), ("balanced_accuracy", "balanced acc."), ("macro_f1", "macro F1")]
+TEACHER_DEFAULT = "stssl_season"
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Loading
+# ----------------------------------------------------------------------------------------------------------------
+Runs = Dict[Tuple[str, int, str], Dict[int, dict]]  # (set, k, row) -> seed -> result
+
+
+def load_runs(variant: str) -> Runs:
+    runs: Runs = collections.defaultdict(dict)
+    for path in sorted((RUNS_DIR / variant).glob("*/*.json")):
+        if path.name.endswith(".running.json"):
+            continue
+        try:
+            result = json.loads(path.read_text())
+        except ValueError:
+            continue
+        bench = result.get("bench", {})
+        if not bench:
+            continue
+        runs[(bench["set"], int(bench["labels_per_class"]), bench["row"])][int(bench["seed"])] = result
+    return runs
+
+
+def failed_runs(variant: str) -> List[Path]:
+    return sorted((RUNS_DIR / variant).glob("*/failed/*.txt"))
+
+
+def values(runs: Runs, set_name: str, k: int, row: str, key: str) -> Dict[int, float]:
+    out = {}
+    for seed, result in runs.get((set_name, k, row), {}).items():
+        value = result.get(key)
+        if isinstance(value, (int, float)) and value is not None and np.isfinite(value):
+            out[seed] = float(value)
+    return out
+
+
+def cell(runs: Runs, set_name: str, k: int, row: str, key: str) -> str:
+    return fmt_mean_std(list(values(runs, set_name, k, row, key).values()))
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Verdicts
+# ----------------------------------------------------------------------------------------------------------------
+def paired(runs: Runs, set_name: str, k: int, row_a: str, row_b: str, key: str = "accuracy"
+           ) -> Optional[Tuple[float, float, List[float]]]:
+    """(mean, std, per-seed differences) of row_a - row_b over the seeds both have; None if fewer than 2."""
+    a, b = values(runs, set_name, k, row_a, key), values(runs, set_name, k, row_b, key)
+    seeds = sorted(set(a) & set(b))
+    if len(seeds) < 2:
+        return None
+    diffs = [a[s] - b[s] for s in seeds]
+    return float(np.mean(diffs)), float(np.std(diffs, ddof=1)), diffs
+
+
+def verdict(diff: Tuple[float, float, List[float]], margin: float = 0.005) -> str:
+    mean, _std, diffs = diff
+    if all(d > 0 for d in diffs) and mean >= margin:
+        return "better"
+    if all(d < 0 for d in diffs) and mean <= -margin:
+        return "worse"
+    return "no clear difference"
+
+
+def fmt_diff(diff: Tuple[float, float, List[float]]) -> str:
+    mean, std, diffs = diff
+    return f"{mean:+.3f} ± {std:.3f} (seeds: {', '.join(f'{d:+.3f}' for d in diffs)})"
+
+
+def comparison_lines(runs: Runs, sets: List[str], budgets: List[int], row_a: str, row_b: str, what: str,
+                     key: str = "accuracy") -> Tuple[List[str], collections.Counter]:
+    lines, tally = [], collections.Counter()
+    for set_name in sets:
+        for k in budgets:
+            diff = paired(runs, set_name, k, row_a, row_b, key)
+            if diff is None:
+                continue
+            v = verdict(diff)
+            tally[v] += 1
+            lines.append(f"  - {SET_TITLES.get(set_name, set_name)}, {k} labels/class: **{v}** ({what} "
+                         f"{key.replace('_', ' ')} {fmt_diff(diff)})")
+    return lines, tally
+
+
+def diagnostics_lines(runs: Runs, sets: List[str], k: int) -> List[str]:
+    """Pseudo-label accuracy and mask rate of the teacher (stssl) against plain FixMatch's."""
+    lines = []
+    for set_name in sets:
+        parts = []
+        for row in ("fixmatch", TEACHER_DEFAULT):
+            pla = values(runs, set_name, k, row, "pseudo_label_accuracy")
+            mask = values(runs, set_name, k, row, "mask_rate")
+            if pla or mask:
+                parts.append(f"{ROWS[row].label}: pseudo-label acc. {fmt_mean_std(list(pla.values()))}, "
+                             f"mask rate {fmt_mean_std(list(mask.values()))}")
+        if len(parts) == 2:
+            pla_diff = paired(runs, set_name, k, TEACHER_DEFAULT, "fixmatch", "pseudo_label_accuracy")
+            mask_diff = paired(runs, set_name, k, TEACHER_DEFAULT, "fixmatch", "mask_rate")
+            note = ""
+            if pla_diff and mask_diff:
+                if mask_diff[0] > 0.02 and pla_diff[0] < -0.01:
+                    note = " → the teacher is more confident but less right (overconfident)"
+                elif pla_diff[0] > 0.01:
+                    note = " → the teacher's pseudo-labels are more accurate"
+                elif pla_diff[0] < -0.01:
+                    note = " → the teacher's pseudo-labels are less accurate"
+                else:
+                    note = " → pseudo-labels of similar accuracy"
+            lines.append(f"  - {SET_TITLES.get(set_name, set_name)}: " + "; ".join(parts) + note)
+    return lines
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Plot
+# ----------------------------------------------------------------------------------------------------------------
+def write_plot(runs: Runs, sets: List[str], budgets: List[int], path: Path) -> bool:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("matplotlib is not importable: no plot written", file=sys.stderr)
+        return False
+    sets = [s for s in sets if any(values(runs, s, k, "fixmatch", "accuracy") for k in budgets)]
+    if not sets:
+        return False
+    cols = min(4, len(sets))
+    rows = int(np.ceil(len(sets) / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols, 3.0 * rows), squeeze=False, sharey=False)
+    styles = {"metadata_only_knn": ("0.55", ":", "x"), "supervised": ("#777777", "--", "s"),
+              "fixmatch": ("#1f77b4", "-", "o"), "fixmatch_input": ("#d62728", "-.", "^"),
+              "stssl_season": ("#2ca02c", "-", "D")}
+    short = {"metadata_only_knn": "metadata only", "supervised": "supervised", "fixmatch": "FixMatch",
+             "fixmatch_input": "metadata as input", "stssl_season": "Spatiotemporal SSL"}
+    for ax, set_name in zip(axes.flat, sets):
+        for row in PLOT_ROWS:
+            xs, ys, es = [], [], []
+            for k in budgets:
+                v = list(values(runs, set_name, k, row, "accuracy").values())
+                if v:
+                    xs.append(k)
+                    ys.append(np.mean(v))
+                    es.append(np.std(v, ddof=1) if len(v) > 1 else 0.0)
+            if xs:
+                color, line, marker = styles[row]
+                ax.errorbar(xs, ys, yerr=es, color=color, linestyle=line, marker=marker, markersize=4, capsize=2,
+                            label=short[row])
+        ax.set_title(SET_TITLES.get(set_name, set_name), fontsize=8)
+        ax.set_xscale("log")
+        ax.set_xticks(budgets)
+        ax.set_xticklabels([str(b) for b in budgets])
+        ax.minorticks_off()
+        ax.set_xlabel("labels per class", fontsize=8)
+        ax.set_ylabel("test accuracy", fontsize=8)
+        ax.tick_params(labelsize=7)
+        ax.grid(alpha=0.3)
+    for ax in list(axes.flat)[len(sets):]:
+        ax.axis("off")
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=8, frameon=False)
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return True
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Speed
+# ----------------------------------------------------------------------------------------------------------------
+def speed_section() -> List[str]:
+    lines = ["## Speed and memory", ""]
+    found = False
+    for name, title in (("predict", "Prediction"), ("train", "Training")):
+        path = SPEED_DIR / f"{name}.json"
+        if not path.exists():
+            lines.append(f"- {title}: not measured (run `python benchmarks/bench_{name}.py`).")
+            continue
+        found = True
+        data = json.loads(path.read_text())
+        lines.append(f"### {title} ({data.get('device', '?')}; {data.get('when', '')})")
+        lines.append("")
+        lines.append("| measure | value | target | met |")
+        lines.append("|---|---|---|---|")
+        for item in data.get("measures", []):
+            met = item.get("met")
+            lines.append(f"| {item['name']} | {item['value']} | {item.get('target', '')} | "
+                         f"{'' if met is None else ('yes' if met else '**no**')} |")
+        for note in data.get("notes", []):
+            lines.append(f"- {note}")
+        lines.append("")
+    if found:
+        lines.append("Ratios are measured within one run on the same machine; absolute numbers are context only.")
+        lines.append("")
+    return lines
+
+
+# ----------------------------------------------------------------------------------------------------------------
+def git_revision() -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True,
+                              check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def set_description(set_name: str, k: int, seed: int) -> Tuple[str, List[str], str]:
+    path = set_path(set_name, k, seed)
+    if not path.exists():
+        return "", [], ""
+    patch_set = load_patch_set(path)
+    info = set_info(patch_set)
+    counts = make_splits.summarize(path.stem, patch_set)
+    return info.get("rule", ""), info.get("sources", []), counts
+
+
+def build_report(variant: str) -> str:
+    grid = grid_for(variant)
+    runs = load_runs(variant)
+    present_sets = [s for s in grid.sets if any(key[0] == s for key in runs)]
+    extra_sets = sorted({key[0] for key in runs} - set(present_sets))
+    sets = present_sets + extra_sets
+    budgets = sorted({key[1] for key in runs})
+    main_k = grid.main_budget if grid.main_budget in budgets else (budgets[len(budgets) // 2] if budgets else 0)
+    engine_results = [r for by_seed in runs.values() for r in by_seed.values() if r.get("steps")]
+    devices = sorted({str(r.get("device")) for r in engine_results})
+    steps = sorted({int(r["bench"]["steps"]) for r in engine_results})
+    seeds = sorted({seed for by_seed in runs.values() for seed in by_seed})
+
+    out: List[str] = []
+    out.append("# Benchmark results")
+    out.append("")
+    out.append(f"Generated by `python benchmarks/run_all.py{' --quick' if variant == 'quick' else ''}` "
+               f"({variant} variant) on {_dt.date.today().isoformat()}, commit `{git_revision()}`, "
+               f"{platform.machine()} {platform.processor() or ''}; engine device(s): {', '.join(devices) or '–'}; "
+               f"{', '.join(map(str, steps)) or '–'} training steps per run; seeds {', '.join(map(str, seeds))}. "
+               "Do not edit by hand: rerun the command.")
+    if variant == "quick":
+        out.append("")
+        out.append("> **Quick variant:** few steps, one budget and a subset of sets and rows. It checks that the "
+                   "pipeline runs; its numbers are not the benchmark.")
+    out.append("")
+    out.append("Every number is the mean ± standard deviation over seeds. A seed fixes the location split (where "
+               "the split is random), the labelled sample and the training seed; all rows of one seed share the same "
+               "set file, so differences between rows are paired. Test locations are never in the unlabelled pool.")
+    out.append("")
+
+    # Headline
+    out.append(f"## Headline: test accuracy at {main_k} labels per class")
+    out.append("")
+    header = ["split"] + [ROWS[r].label for r in HEADLINE_ROWS] + ["teacher with test metadata"]
+    out.append("| " + " | ".join(header) + " |")
+    out.append("|" + "---|" * len(header))
+    for set_name in sets:
+        cells = [cell(runs, set_name, main_k, r, "accuracy") for r in HEADLINE_ROWS]
+        cells.append(cell(runs, set_name, main_k, TEACHER_DEFAULT, "teacher_accuracy"))
+        if all(c == "–" for c in cells[1:]):
+            continue
+        out.append(f"| {SET_TITLES.get(set_name, set_name)} | " + " | ".join(cells) + " |")
+    out.append("")
+    out.append("\"Spatiotemporal SSL\" is the pixel-only student (what is deployed); \"teacher with test metadata\" is "
+               "its teacher scored with the test set's location and date, i.e. metadata as input under the same "
+               "shift.")
+    out.append("")
+    plot_ok = write_plot(runs, sets, budgets, BENCH_DIR / PLOT_NAME)
+    if plot_ok:
+        out.append(f"![Test accuracy against labels per class]({PLOT_NAME})")
+        out.append("")
+
+    # Verdicts
+    out.append("## Where it helped and where it did not")
+    out.append("")
+    out.append("Computed from the runs above with one rule: on one split and budget, row A is **better** than row B "
+               "when A beats B on every seed and by at least 0.005 accuracy on average, **worse** when it loses on "
+               "every seed by at least 0.005, and otherwise there is **no clear difference**. Differences are A − B, "
+               "mean ± std over seeds, followed by the per-seed values. With 3 seeds this is a weak test: read "
+               "\"no clear difference\" as \"not shown\", not as \"equal\".")
+    out.append("")
+    checks = [
+        ("fixmatch", "supervised", "Semi-supervised learning first has to beat supervised training "
+                                   "(FixMatch − supervised)", "FixMatch − supervised"),
+        (TEACHER_DEFAULT, "fixmatch", "Spatiotemporal SSL student against plain FixMatch (student − FixMatch)",
+         "student − FixMatch"),
+        (TEACHER_DEFAULT, "fixmatch_input", "Pixel-only student against metadata as input (student − input)",
+         "student − input"),
+        (TEACHER_DEFAULT, "stssl_season_ld0", "Distillation (λ_d = 1 against λ_d = 0)", "λ_d=1 − λ_d=0"),
+        (TEACHER_DEFAULT, "supervised", "Spatiotemporal SSL against supervised", "student − supervised"),
+    ]
+    for row_a, row_b, title, what in checks:
+        lines, tally = comparison_lines(runs, sets, budgets, row_a, row_b, what)
+        if not lines:
+            continue
+        out.append(f"- **{title}:** {tally['better']} better, {tally['worse']} worse, "
+                   f"{tally['no clear difference']} no clear difference.")
+        out.extend(lines)
+    shifted = [s for s in sets if s in SHIFTED_SETS]
+    if shifted:
+        lines = []
+        for set_name in shifted:
+            teacher = values(runs, set_name, main_k, TEACHER_DEFAULT, "teacher_accuracy")
+            student = values(runs, set_name, main_k, TEACHER_DEFAULT, "accuracy")
+            seeds_both = sorted(set(teacher) & set(student))
+            if len(seeds_both) >= 2:
+                diff = (float(np.mean([student[s] - teacher[s] for s in seeds_both])),
+                        float(np.std([student[s] - teacher[s] for s in seeds_both], ddof=1)),
+                        [student[s] - teacher[s] for s in seeds_both])
+                lines.append(f"  - {SET_TITLES.get(set_name, set_name)}, {main_k} labels/class: **{verdict(diff)}** "
+                             f"(student − teacher-with-metadata accuracy {fmt_diff(diff)})")
+        if lines:
+            out.append("- **Under shift, the pixel-only student against its own teacher fed the test metadata:**")
+            out.extend(lines)
+    enc_lines = []
+    for set_name in sets:
+        scores = {}
+        for row in ("stssl_paper", "stssl_sphere", "stssl_season"):
+            v = values(runs, set_name, main_k, row, "accuracy")
+            if len(v) >= 2:
+                scores[row] = float(np.mean(list(v.values())))
+        if len(scores) >= 2:
+            best = max(scores, key=scores.get)
+            ranking = ", ".join(f"{ROWS[r].encoding} {scores[r]:.3f}" for r in sorted(scores, key=scores.get,
+                                                                                     reverse=True))
+            enc_lines.append(f"  - {SET_TITLES.get(set_name, set_name)}: best `{ROWS[best].encoding}` ({ranking})")
+    if enc_lines:
+        out.append(f"- **Encodings** (student accuracy at {main_k} labels/class, mean over seeds):")
+        out.extend(enc_lines)
+    diag = diagnostics_lines(runs, sets, main_k)
+    if diag:
+        out.append(f"- **Why: pseudo-labels of the teacher against plain FixMatch's** ({main_k} labels/class; "
+                   "pseudo-label accuracy and mask rate as reported by the engine, averaged over training):")
+        out.extend(diag)
+    leak_lines = []
+    for set_name in sets:
+        meta = values(runs, set_name, main_k, "metadata_only_knn", "accuracy")
+        best_pixel = max((float(np.mean(list(values(runs, set_name, main_k, r, "accuracy").values())))
+                          for r in ("supervised", "fixmatch", TEACHER_DEFAULT)
+                          if values(runs, set_name, main_k, r, "accuracy")), default=None)
+        meta_all = values(runs, set_name, main_k, "metadata_only_knn_all", "accuracy")
+        if meta and best_pixel is not None:
+            with_all = f" (with every training label {np.mean(list(meta_all.values())):.3f})" if meta_all else ""
+            leak_lines.append(f"  - {SET_TITLES.get(set_name, set_name)}: metadata only "
+                              f"{np.mean(list(meta.values())):.3f}{with_all} against the best pixel model "
+                              f"{best_pixel:.3f}")
+    if leak_lines:
+        out.append(f"- **Leakage floor** ({main_k} labels/class, accuracy): where metadata alone comes close to the "
+                   "pixel models, the split rewards memorising places and dates.")
+        out.extend(leak_lines)
+    failures = failed_runs(variant)
+    if failures:
+        out.append(f"- **{len(failures)} runs failed** and are missing from the tables: "
+                   + ", ".join(f"`{p.parent.parent.name}/{p.stem}`" for p in failures[:20])
+                   + (" …" if len(failures) > 20 else "") + ".")
+    out.append("")
+
+    # Per-set tables
+    out.append("## All results")
+    out.append("")
+    all_sources: List[str] = []
+    for set_name in sets:
+        rule, sources, counts = set_description(set_name, main_k, seeds[0] if seeds else 0)
+        all_sources.extend(s for s in sources if s not in all_sources)
+        out.append(f"### {SET_TITLES.get(set_name, set_name)} (`{set_name}`)")
+        out.append("")
+        if rule:
+            out.append(f"Split: {rule}.")
+            out.append("")
+        if counts:
+            out.append("Rows in the seed-%d set at %d labels/class (true classes, for the record):" %
+                       (seeds[0] if seeds else 0, main_k))
+            out.append("")
+            out.append("```")
+            out.append(counts)
+            out.append("```")
+            out.append("")
+        for k in budgets:
+            rows_here = [r for r in ROWS if runs.get((set_name, k, r))]
+            if not rows_here:
+                continue
+            out.append(f"**{k} labels per class**")
+            out.append("")
+            out.append("| row | accuracy | balanced acc. | macro F1 | teacher acc. (test metadata) | "
+                       "pseudo-label acc. | mask rate | seeds | s/run |")
+            out.append("|---|---|---|---|---|---|---|---|---|")
+            for r in rows_here:
+                n = len(runs[(set_name, k, r)])
+                secs = values(runs, set_name, k, r, "train_seconds")
+                out.append(f"| {ROWS[r].label} | " + " | ".join(
+                    cell(runs, set_name, k, r, key) for key, _ in METRICS) + " | "
+                    + cell(runs, set_name, k, r, "teacher_accuracy") + " | "
+                    + cell(runs, set_name, k, r, "pseudo_label_accuracy") + " | "
+                    + cell(runs, set_name, k, r, "mask_rate") + f" | {n} | "
+                    + (f"{np.mean(list(secs.values())):.0f}" if secs else "–") + " |")
+            out.append("")
+
+    out.extend(speed_section())
+
+    out.append("## Data: sources and attributions")
+    out.append("")
+    for source in all_sources or list(make_splits.SOURCES.values()):
+        out.append(f"- {source}")
+    out.append("- Full provenance, licences and build notes: `../shared/data/*/PROVENANCE.md` (and "
+               "`resources/sample/` for Raleigh). Derived sets are rebuilt by `benchmarks/make_splits.py` into the "
+               "git-ignored `benchmarks/out/`; no data is committed.")
+    out.append("")
+    out.append("## How the splits are built")
+    out.append("")
+    doc = make_splits.__doc__ or ""
+    out.append(doc[doc.index("The split rules"):].strip())
+    out.append("")
+    return "\n".join(out)
+
+
+def main(argv: Optional[list] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--variant", choices=("full", "quick"), default="full")
+    parser.add_argument("--out", type=Path, default=RESULTS_MD)
+    args = parser.parse_args(argv)
+    text = build_report(args.variant)
+    args.out.write_text(text)
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

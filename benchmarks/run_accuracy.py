@@ -1,0 +1,362 @@
+"""Run the accuracy grid: patch sets x label budgets x seeds x rows, one `stssl evaluate` per cell.
+
+    python benchmarks/run_accuracy.py --quick          # minutes: a few sets, one budget, 3 seeds, few steps
+    python benchmarks/run_accuracy.py                  # the full grid (fits the 2-hour CPU budget with the speed runs)
+    python benchmarks/run_accuracy.py --dry-run        # print the plan and an estimate of the time it takes
+
+Every finished run is a JSON file under ``benchmarks/out/runs/<variant>/<set>_k<k>_s<seed>/<row>.json``. A rerun skips
+the runs whose JSON is there and still matches the set file (by content hash) and the settings, so an interrupted
+grid resumes where it stopped. Failed runs are recorded under ``failed/`` beside them with the end of their stderr,
+and retried next time.
+
+Rows (the ``metadata`` of `stssl evaluate` in brackets):
+- ``metadata_only_knn`` / ``metadata_only_logistic``: no pixels, the leakage floor (benchmarks/metadata_only.py);
+  ``metadata_only_knn_all`` is the same k-NN given the labels of every training-side row, for context;
+- ``supervised``, ``fixmatch``, ``freematch``, ``softmatch`` [none];
+- ``fixmatch_input`` [input]: one network sees metadata when trained and when tested;
+- ``stssl_season``, ``stssl_paper``, ``stssl_sphere`` [teacher]: Spatiotemporal SSL with each encoding; the pixel-only
+  student is scored, and the JSON also has the teacher scored with the test metadata;
+- ``stssl_season_ld0`` [teacher, lambda_d = 0]: no distillation.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional, Tuple
+
+from benchlib import REPO_ROOT, RUNS_DIR, set_path
+
+import make_splits
+import metadata_only
+
+STSSL = Path(sys.executable).parent / "stssl"
+
+
+@dataclass(frozen=True)
+class Row:
+    name: str
+    label: str  # as printed in the report
+    method: Optional[str] = None  # None: a metadata-only row, run here without the engine
+    metadata: str = "none"
+    encoding: Optional[str] = None
+    extra: Tuple[str, ...] = ()
+    classifier: Optional[str] = None  # metadata-only rows
+    all_train_labels: bool = False
+
+    @property
+    def uses_engine(self) -> bool:
+        return self.method is not None
+
+    @property
+    def cost(self) -> float:
+        """Relative CPU cost per step (the teacher runs beside the student; supervised skips the unlabelled batch)."""
+        if not self.uses_engine:
+            return 0.0
+        if self.method == "supervised":
+            return 0.25
+        return 1.5 if self.metadata == "teacher" else 1.0
+
+
+ROWS: Dict[str, Row] = {row.name: row for row in [
+    Row("metadata_only_knn", "metadata only (k-NN on lat, lon, day of year)", classifier="knn"),
+    Row("metadata_only_logistic", "metadata only (logistic regression)", classifier="logistic"),
+    Row("metadata_only_knn_all", "metadata only, k-NN with every training label (context)", classifier="knn",
+        all_train_labels=True),
+    Row("supervised", "supervised (labelled tiles only)", "supervised"),
+    Row("fixmatch", "FixMatch", "fixmatch"),
+    Row("freematch", "FreeMatch", "freematch"),
+    Row("softmatch", "SoftMatch", "softmatch"),
+    Row("fixmatch_input", "FixMatch, metadata as input", "fixmatch", "input", "season"),
+    Row("stssl_season", "Spatiotemporal SSL (FixMatch, teacher, season)", "fixmatch", "teacher", "season"),
+    Row("stssl_paper", "Spatiotemporal SSL (teacher, paper encoding)", "fixmatch", "teacher", "paper"),
+    Row("stssl_sphere", "Spatiotemporal SSL (teacher, sphere encoding)", "fixmatch", "teacher", "sphere"),
+    Row("stssl_season_ld0", "Spatiotemporal SSL, lambda_d = 0", "fixmatch", "teacher", "season",
+        ("--lambda-d", "0")),
+]}
+
+METADATA_ROWS = ["metadata_only_knn", "metadata_only_logistic", "metadata_only_knn_all"]
+CORE_ROWS = ["supervised", "fixmatch", "fixmatch_input", "stssl_season"]
+EXTRA_ROWS = ["freematch", "softmatch", "stssl_paper", "stssl_sphere", "stssl_season_ld0"]
+MT_SETS = ["mt_random", "mt_blocks", "mt_west_east", "mt_wet_dry", "mt_para"]
+MAIN_BUDGET = 10
+
+
+@dataclass
+class Block:
+    """Some rows on some sets at some budgets: the grid is a list of these, so the full variant can spend its time
+    where a comparison needs it (every row at the main budget, the main rows across budgets)."""
+
+    sets: List[str]
+    budgets: List[int]
+    rows: List[str]
+
+
+@dataclass
+class Grid:
+    variant: str
+    blocks: List[Block]
+    seeds: List[int]
+    steps: int
+    main_budget: int = MAIN_BUDGET
+    extra_args: List[str] = field(default_factory=list)
+
+    @property
+    def sets(self) -> List[str]:
+        return list(dict.fromkeys(s for b in self.blocks for s in b.sets))
+
+    @property
+    def budgets(self) -> List[int]:
+        return sorted({k for b in self.blocks for k in b.budgets})
+
+    def cells(self) -> List[Tuple[str, int, int, Row]]:
+        seen, out = set(), []
+        for set_name in self.sets:
+            for k in self.budgets:
+                for seed in self.seeds:
+                    for block in self.blocks:
+                        if set_name not in block.sets or k not in block.budgets:
+                            continue
+                        for r in block.rows:
+                            if (set_name, k, seed, r) not in seen:
+                                seen.add((set_name, k, seed, r))
+                                out.append((set_name, k, seed, ROWS[r]))
+        return out
+
+    def restrict(self, sets: Optional[List[str]] = None, budgets: Optional[List[int]] = None,
+                 rows: Optional[List[str]] = None) -> None:
+        for block in self.blocks:
+            block.sets = [s for s in block.sets if sets is None or s in sets]
+            block.budgets = [k for k in block.budgets if budgets is None or k in budgets]
+            block.rows = [r for r in block.rows if rows is None or r in rows]
+
+
+def grid_for(variant: str) -> Grid:
+    if variant == "quick":
+        return Grid("quick", [Block(["mt_random", "mt_blocks", "slo_summer_winter"], [MAIN_BUDGET],
+                                    METADATA_ROWS + CORE_ROWS)], seeds=[0, 1, 2], steps=100)
+    if variant == "full":
+        main_sets = MT_SETS + ["slo_summer_winter"]
+        control_sets = ["slo_summer_summer"] + (["raleigh"] if make_splits.RALEIGH_IMAGE.exists() else [])
+        return Grid("full", [
+            Block(main_sets, [5, 10, 25], METADATA_ROWS + ["supervised", "fixmatch", "stssl_season"]),
+            Block(main_sets, [MAIN_BUDGET], ["fixmatch_input"] + EXTRA_ROWS),
+            Block(control_sets, [MAIN_BUDGET], METADATA_ROWS + CORE_ROWS),
+        ], seeds=[0, 1, 2], steps=300)
+    raise ValueError(variant)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+def file_sha1(path: Path) -> str:
+    digest = hashlib.sha1()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def run_path(variant: str, set_name: str, k: int, seed: int, row: Row) -> Path:
+    return RUNS_DIR / variant / f"{set_name}_k{k}_s{seed}" / f"{row.name}.json"
+
+
+def engine_command(patches: Path, row: Row, steps: int, seed: int, json_out: Path, device: str,
+                   extra_args: List[str]) -> List[str]:
+    command = [str(STSSL), "evaluate", "--patches", str(patches), "--method", str(row.method),
+               "--metadata", row.metadata, "--steps", str(steps), "--seed", str(seed), "--device", device,
+               "--json", str(json_out)]
+    if row.encoding:
+        command += ["--encoding", row.encoding]
+    return command + list(row.extra) + list(extra_args)
+
+
+def run_metadata_only(patches: Path, row: Row) -> dict:
+    if not row.all_train_labels:
+        return metadata_only.evaluate_metadata_only(patches, row.classifier or "knn")
+    return metadata_only.evaluate_metadata_only(patches, row.classifier or "knn", use_all_training_labels=True)
+
+
+def run_engine(command: List[str], json_out: Path, timeout_s: float, threads: int) -> Tuple[Optional[dict], str]:
+    """(result, error text). The engine writes its JSON to a temporary name; it becomes the result only on success."""
+    env = dict(os.environ)
+    env.setdefault("PYTHONUNBUFFERED", "1")
+    # On a small shared CPU, torch's intra-op threads spin against each other and against other processes: one
+    # thread per run (and runs side by side with --jobs) is several times faster than two threads for one run.
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        env[var] = str(threads)
+    try:
+        completed = subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True,
+                                   timeout=timeout_s)
+    except subprocess.TimeoutExpired as exc:
+        stderr = exc.stderr.decode(errors="replace") if isinstance(exc.stderr, bytes) else (exc.stderr or "")
+        return None, f"timed out after {timeout_s:.0f} s\n{stderr[-2000:]}"
+    if completed.returncode != 0 or not json_out.exists():
+        return None, f"exit code {completed.returncode}\n{completed.stderr[-4000:]}"
+    try:
+        return json.loads(json_out.read_text()), ""
+    except ValueError as exc:
+        return None, f"unreadable JSON ({exc})"
+
+
+def cached(path: Path, expected: dict) -> bool:
+    if not path.exists():
+        return False
+    try:
+        stored = json.loads(path.read_text()).get("bench", {})
+    except ValueError:
+        return False
+    return all(stored.get(key) == value for key, value in expected.items())
+
+
+def estimate_seconds(cells: List[Tuple[str, int, int, Row]], steps: int, seconds_per_step: float) -> float:
+    """A FixMatch step on an 8x8 px tile costs about 4x one on a 1x1 px pixel; each engine run adds ~4 s."""
+    total = 0.0
+    for set_name, _k, _seed, row in cells:
+        if not row.uses_engine:
+            continue
+        scale = 1.0 if set_name.startswith("mt_") else 4.0
+        total += row.cost * steps * seconds_per_step * scale + 4.0
+    return total
+
+
+def run_grid(grid: Grid, device: str = "cpu", timeout_s: float = 900, dry_run: bool = False,
+             seconds_per_step: float = 0.04, jobs: int = 2, threads: int = 1, verbose: bool = True) -> dict:
+    cells = grid.cells()
+    needed = sorted({(s, k, seed) for s, k, seed, _row in cells})
+    if not dry_run:
+        for set_name in sorted({s for s, _, _ in needed}):
+            make_splits.build([set_name], sorted({k for s, k, _ in needed if s == set_name}),
+                              sorted({seed for s, _, seed in needed if s == set_name}),
+                              make_splits.DEFAULT_UNLABELED_CAP, make_splits.DEFAULT_TEST_CAP, verbose=False)
+    engine_cells = [c for c in cells if c[3].uses_engine]
+    summary = {"variant": grid.variant, "runs": len(cells), "engine_runs": len(engine_cells),
+               "done": 0, "skipped": 0, "failed": 0, "seconds": 0.0}
+    if verbose:
+        estimate = estimate_seconds(cells, grid.steps, seconds_per_step) / max(1, jobs)
+        print(f"[{grid.variant}] {len(cells)} runs ({len(engine_cells)} with the engine, {grid.steps} steps each, "
+              f"{jobs} at a time, {threads} thread(s) each); about {estimate / 60:.0f} min if a FixMatch step on a "
+              f"1x1 px set takes {seconds_per_step * 1000:.0f} ms and nothing is cached", flush=True)
+    if dry_run:
+        for set_name, k, seed, row in cells:
+            print(f"  {set_name} k={k} seed={seed} {row.name}")
+        return summary
+
+    started = time.perf_counter()
+    lock = threading.Lock()
+    todo = []
+    for set_name, k, seed, row in cells:
+        patches = set_path(set_name, k, seed)
+        out = run_path(grid.variant, set_name, k, seed, row)
+        expected = {"set_sha1": file_sha1(patches), "row": row.name,
+                    "steps": grid.steps if row.uses_engine else 0,
+                    "extra_args": grid.extra_args if row.uses_engine else []}
+        if cached(out, expected):
+            summary["skipped"] += 1
+        else:
+            todo.append((set_name, k, seed, row, patches, out, expected))
+
+    def one(index: int, item) -> None:
+        set_name, k, seed, row, patches, out, expected = item
+        out.parent.mkdir(parents=True, exist_ok=True)
+        t0 = time.perf_counter()
+        error = ""
+        if row.uses_engine:
+            tmp = out.with_suffix(".running.json")
+            tmp.unlink(missing_ok=True)
+            command = engine_command(patches, row, grid.steps, seed, tmp, device, grid.extra_args)
+            result, error = run_engine(command, tmp, timeout_s, threads)
+            tmp.unlink(missing_ok=True)
+        else:
+            command = ["(in process) benchmarks/metadata_only.py", row.classifier or "", str(patches)]
+            try:
+                result = run_metadata_only(patches, row)
+            except Exception as exc:  # noqa: BLE001 - record it and go on with the grid
+                result, error = None, repr(exc)
+        elapsed = time.perf_counter() - t0
+        with lock:
+            where = f"[{index}/{len(todo)}] {set_name} k={k} s={seed} {row.name:24s}"
+            if result is None:
+                summary["failed"] += 1
+                failed = out.parent / "failed" / f"{row.name}.txt"
+                failed.parent.mkdir(parents=True, exist_ok=True)
+                failed.write_text(" ".join(command) + "\n\n" + error)
+                if verbose:
+                    last = error.strip().splitlines()[-1] if error.strip() else ""
+                    print(f"  {where} FAILED: {last} (see {failed})", flush=True)
+                return
+            (out.parent / "failed" / f"{row.name}.txt").unlink(missing_ok=True)
+            result["bench"] = dict(expected, set=set_name, labels_per_class=k, seed=seed, command=command,
+                                   wall_seconds=elapsed, variant=grid.variant, threads=threads, jobs=jobs)
+            out.write_text(json.dumps(result, indent=1))
+            summary["done"] += 1
+            if verbose:
+                extra = ""
+                if result.get("teacher_accuracy") is not None:
+                    extra = f" teacher {result['teacher_accuracy']:.3f}"
+                print(f"  {where} acc {result['accuracy']:.3f} bal {result['balanced_accuracy']:.3f}{extra} "
+                      f"({elapsed:.1f} s)", flush=True)
+
+    # Metadata-only rows first (in this process, instantly), then the engine runs side by side.
+    for index, item in enumerate(todo, 1):
+        if not item[3].uses_engine:
+            one(index, item)
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        futures = [pool.submit(one, index, item) for index, item in enumerate(todo, 1) if item[3].uses_engine]
+        for future in futures:
+            future.result()
+    summary["seconds"] = time.perf_counter() - started
+    if verbose:
+        print(f"[{grid.variant}] {summary['done']} run, {summary['skipped']} cached, {summary['failed']} failed "
+              f"in {summary['seconds'] / 60:.1f} min", flush=True)
+    return summary
+
+
+def main(argv: Optional[list] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="the minutes-long variant")
+    parser.add_argument("--steps", type=int, help="training steps per run (default: the variant's)")
+    parser.add_argument("--sets", help="comma-separated subset of the variant's sets")
+    parser.add_argument("--rows", help="comma-separated subset of rows")
+    parser.add_argument("--seeds", help="comma-separated seeds (default: the variant's)")
+    parser.add_argument("--budgets", help="comma-separated subset of the variant's labels per class")
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--jobs", type=int, default=2, help="engine runs side by side")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads per engine run")
+    parser.add_argument("--timeout", type=float, default=900, help="seconds per engine run")
+    parser.add_argument("--seconds-per-step", type=float, default=0.04,
+                        help="FixMatch seconds per step on a 1x1 px set, for the time estimate")
+    parser.add_argument("--dry-run", action="store_true", help="print the plan and a time estimate")
+    parser.add_argument("--fresh", action="store_true", help="delete this variant's cached runs first")
+    args = parser.parse_args(argv)
+    grid = grid_for("quick" if args.quick else "full")
+    if args.steps:
+        grid.steps = args.steps
+    if args.seeds:
+        grid.seeds = [int(s) for s in args.seeds.split(",")]
+    rows = args.rows.split(",") if args.rows else None
+    if rows:
+        unknown = [r for r in rows if r not in ROWS]
+        if unknown:
+            parser.error(f"unknown row(s) {unknown}; choose from {list(ROWS)}")
+    grid.restrict(sets=args.sets.split(",") if args.sets else None,
+                  budgets=[int(b) for b in args.budgets.split(",")] if args.budgets else None, rows=rows)
+    needs_engine = any(c[3].uses_engine for c in grid.cells())
+    if needs_engine and not STSSL.exists() and not args.dry_run:
+        parser.error(f"{STSSL} not found; install the project into this venv first (pip install -e .)")
+    if args.fresh and (RUNS_DIR / grid.variant).exists():
+        shutil.rmtree(RUNS_DIR / grid.variant)
+    summary = run_grid(grid, device=args.device, timeout_s=args.timeout, dry_run=args.dry_run,
+                       seconds_per_step=args.seconds_per_step, jobs=args.jobs, threads=args.threads)
+    return 1 if summary["failed"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,153 @@
+"""``stssl evaluate``: train one method in one metadata mode on a patch set and score it on held-out tiles.
+
+Patch-set ``.npz``: ``images`` (N, C, H, W) any numeric dtype; ``labels`` (N,) class index, -1 for none
+(or (N, K) multi-hot for multi-label); ``split`` (N,) 'labeled' | 'unlabeled' | 'test'; ``lat``, ``lon``
+(N,) degrees WGS84, NaN unknown; ``date`` (N,) 'YYYY-MM-DD' or '' unknown; optional ``class_names`` (K,).
+
+Training sees the pixels and labels of 'labeled' and the pixels of 'unlabeled' only. 'test' is used once,
+after training, to score the selected EMA student (and, in teacher mode, the teacher with the test set's
+metadata).
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import time
+from typing import Callable, Dict, Optional
+
+import numpy as np
+import torch
+
+from .dates import parse_date
+from .encoding import MetadataEncoder
+from .errors import InputError
+from .metrics import class_names_or_default, summarize
+from .normalization import normalize_tiles, robust_band_stats, sample_valid_pixels
+from .params import TrainOptions
+from .trainer import Trainer, TrainProgress
+from .training_data import meta_batch, assemble_training_data
+
+REQUIRED_KEYS = ("images", "labels", "split", "lat", "lon", "date")
+
+
+def _day_of_year(dates: np.ndarray, path: str) -> np.ndarray:
+    out = np.full(len(dates), np.nan)
+    cache: Dict[str, float] = {}
+    for i, text in enumerate(dates):
+        text = str(text)
+        if text not in cache:
+            d = parse_date(text, f"date '{text}' in patch set '{os.path.basename(path)}'")
+            cache[text] = float(d.timetuple().tm_yday) if d is not None else np.nan
+        out[i] = cache[text]
+    return out
+
+
+def load_patch_set(path: str) -> dict:
+    """Read and check a patch set. Errors name the file and the key."""
+    if not os.path.exists(path):
+        raise InputError(f"patch set '{path}' does not exist; check the path")
+    try:
+        npz = np.load(path, allow_pickle=False)
+    except Exception as exc:  # noqa: BLE001
+        raise InputError(f"patch set '{path}' is not a readable .npz ({exc}); write it with numpy.savez") from exc
+    missing = [k for k in REQUIRED_KEYS if k not in npz.files]
+    if missing:
+        raise InputError(f"patch set '{os.path.basename(path)}' lacks {', '.join(missing)}; see 'stssl evaluate --help' for the format")
+    images = npz["images"]
+    if images.ndim != 4:
+        raise InputError(f"'images' in '{os.path.basename(path)}' must be (N, C, H, W), got shape {images.shape}")
+    n = images.shape[0]
+    split = np.asarray(npz["split"]).astype(str)
+    labels = np.asarray(npz["labels"])
+    for key, arr in (("labels", labels), ("split", split), ("lat", npz["lat"]), ("lon", npz["lon"]), ("date", npz["date"])):
+        if arr.shape[0] != n:
+            raise InputError(f"'{key}' in '{os.path.basename(path)}' has {arr.shape[0]} entries but 'images' has {n}")
+    bad = sorted(set(split) - {"labeled", "unlabeled", "test"})
+    if bad:
+        raise InputError(f"'split' in '{os.path.basename(path)}' has values {bad}; use 'labeled', 'unlabeled' or 'test'")
+    multi = labels.ndim == 2
+    num_classes = labels.shape[1] if multi else int(labels[labels >= 0].max()) + 1 if (labels >= 0).any() else 0
+    names = [str(s) for s in npz["class_names"]] if "class_names" in npz.files else []
+    if names and not multi:
+        num_classes = max(num_classes, len(names))
+    return {
+        "images": images, "labels": labels, "split": split, "lat": np.asarray(npz["lat"], dtype=np.float64),
+        "lon": np.asarray(npz["lon"], dtype=np.float64), "doy": _day_of_year(np.asarray(npz["date"]), path),
+        "multi_label": multi, "num_classes": num_classes, "class_names": class_names_or_default(names, num_classes),
+    }
+
+
+def evaluate_patchset(path: str, method: str = "fixmatch", metadata: str = "teacher", encoding: str = "season",
+                      steps: int = 500, seed: int = 0, device: str = "auto",
+                      progress: Optional[Callable[[TrainProgress], None]] = None, **options) -> dict:
+    """Train on the set's labeled + unlabeled tiles and report metrics on its test tiles."""
+    ps = load_patch_set(path)
+    split, labels, multi = ps["split"], ps["labels"], ps["multi_label"]
+    has_label = labels.max(axis=1) >= 0 if multi else labels >= 0
+    train_mask = split != "test"
+    labeled = (split == "labeled") & has_label
+    test = (split == "test") & has_label
+    if labeled.sum() == 0:
+        raise InputError(f"patch set '{os.path.basename(path)}' has no labelled tile with a label >= 0")
+    if test.sum() == 0:
+        raise InputError(f"patch set '{os.path.basename(path)}' has no 'test' tile with a label; nothing to score")
+    if not multi and len(np.unique(labels[labeled])) < 2:
+        raise InputError(f"patch set '{os.path.basename(path)}' labels only one class; label at least two")
+
+    images = ps["images"].astype(np.float32)
+    valid = np.all(np.isfinite(images), axis=1)  # (N, H, W)
+    images = np.nan_to_num(images, nan=0.0, posinf=0.0, neginf=0.0)
+    # Band statistics from training pixels only: the test tiles stay unseen.
+    tr_idx = np.flatnonzero(train_mask)
+    samples = sample_valid_pixels([images[i] for i in tr_idx[:20000]], [valid[i] for i in tr_idx[:20000]], 200_000, seed)
+    stats = robust_band_stats(samples)
+    images = normalize_tiles(images, valid, stats)
+
+    opts = TrainOptions(method=method, metadata=metadata, encoding=encoding, steps=steps, seed=seed, device=device,
+                        multi_label=multi, tile_size_px=images.shape[-1])
+    field_names = {f.name for f in dataclasses.fields(TrainOptions)}
+    for k, v in options.items():
+        if v is None:
+            continue
+        if k not in field_names:
+            raise InputError(f"unknown training option '{k}'")
+        setattr(opts, k, v)
+    opts.validate()
+    encoder = MetadataEncoder(opts.encoding, opts.sh_degree)
+    targets = labels.astype(np.float32) if multi else labels.astype(np.int64)
+    # The pool for training excludes the test tiles entirely (pixels too).
+    train_sel = np.flatnonzero(train_mask & (labeled | (split == "unlabeled")))
+    data, _, val_idx = assemble_training_data(
+        images[train_sel], targets[train_sel], labeled[train_sel], ps["lat"][train_sel], ps["lon"][train_sel],
+        ps["doy"][train_sel], encoder, ps["num_classes"], multi, opts.val_fraction, seed)
+    trainer = Trainer(opts)
+    t0 = time.perf_counter()
+    result = trainer.fit(data, progress=progress)
+    train_seconds = time.perf_counter() - t0
+
+    test_idx = np.flatnonzero(test)
+    test_images = torch.from_numpy(images[test_idx])
+    test_meta = meta_batch(encoder, ps["lat"][test_idx], ps["lon"][test_idx], ps["doy"][test_idx])
+    cpu = torch.device("cpu")
+    student_logits = trainer._predict_logits(result.model.student, test_images, test_meta, cpu).numpy()
+    truth = targets[test_idx]
+    out = {
+        "patch_set": os.path.abspath(path), "method": method, "metadata": metadata, "encoding": opts.encoding,
+        "lambda_d": opts.lambda_d if metadata == "teacher" else None, "seed": seed,
+        **{k: v for k, v in summarize(truth, student_logits, multi, ps["num_classes"]).items() if k != "confusion_matrix"},
+        "class_names": ps["class_names"],
+        "n_labeled": int(data.labeled_images.shape[0]), "n_validation": int(len(val_idx)),
+        "n_unlabeled": int(data.unlabeled_images.shape[0]) if method != "supervised" else 0,
+        "n_test": int(len(test_idx)), "steps": int(result.steps_done), "best_step": int(result.best_step),
+        "stopped_early": result.stopped_early, "train_seconds": round(train_seconds, 2), "device": result.device_name,
+        "mask_rate": result.mean_mask_rate, "pseudo_label_accuracy": result.mean_pseudo_label_accuracy,
+        "best_val_accuracy": result.best_val_accuracy, "data_wait_fraction": round(result.data_wait_fraction, 4),
+        "multi_label": multi,
+    }
+    if metadata == "teacher" and result.model.teacher is not None:
+        teacher_logits = trainer._predict_logits(result.model.teacher, test_images, test_meta, cpu).numpy()
+        t = summarize(truth, teacher_logits, multi, ps["num_classes"])
+        out["teacher_accuracy"] = t["accuracy"]
+        out["teacher_balanced_accuracy"] = t["balanced_accuracy"]
+        out["teacher_macro_f1"] = t["macro_f1"]
+    return out

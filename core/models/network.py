@@ -1,0 +1,91 @@
+"""LandCoverNet: a backbone, a class head, and how (if at all) it sees metadata.
+
+``meta_mode``:
+- ``"none"``: pixels only (plain SSL, or a student without distillation);
+- ``"metadata"``: the teacher (or the metadata-as-input baseline): an MLP embeds the encoded metadata into
+  one token (ViT) or one FiLM conditioning vector (CNN);
+- ``"token"``: the Spatiotemporal SSL student: a learned, constant, data-free token/vector in the same place,
+  kept at test time, whose output is distilled towards the teacher's metadata-token output.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, asdict
+from typing import NamedTuple, Optional
+
+import torch
+from torch import nn
+
+from .cnn import CNNBackbone
+from .metadata import MetaBatch, MetadataEmbedding
+from .vit import ViTBackbone
+
+META_MODES = ("none", "metadata", "token")
+
+
+@dataclass
+class NetworkConfig:
+    """Everything needed to rebuild a network from a model file (stored as plain JSON-able values)."""
+
+    backbone: str  # "cnn" | "vit"
+    size: str  # "tiny" | "small"
+    in_channels: int
+    tile_size_px: int
+    num_classes: int
+    meta_mode: str = "none"
+    loc_dim: int = 0
+    date_dim: int = 0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "NetworkConfig":
+        return cls(**d)
+
+
+class NetOutput(NamedTuple):
+    logits: torch.Tensor
+    meta_feature: Optional[torch.Tensor]
+
+
+class LandCoverNet(nn.Module):
+    def __init__(self, config: NetworkConfig):
+        super().__init__()
+        if config.meta_mode not in META_MODES:
+            raise ValueError(f"meta_mode must be one of {META_MODES}")
+        self.config = config
+        if config.backbone == "vit":
+            self.backbone = ViTBackbone(config.in_channels, config.tile_size_px, config.size)
+            cond_dim = self.backbone.embed_dim
+        elif config.backbone == "cnn":
+            cond_dim = 64 if config.meta_mode != "none" else None
+            self.backbone = CNNBackbone(config.in_channels, config.tile_size_px, config.size, cond_dim=cond_dim)
+        else:
+            raise ValueError(f"unknown backbone {config.backbone!r}")
+        self.meta_embedding: Optional[MetadataEmbedding] = None
+        self.learned_token: Optional[nn.Parameter] = None
+        if config.meta_mode == "metadata":
+            self.meta_embedding = MetadataEmbedding(config.loc_dim, config.date_dim, cond_dim)
+        elif config.meta_mode == "token":
+            self.learned_token = nn.Parameter(torch.randn(1, cond_dim) * 0.02)
+        self.head = nn.Linear(self.backbone.feature_dim, config.num_classes)
+
+    @property
+    def uses_metadata(self) -> bool:
+        return self.config.meta_mode == "metadata"
+
+    def forward(self, images: torch.Tensor, meta: Optional[MetaBatch] = None) -> NetOutput:
+        cond = None
+        if self.meta_embedding is not None:
+            if meta is None:
+                raise ValueError("this network needs metadata (location/date) for every tile")
+            cond = self.meta_embedding(meta).to(images.dtype)
+        elif self.learned_token is not None:
+            cond = self.learned_token.expand(images.shape[0], -1)
+        feat, meta_feat = self.backbone(images, cond)
+        return NetOutput(self.head(feat), meta_feat)
+
+
+def default_size(backbone: str, device: torch.device) -> str:
+    """ViT-S (the authors') or a wider CNN on a GPU, the tiny variants on a CPU."""
+    return "small" if device.type == "cuda" else "tiny"

@@ -1,0 +1,46 @@
+"""A dependency-free terminal progress bar for the command line (updates in place on a TTY, a line per
+10 % otherwise, so logs of cluster jobs stay readable)."""
+from __future__ import annotations
+
+import sys
+import time
+from typing import Optional, TextIO
+
+
+def format_seconds(seconds: Optional[float]) -> str:
+    if seconds is None or seconds != seconds:
+        return "--:--"
+    seconds = int(round(seconds))
+    h, rem = divmod(seconds, 3600)
+    m, s = divmod(rem, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m:02d}:{s:02d}"
+
+
+class ProgressBar:
+    def __init__(self, label: str, stream: TextIO = sys.stderr, width: int = 28):
+        self.label, self.stream, self.width = label, stream, width
+        self.tty = hasattr(stream, "isatty") and stream.isatty()
+        self.start = time.perf_counter()
+        self._last_decile = -1
+
+    def update(self, fraction: float, detail: str = "", eta: Optional[float] = None) -> None:
+        fraction = min(max(fraction, 0.0), 1.0)
+        if eta is None and fraction > 0:
+            elapsed = time.perf_counter() - self.start
+            eta = elapsed * (1 - fraction) / fraction
+        filled = int(round(self.width * fraction))
+        line = f"{self.label} [{'#' * filled}{'.' * (self.width - filled)}] {fraction * 100:5.1f}% ETA {format_seconds(eta)} {detail}"
+        if self.tty:
+            self.stream.write("\r" + line[:160].ljust(160))
+            self.stream.flush()
+        else:
+            decile = int(fraction * 10)
+            if decile != self._last_decile:
+                self._last_decile = decile
+                self.stream.write(line + "\n")
+                self.stream.flush()
+
+    def close(self) -> None:
+        if self.tty:
+            self.stream.write("\n")
+            self.stream.flush()

@@ -1,0 +1,298 @@
+"""Checking, and on the user's click installing, the heavy Python packages the engine needs.
+
+As Geo-SAM does it: packages go with ``pip --target`` into a folder owned by the plugin and keyed by QGIS's
+Python version (a wheel built for Python 3.11 must not be loaded by 3.12), with a constraints file that pins
+what QGIS already ships (numpy above all: a second numpy breaks ``osgeo.gdal_array``). The folder is appended
+to ``sys.path`` *after* QGIS's own packages, so QGIS's copies always win. Nothing is installed without a
+click, the pip log is shown, and a restart is asked for.
+"""
+from __future__ import annotations
+
+import importlib.metadata
+import importlib.util
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from typing import List, Optional, Sequence, Tuple
+
+from qgis.PyQt.QtCore import QProcess, Qt, pyqtSignal
+from qgis.PyQt.QtGui import QFont
+from qgis.PyQt.QtWidgets import (
+    QDialog, QDialogButtonBox, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout,
+)
+
+from .i18n import tr, tr_noop
+
+TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
+TORCH_CUDA_INDEX = "https://download.pytorch.org/whl/cu126"
+PYPI_INDEX = "https://pypi.org/simple"
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """One package the engine imports: its import name, its pip name and the oldest version that works."""
+
+    module: str
+    distribution: str
+    minimum: str
+    purpose: str
+
+
+REQUIREMENTS: Tuple[Requirement, ...] = (
+    Requirement("torch", "torch", "2.1", tr_noop("training and prediction (PyTorch)")),
+    Requirement("rasterio", "rasterio", "1.3", tr_noop("reading and writing rasters")),
+    Requirement("pyproj", "pyproj", "3.4", tr_noop("tile locations in WGS84")),
+    Requirement("shapely", "shapely", "2.0", tr_noop("label polygons")),
+    Requirement("pyogrio", "pyogrio", "0.7", tr_noop("reading vector label files")),
+)
+
+
+@dataclass
+class DependencyStatus:
+    requirement: Requirement
+    installed_version: Optional[str]
+
+    @property
+    def ok(self) -> bool:
+        return self.installed_version is not None and version_tuple(self.installed_version) >= version_tuple(
+            self.requirement.minimum
+        )
+
+    def describe(self) -> str:
+        req = self.requirement
+        if self.installed_version is None:
+            return tr("{name} is missing (needed for {purpose})").format(name=req.distribution, purpose=tr(req.purpose))
+        if not self.ok:
+            return tr("{name} {found} is too old; {minimum} or newer is needed").format(
+                name=req.distribution, found=self.installed_version, minimum=req.minimum
+            )
+        return tr("{name} {found}").format(name=req.distribution, found=self.installed_version)
+
+
+def version_tuple(text: str) -> Tuple[int, ...]:
+    """'2.13.0+cpu' -> (2, 13, 0); good enough to compare release versions without `packaging`."""
+    parts = []
+    for piece in text.split("+")[0].split("."):
+        digits = ""
+        for ch in piece:
+            if not ch.isdigit():
+                break
+            digits += ch
+        if not digits:
+            break
+        parts.append(int(digits))
+    return tuple(parts)
+
+
+def dependency_dir() -> str:
+    """The plugin's package folder, e.g. ``<profile>/python/dependencies/spatiotemporal_ssl/py3.11``."""
+    try:
+        from qgis.core import QgsApplication
+
+        base = QgsApplication.qgisSettingsDirPath()
+    except Exception:  # pragma: no cover - outside QGIS
+        base = os.path.expanduser("~/.spatiotemporal_ssl")
+    py = f"py{sys.version_info.major}.{sys.version_info.minor}"
+    return os.path.join(base, "python", "dependencies", "spatiotemporal_ssl", py)
+
+
+def add_dependency_dir_to_path(folder: Optional[str] = None) -> None:
+    """Make packages installed by the dialog importable; appended so QGIS's own packages take precedence."""
+    folder = folder or dependency_dir()
+    if os.path.isdir(folder) and folder not in sys.path:
+        sys.path.append(folder)
+        importlib.invalidate_caches()
+
+
+def installed_version(requirement: Requirement) -> Optional[str]:
+    """The version of an importable package, or None. Does not import it (torch takes seconds to import)."""
+    if importlib.util.find_spec(requirement.module) is None:
+        return None
+    try:
+        return importlib.metadata.version(requirement.distribution)
+    except importlib.metadata.PackageNotFoundError:
+        module = sys.modules.get(requirement.module)
+        return getattr(module, "__version__", "0")
+
+
+def check_dependencies() -> List[DependencyStatus]:
+    return [DependencyStatus(req, installed_version(req)) for req in REQUIREMENTS]
+
+
+def missing_dependencies() -> List[DependencyStatus]:
+    return [status for status in check_dependencies() if not status.ok]
+
+
+def nvidia_gpu_name(nvidia_smi: Optional[str] = None) -> Optional[str]:
+    """The first NVIDIA GPU's name as ``nvidia-smi`` reports it, or None when there is none."""
+    exe = nvidia_smi or shutil.which("nvidia-smi")
+    if not exe:
+        return None
+    try:
+        out = subprocess.run(
+            [exe, "--query-gpu=name", "--format=csv,noheader"], capture_output=True, text=True, timeout=10
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    names = [line.strip() for line in out.stdout.splitlines() if line.strip()]
+    return names[0] if out.returncode == 0 and names else None
+
+
+def python_executable() -> str:
+    """The Python interpreter behind QGIS (``sys.executable`` is the QGIS binary on Windows and macOS)."""
+    exe = sys.executable or ""
+    if os.path.basename(exe).lower().startswith("python"):
+        return exe
+    candidates = [
+        os.path.join(sys.exec_prefix, "python.exe"),
+        os.path.join(sys.exec_prefix, "python3.exe"),
+        os.path.join(sys.exec_prefix, "bin", f"python{sys.version_info.major}.{sys.version_info.minor}"),
+        os.path.join(sys.exec_prefix, "bin", "python3"),
+    ]
+    for path in candidates:
+        if os.path.isfile(path):
+            return path
+    return shutil.which(f"python{sys.version_info.major}.{sys.version_info.minor}") or shutil.which("python3") or "python3"
+
+
+def constraints_text() -> str:
+    """Pins for what QGIS already ships, so pip never brings a second, incompatible copy."""
+    lines = ["# Written by Spatiotemporal SSL: keep the packages QGIS ships."]
+    for dist in ("numpy", "GDAL"):
+        try:
+            lines.append(f"{dist}=={importlib.metadata.version(dist)}")
+        except importlib.metadata.PackageNotFoundError:
+            pass
+    try:
+        attrs_version = importlib.metadata.version("attrs")
+    except importlib.metadata.PackageNotFoundError:
+        attrs_version = None
+    if attrs_version and version_tuple(attrs_version) < (23, 2):
+        # affine 3 (pulled by rasterio 1.4) needs attrs >= 23.2 and fails with older ones.
+        lines.append("affine<3")
+    return "\n".join(lines) + "\n"
+
+
+@dataclass
+class InstallPlan:
+    """What the dialog will run, shown to the user in full before anything happens."""
+
+    target: str
+    constraints_path: str
+    commands: List[List[str]]
+    gpu_name: Optional[str]
+
+
+def install_plan(missing: Sequence[DependencyStatus], gpu_name: Optional[str] = None,
+                 target: Optional[str] = None, python: Optional[str] = None) -> InstallPlan:
+    """pip commands for the missing packages: torch from PyTorch's CUDA index when there is an NVIDIA GPU,
+    its CPU index otherwise (the default Linux wheel carries several GB of CUDA libraries)."""
+    target = target or dependency_dir()
+    python = python or python_executable()
+    constraints_path = os.path.join(target, "constraints.txt")
+    base = [python, "-m", "pip", "install", "--upgrade", "--target", target, "--constraint", constraints_path,
+            "--disable-pip-version-check", "--no-input"]
+    commands: List[List[str]] = []
+    names = [status.requirement for status in missing]
+    torch = [req for req in names if req.distribution == "torch"]
+    others = [req for req in names if req.distribution != "torch"]
+    if torch:
+        index = TORCH_CUDA_INDEX if gpu_name else TORCH_CPU_INDEX
+        commands.append(base + ["--index-url", index, "--extra-index-url", PYPI_INDEX, f"torch>={torch[0].minimum}"])
+    if others:
+        commands.append(base + [f"{req.distribution}>={req.minimum}" for req in others])
+    return InstallPlan(target=target, constraints_path=constraints_path, commands=commands, gpu_name=gpu_name)
+
+
+class InstallDialog(QDialog):
+    """Explains what is missing and installs it only when the user clicks Install. Shows pip's log."""
+
+    finished_install = pyqtSignal(bool)
+
+    def __init__(self, missing: Sequence[DependencyStatus], plan: Optional[InstallPlan] = None, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle(tr("Spatiotemporal SSL: missing Python packages"))
+        self.plan = plan or install_plan(missing, nvidia_gpu_name())
+        self._queue: List[List[str]] = []
+        self.process: Optional[QProcess] = None
+        self.succeeded: Optional[bool] = None
+
+        layout = QVBoxLayout(self)
+        lines = "".join(f"<li>{status.describe()}</li>" for status in missing)
+        gpu = (tr("NVIDIA GPU found ({name}): the CUDA build of PyTorch will be installed.").format(name=self.plan.gpu_name)
+               if self.plan.gpu_name else tr("No NVIDIA GPU found: the CPU build of PyTorch will be installed."))
+        intro = QLabel(
+            tr("Training and prediction need these Python packages:") + f"<ul>{lines}</ul>" + gpu + "<br>"
+            + tr("They will be installed with pip into {folder}, which only this plugin uses. "
+                 "Labelling works without them.").format(folder=self.plan.target)
+        )
+        intro.setWordWrap(True)
+        intro.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        layout.addWidget(intro)
+        self.log = QPlainTextEdit()
+        self.log.setReadOnly(True)
+        self.log.setFont(QFont("monospace"))
+        self.log.setPlainText(tr("Commands that will run:") + "\n" + "\n".join(" ".join(cmd) for cmd in self.plan.commands))
+        layout.addWidget(self.log)
+        self.status_label = QLabel("")
+        self.status_label.setWordWrap(True)
+        layout.addWidget(self.status_label)
+        self.buttons = QDialogButtonBox()
+        self.install_button = QPushButton(tr("Install"))
+        self.buttons.addButton(self.install_button, QDialogButtonBox.ActionRole)
+        self.close_button = self.buttons.addButton(QDialogButtonBox.Close)
+        self.install_button.clicked.connect(self.start_install)
+        self.close_button.clicked.connect(self.reject)
+        layout.addWidget(self.buttons)
+        self.resize(720, 460)
+
+    def start_install(self) -> None:
+        os.makedirs(self.plan.target, exist_ok=True)
+        with open(self.plan.constraints_path, "w", encoding="utf-8") as fh:
+            fh.write(constraints_text())
+        self.install_button.setEnabled(False)
+        self._queue = [list(cmd) for cmd in self.plan.commands]
+        self.log.appendPlainText("")
+        self._run_next()
+
+    def _run_next(self) -> None:
+        if not self._queue:
+            self._done(True)
+            return
+        cmd = self._queue.pop(0)
+        self.log.appendPlainText("$ " + " ".join(cmd))
+        self.process = QProcess(self)
+        self.process.setProcessChannelMode(QProcess.MergedChannels)
+        self.process.readyReadStandardOutput.connect(self._read_output)
+        self.process.finished.connect(self._command_finished)
+        self.process.errorOccurred.connect(self._process_error)
+        self.process.start(cmd[0], cmd[1:])
+
+    def _read_output(self) -> None:
+        data = bytes(self.process.readAllStandardOutput()).decode("utf-8", errors="replace")
+        self.log.appendPlainText(data.rstrip("\n"))
+
+    def _process_error(self, error) -> None:
+        if error == QProcess.FailedToStart:
+            self.log.appendPlainText(tr("Could not start {program}.").format(program=self.process.program()))
+            self._done(False)
+
+    def _command_finished(self, exit_code: int, _status) -> None:
+        if exit_code != 0:
+            self._done(False)
+        else:
+            self._run_next()
+
+    def _done(self, ok: bool) -> None:
+        if self.succeeded is not None:
+            return
+        self.succeeded = ok
+        if ok:
+            add_dependency_dir_to_path(self.plan.target)
+            self.status_label.setText(tr("Installed. Please restart QGIS so that the new packages are loaded."))
+        else:
+            self.status_label.setText(tr("Installation failed; the log above says why. Nothing else was changed."))
+            self.install_button.setEnabled(True)
+        self.finished_install.emit(ok)

@@ -1,0 +1,242 @@
+"""The Imagery list: the project's raster layers, ticked for training, with CRS and acquisition date.
+
+Dates come from the engine's detector (metadata, sidecar, file name) and can be overwritten in the table;
+'unknown' is a legal value. The selected row is the raster whose tile grid the label tools draw.
+"""
+from __future__ import annotations
+
+from typing import Dict, List, Optional, Tuple
+
+from qgis.core import QgsMapLayer, QgsProject, QgsRasterLayer
+from qgis.PyQt.QtCore import Qt, pyqtSignal
+from qgis.PyQt.QtGui import QBrush, QColor
+from qgis.PyQt.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
+
+from ..core.errors import InputError
+from ..core.params import RasterInput
+from .i18n import tr
+from .results import OUTPUT_PROPERTY
+from .settings import RasterChoice
+
+COL_LAYER, COL_CRS, COL_DATE, COL_SOURCE = range(4)
+
+
+def describe_layer_crs(layer: QgsRasterLayer) -> str:
+    crs = layer.crs()
+    if not crs.isValid():
+        return tr("no CRS")
+    try:
+        from ..core.geo import describe_crs
+
+        return describe_crs(crs.toWkt())
+    except Exception:  # pyproj missing or unknown to PROJ: QGIS's own description still helps
+        return f"{crs.authid()} - {crs.description()}".strip(" -")
+
+
+def detect_date(layer: QgsRasterLayer) -> Tuple[str, str]:
+    """(iso date or '', source) from the engine's detector; ('', reason) when it cannot run."""
+    path = raster_path(layer)
+    if not path:
+        return "", tr("not a file")
+    try:
+        from ..core.dates import detect_acquisition_date
+
+        found = detect_acquisition_date(path)
+    except ImportError:
+        return "", tr("not detected (engine not installed)")
+    except Exception as exc:  # a detector must never stop the list from showing
+        return "", str(exc)
+    return found.iso, found.source
+
+
+def raster_path(layer: QgsRasterLayer) -> str:
+    """The file behind a GDAL raster layer, or '' (web services and memory rasters cannot be trained on)."""
+    if layer.providerType() != "gdal":
+        return ""
+    return layer.dataProvider().dataSourceUri().split("|")[0]
+
+
+def is_training_candidate(layer: QgsMapLayer) -> bool:
+    return (isinstance(layer, QgsRasterLayer) and layer.isValid()
+            and not layer.customProperty(OUTPUT_PROPERTY, False))
+
+
+class ImageryPanel(QWidget):
+    """Check list of raster layers. Emits ``changed`` when ticks, dates or the selected raster change."""
+
+    changed = pyqtSignal()
+    referenceChanged = pyqtSignal()
+
+    def __init__(self, project: Optional[QgsProject] = None, parent: Optional[QWidget] = None):
+        super().__init__(parent)
+        self.project = project or QgsProject.instance()
+        self._detected: Dict[str, Tuple[str, str]] = {}  # layer id -> (iso, source)
+        self._typed: Dict[str, str] = {}  # layer id -> what the user typed ('YYYY-MM-DD' or 'unknown')
+        self._checked: Dict[str, bool] = {}
+        self._filling = False
+
+        self.table = QTableWidget(0, 4)
+        self.table.setHorizontalHeaderLabels([tr("Raster"), tr("CRS"), tr("Acquisition date"), tr("Date from")])
+        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SingleSelection)
+        self.table.verticalHeader().setVisible(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(COL_LAYER, QHeaderView.Stretch)
+        for col in (COL_CRS, COL_DATE, COL_SOURCE):
+            header.setSectionResizeMode(col, QHeaderView.ResizeToContents)
+        self.table.setToolTip(tr("Tick the rasters to train on. The selected row is the raster whose tiles you "
+                                 "label. Double-click a date to correct it; 'unknown' is allowed."))
+        self.table.itemChanged.connect(self._item_changed)
+        self.table.currentCellChanged.connect(lambda *_: self.referenceChanged.emit())
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.table)
+
+        self.project.layersAdded.connect(self.refresh)
+        self.project.layersRemoved.connect(self.refresh)
+        self.project.layerTreeRoot().nameChanged.connect(lambda *_: self.refresh())
+        self.refresh()
+
+    # --- listing ----------------------------------------------------------------------------------------
+    def raster_layers(self) -> List[QgsRasterLayer]:
+        layers = [lyr for lyr in self.project.mapLayers().values() if is_training_candidate(lyr)]
+        order = {layer.layerId(): i for i, layer in enumerate(self.project.layerTreeRoot().findLayers())}
+        return sorted(layers, key=lambda lyr: (order.get(lyr.id(), 1 << 30), lyr.name()))
+
+    def refresh(self, *_args) -> None:
+        current = self.reference_layer()
+        current_id = current.id() if current is not None else ""
+        layers = self.raster_layers()
+        self._filling = True
+        self.table.setRowCount(len(layers))
+        for row, layer in enumerate(layers):
+            if layer.id() not in self._detected:
+                self._detected[layer.id()] = detect_date(layer)
+            self._checked.setdefault(layer.id(), True)
+            name = QTableWidgetItem(layer.name())
+            name.setData(Qt.UserRole, layer.id())
+            name.setFlags(Qt.ItemIsEnabled | Qt.ItemIsSelectable | Qt.ItemIsUserCheckable)
+            name.setCheckState(Qt.Checked if self._checked[layer.id()] else Qt.Unchecked)
+            if not raster_path(layer):
+                name.setToolTip(tr("Only file rasters (GeoTIFF, JP2, VRT, ...) can be used for training."))
+            self.table.setItem(row, COL_LAYER, name)
+            crs = QTableWidgetItem(describe_layer_crs(layer))
+            crs.setFlags(Qt.ItemIsEnabled | Qt.ItemIsSelectable)
+            if not layer.crs().isValid():
+                crs.setForeground(QBrush(QColor(200, 0, 0)))
+            self.table.setItem(row, COL_CRS, crs)
+            self._fill_date(row, layer.id())
+        self._filling = False
+        if layers:
+            ids = [layer.id() for layer in layers]
+            self.table.setCurrentCell(ids.index(current_id) if current_id in ids else 0, COL_LAYER)
+        self.changed.emit()
+        self.referenceChanged.emit()
+
+    def _fill_date(self, row: int, layer_id: str) -> None:
+        iso, source = self._detected.get(layer_id, ("", ""))
+        typed = self._typed.get(layer_id)
+        if typed is not None:
+            text, source = (typed if typed != "unknown" else tr("unknown")), tr("entered")
+        else:
+            text = iso or tr("unknown")
+        date = QTableWidgetItem(text)
+        date.setFlags(Qt.ItemIsEnabled | Qt.ItemIsSelectable | Qt.ItemIsEditable)
+        date.setToolTip(tr("YYYY-MM-DD, or 'unknown'"))
+        if not iso and typed is None:
+            date.setForeground(QBrush(QColor(120, 120, 120)))
+        self.table.setItem(row, COL_DATE, date)
+        src = QTableWidgetItem(source)
+        src.setFlags(Qt.ItemIsEnabled | Qt.ItemIsSelectable)
+        self.table.setItem(row, COL_SOURCE, src)
+
+    def _layer_id(self, row: int) -> str:
+        item = self.table.item(row, COL_LAYER)
+        return item.data(Qt.UserRole) if item is not None else ""
+
+    def _item_changed(self, item: QTableWidgetItem) -> None:
+        if self._filling:
+            return
+        layer_id = self._layer_id(item.row())
+        if item.column() == COL_LAYER:
+            self._checked[layer_id] = item.checkState() == Qt.Checked
+            self.changed.emit()
+        elif item.column() == COL_DATE:
+            self.set_date(layer_id, item.text())
+
+    # --- dates ------------------------------------------------------------------------------------------
+    def set_date(self, layer_id: str, text: str) -> None:
+        """Use the date the user typed. Unparseable text is refused (the old value stays) with a tooltip."""
+        from ..core.dates import parse_date
+
+        layer = self.project.mapLayer(layer_id)
+        name = layer.name() if layer is not None else layer_id
+        stripped = text.strip()
+        if stripped in ("", tr("unknown")):
+            stripped = "unknown"
+        try:
+            value = parse_date(stripped, f"date for raster '{name}'")
+        except InputError as exc:
+            self._show_row(layer_id, str(exc))
+            return
+        self._typed[layer_id] = value.isoformat() if value is not None else "unknown"
+        self._show_row(layer_id, "")
+        self.changed.emit()
+
+    def _show_row(self, layer_id: str, problem: str) -> None:
+        for row in range(self.table.rowCount()):
+            if self._layer_id(row) == layer_id:
+                self._filling = True
+                self._fill_date(row, layer_id)
+                if problem:
+                    self.table.item(row, COL_DATE).setToolTip(problem)
+                    self.table.item(row, COL_DATE).setBackground(QBrush(QColor(255, 220, 220)))
+                self._filling = False
+
+    def date_for(self, layer_id: str) -> str:
+        """The date the engine gets: what the user typed, else the detected one, else 'unknown'."""
+        typed = self._typed.get(layer_id)
+        if typed is not None:
+            return typed
+        return self._detected.get(layer_id, ("", ""))[0] or "unknown"
+
+    # --- what the rest of the dock reads ------------------------------------------------------------------
+    def checked_layers(self) -> List[QgsRasterLayer]:
+        return [layer for layer in self.raster_layers() if self._checked.get(layer.id(), True)]
+
+    def set_checked(self, layer_id: str, checked: bool) -> None:
+        self._checked[layer_id] = checked
+        self.refresh()
+
+    def reference_layer(self) -> Optional[QgsRasterLayer]:
+        """The selected raster (its grid is the one labelled), else the first ticked one."""
+        row = self.table.currentRow()
+        if row >= 0:
+            layer = self.project.mapLayer(self._layer_id(row))
+            if layer is not None:
+                return layer
+        checked = self.checked_layers()
+        return checked[0] if checked else None
+
+    def select_layer(self, layer_id: str) -> None:
+        for row in range(self.table.rowCount()):
+            if self._layer_id(row) == layer_id:
+                self.table.setCurrentCell(row, COL_LAYER)
+
+    def raster_inputs(self) -> List[RasterInput]:
+        return [RasterInput(path=raster_path(layer), acquisition_date=self.date_for(layer.id()))
+                for layer in self.checked_layers()]
+
+    def choices(self) -> List[RasterChoice]:
+        ids = {layer.id() for layer in self.raster_layers()}
+        return [RasterChoice(layer_id, self._checked.get(layer_id, True), self._typed.get(layer_id))
+                for layer_id in sorted(ids)]
+
+    def restore(self, choices: List[RasterChoice], reference_id: str = "") -> None:
+        for choice in choices:
+            self._checked[choice.layer_id] = choice.checked
+            if choice.date:
+                self._typed[choice.layer_id] = choice.date
+        self.refresh()
+        if reference_id:
+            self.select_layer(reference_id)

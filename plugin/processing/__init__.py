@@ -1,0 +1,1 @@
+"""QGIS Processing: the engine's training and prediction as algorithms for batch runs and the modeller."""

@@ -1,0 +1,80 @@
+"""Processing: "Classify raster with model" (the same core.predict.predict_raster the dock runs)."""
+from __future__ import annotations
+
+from qgis.core import (
+    QgsProcessingException, QgsProcessingParameterEnum, QgsProcessingParameterFile,
+    QgsProcessingParameterRasterDestination, QgsProcessingParameterRasterLayer, QgsProcessingParameterString,
+)
+
+from ..i18n import tr
+from .common import EngineAlgorithm, processing_error
+
+RESOLUTIONS = ("pixel", "stride")
+
+
+class ClassifyRasterAlgorithm(EngineAlgorithm):
+    MODEL = "MODEL"
+    INPUT = "INPUT"
+    DATE = "DATE"
+    RESOLUTION = "RESOLUTION"
+    DEVICE = "DEVICE"
+    OUTPUT = "OUTPUT"
+    CONFIDENCE = "CONFIDENCE"
+    TEACHER = "TEACHER"
+
+    def name(self) -> str:
+        return "classify_raster"
+
+    def displayName(self) -> str:  # noqa: N802
+        return tr("Classify raster with model")
+
+    def shortHelpString(self) -> str:  # noqa: N802
+        return tr("Classifies a raster with a model trained by Spatiotemporal SSL: a class map styled with the "
+                  "model's classes, and optionally the confidence (highest class probability) and the metadata "
+                  "teacher's map. The raster needs the bands the model was trained on.")
+
+    def initAlgorithm(self, config=None) -> None:  # noqa: N802
+        self.addParameter(QgsProcessingParameterFile(self.MODEL, tr("Model file"),
+                                                     fileFilter=tr("Model file (*.pt *.pth);;All files (*.*)")))
+        self.addParameter(QgsProcessingParameterRasterLayer(self.INPUT, tr("Raster to classify")))
+        self.addParameter(QgsProcessingParameterString(
+            self.DATE, tr("Acquisition date (YYYY-MM-DD; empty: detect; only used by the teacher's map)"), optional=True))
+        self.addParameter(QgsProcessingParameterEnum(
+            self.RESOLUTION, tr("Output resolution"), options=[tr("one value per pixel"), tr("one value per stride (faster)")],
+            defaultValue=0))
+        self.addParameter(QgsProcessingParameterString(self.DEVICE, tr("Device (auto, cpu, cuda:0)"), defaultValue="auto"))
+        self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, tr("Land cover")))
+        self.addParameter(QgsProcessingParameterRasterDestination(self.CONFIDENCE, tr("Confidence"), optional=True,
+                                                                  createByDefault=True))
+        self.addParameter(QgsProcessingParameterRasterDestination(self.TEACHER, tr("Teacher's map"), optional=True,
+                                                                  createByDefault=False))
+
+    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
+        model_path = self.parameterAsFile(parameters, self.MODEL, context)
+        layer = self.parameterAsRasterLayer(parameters, self.INPUT, context)
+        if layer is None or layer.providerType() != "gdal":
+            raise QgsProcessingException(tr("The raster to classify must be a file (GeoTIFF, JP2, VRT, ...)."))
+        out_classes = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
+        out_confidence = self.parameterAsOutputLayer(parameters, self.CONFIDENCE, context) or None
+        out_teacher = self.parameterAsOutputLayer(parameters, self.TEACHER, context) or None
+        date = self.parameterAsString(parameters, self.DATE, context).strip() or None
+
+        from ...core.modelfile import load_model
+        from ...core.predict import predict_raster
+
+        try:
+            model = load_model(model_path, device=self.parameterAsString(parameters, self.DEVICE, context) or "auto")
+            if out_teacher and not model.has_teacher:
+                feedback.reportError(tr("This model has no teacher; the teacher's map is skipped."), False)
+                out_teacher = None
+            result = predict_raster(
+                model, layer.source().split("|")[0], out_classes, out_confidence=out_confidence, out_teacher=out_teacher,
+                acquisition_date=date, resolution=RESOLUTIONS[self.parameterAsEnum(parameters, self.RESOLUTION, context)],
+                # The user chose these paths in the dialog, which already asked before overwriting.
+                overwrite=True, progress=lambda f: feedback.setProgress(100.0 * f), should_stop=feedback.isCanceled,
+            )
+        except Exception as exc:
+            raise processing_error(exc) from exc
+        feedback.pushInfo(tr("Classified {n} tiles in {s:.1f} s.").format(n=result.tiles, s=result.seconds))
+        return {self.OUTPUT: result.classes_path, self.CONFIDENCE: result.confidence_path,
+                self.TEACHER: result.teacher_path}

@@ -1,0 +1,199 @@
+"""Background work in a QThread: training (then classifying the training rasters) and prediction.
+
+The jobs receive only plain parameters (paths, dataclasses) read from QGIS on the GUI thread, and return
+plain results (file paths, reports). They never touch a QGIS layer, the project or a widget: Qt objects of
+the GUI thread are not thread-safe, and adding layers from a worker is a known source of crashes
+(Deepness issue 130). Layers are added by the GUI thread when the ``succeeded`` signal arrives.
+"""
+from __future__ import annotations
+
+import os
+import threading
+import traceback
+from dataclasses import dataclass, field
+from typing import Callable, List, Optional
+
+from qgis.PyQt.QtCore import QObject, QThread, pyqtSignal, pyqtSlot
+
+from ..core.params import TrainRequest
+
+
+@dataclass
+class PredictJobSpec:
+    """One raster to classify: where to read and where to write."""
+
+    raster_path: str
+    out_classes: str
+    out_confidence: Optional[str] = None
+    out_teacher: Optional[str] = None
+    acquisition_date: Optional[str] = None
+    layer_name: str = ""
+
+
+@dataclass
+class PredictProgress:
+    """Progress of the prediction phase, in the same stream as the trainer's TrainProgress."""
+
+    phase: str
+    fraction: float
+    raster_index: int
+    raster_count: int
+
+
+@dataclass
+class JobResult:
+    """What a job hands back to the GUI thread."""
+
+    model_path: str
+    train_result: object = None  # core.pipeline.TrainResult, or None for prediction only
+    predictions: List[object] = field(default_factory=list)  # core.predict.PredictResult, one per raster
+    prediction_specs: List[PredictJobSpec] = field(default_factory=list)
+    model_classes: list = field(default_factory=list)  # ClassSpec list stored in the model file
+    cancelled: bool = False
+
+
+class Job(QObject):
+    """Runs one callable in a worker thread; emits progress objects, then exactly one of succeeded/failed."""
+
+    progress = pyqtSignal(object)
+    succeeded = pyqtSignal(object)
+    failed = pyqtSignal(str, str)  # user message, details (traceback for the log)
+
+    def __init__(self, work: Callable[[Callable[[object], None], Callable[[], bool]], object]):
+        super().__init__()
+        self._work = work
+        self._stop = threading.Event()
+        self.thread_id: Optional[int] = None
+
+    def cancel(self) -> None:
+        """Ask the job to stop; thread-safe. The engine polls it every step (training) or batch (prediction)."""
+        self._stop.set()
+
+    def stop_requested(self) -> bool:
+        return self._stop.is_set()
+
+    @pyqtSlot()
+    def run(self) -> None:
+        self.thread_id = threading.get_ident()
+        try:
+            result = self._work(self.progress.emit, self._stop.is_set)
+        except Exception as exc:  # every failure reaches the user as a message, never as a traceback dialog
+            self.failed.emit(user_message(exc), traceback.format_exc())
+        else:
+            self.succeeded.emit(result)
+
+
+def user_message(exc: BaseException) -> str:
+    from ..core.errors import InputError
+
+    if isinstance(exc, InputError):
+        return str(exc)
+    name = type(exc).__name__
+    if name in ("TrainingCancelled", "PredictionCancelled"):
+        return str(exc) or "cancelled"
+    if name == "OutOfMemoryError" or "out of memory" in str(exc).lower():
+        return f"out of memory: {exc}; lower the batch size or the tile size"
+    return f"{name}: {exc}"
+
+
+class JobRunner(QObject):
+    """Owns the thread of the current job; one job at a time."""
+
+    finished = pyqtSignal()
+
+    def __init__(self, parent: Optional[QObject] = None):
+        super().__init__(parent)
+        self.thread: Optional[QThread] = None
+        self.job: Optional[Job] = None
+
+    def is_running(self) -> bool:
+        return self.thread is not None and self.thread.isRunning()
+
+    def start(self, job: Job) -> None:
+        if self.is_running():
+            raise RuntimeError("a job is already running")
+        thread = QThread()
+        job.moveToThread(thread)
+        thread.started.connect(job.run)
+        job.succeeded.connect(thread.quit)
+        job.failed.connect(thread.quit)
+        thread.finished.connect(self._on_thread_finished)
+        self.thread, self.job = thread, job
+        thread.start()
+
+    def cancel(self) -> None:
+        if self.job is not None:
+            self.job.cancel()
+
+    def wait(self, msecs: int = 60000) -> bool:
+        """Block until the thread ends (used on unload, so no thread outlives the plugin)."""
+        return self.thread.wait(msecs) if self.thread is not None else True
+
+    def _on_thread_finished(self) -> None:
+        thread, self.thread, self.job = self.thread, None, None
+        if thread is not None:
+            thread.deleteLater()
+        self.finished.emit()
+
+
+def train_and_classify_work(request: TrainRequest, predictions: List[PredictJobSpec], device: str = "auto"):
+    """The training job: train, then classify each training raster with the new model (EMA student)."""
+
+    def work(emit: Callable[[object], None], should_stop: Callable[[], bool]) -> JobResult:
+        from ..core.pipeline import train_model
+
+        result = train_model(request, progress=emit, should_stop=should_stop)
+        job = JobResult(model_path=result.model_path, train_result=result, cancelled=result.cancelled)
+        # After a cancel the saved checkpoint is usable, but the user asked to stop: no maps now (Predict
+        # makes them later from the saved model).
+        if predictions and not job.cancelled and not should_stop():
+            _predict_into(job, result.model_path, predictions, device, emit, should_stop)
+        return job
+
+    return work
+
+
+def predict_work(model_path: str, predictions: List[PredictJobSpec], device: str = "auto"):
+    """The prediction job: classify rasters with a saved model."""
+
+    def work(emit: Callable[[object], None], should_stop: Callable[[], bool]) -> JobResult:
+        job = JobResult(model_path=model_path)
+        _predict_into(job, model_path, predictions, device, emit, should_stop)
+        return job
+
+    return work
+
+
+def _predict_into(job: JobResult, model_path: str, specs: List[PredictJobSpec], device: str,
+                  emit: Callable[[object], None], should_stop: Optional[Callable[[], bool]]) -> None:
+    from ..core.modelfile import load_model
+    from ..core.predict import PredictionCancelled, predict_raster
+
+    model = load_model(model_path, device=device)
+    job.model_classes = list(model.classes)
+    for i, spec in enumerate(specs):
+        def progress(fraction: float, i=i) -> None:
+            emit(PredictProgress("predicting", float(fraction), i, len(specs)))
+
+        out_teacher = spec.out_teacher if model.has_teacher else None
+        try:
+            result = predict_raster(
+                model, spec.raster_path, spec.out_classes, out_confidence=spec.out_confidence,
+                out_teacher=out_teacher, acquisition_date=spec.acquisition_date, resolution="pixel",
+                overwrite=False, progress=progress, should_stop=should_stop,
+            )
+        except PredictionCancelled:
+            job.cancelled = True  # maps already finished are kept; the cancelled one left no file
+            return
+        job.predictions.append(result)
+        job.prediction_specs.append(spec)
+
+
+def unique_path(folder: str, stem: str, suffix: str) -> str:
+    """``folder/stem.suffix``, or ``stem_2``, ``stem_3``... so nothing the user has is overwritten."""
+    path = os.path.join(folder, f"{stem}{suffix}")
+    n = 2
+    while os.path.exists(path):
+        path = os.path.join(folder, f"{stem}_{n}{suffix}")
+        n += 1
+    return path

@@ -1,0 +1,146 @@
+"""Augmentations of normalised multispectral tiles: shapes, geometry, spectral faithfulness, determinism."""
+from __future__ import annotations
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from spatiotemporal_ssl.core.augment import strong_augment, weak_augment
+
+
+def _seeded(seed: int) -> torch.Generator:
+    return torch.Generator().manual_seed(seed)
+
+
+def _tiles(batch: int, bands: int, height: int, width: int, seed: int = 0) -> torch.Tensor:
+    """Tiles with a per-sample spectrum (the class cue) plus pixel texture, in band-std units."""
+    generator = _seeded(seed)
+    spectrum = torch.randn(batch, bands, 1, 1, generator=generator)
+    return spectrum + 0.3 * torch.randn(batch, bands, height, width, generator=generator)
+
+
+def _dihedral_views(tile: torch.Tensor):
+    for flipped in (tile, tile.flip(-1)):
+        for turns in range(4):
+            yield torch.rot90(flipped, turns, dims=(-2, -1))
+
+
+def _pearson_rows(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    a = a - a.mean(dim=1, keepdim=True)
+    b = b - b.mean(dim=1, keepdim=True)
+    return (a * b).sum(dim=1) / (a.norm(dim=1) * b.norm(dim=1))
+
+
+@pytest.mark.parametrize("height, width", [(1, 1), (2, 2), (3, 5), (8, 8), (32, 32)])
+@pytest.mark.parametrize("bands", [1, 4, 13])
+def test_shape_dtype_and_finiteness_preserved(height, width, bands):
+    x = _tiles(6, bands, height, width)
+    for augmented in (weak_augment(x, generator=_seeded(1)), strong_augment(x, generator=_seeded(1))):
+        assert augmented.shape == x.shape and augmented.dtype == x.dtype and augmented.device == x.device
+        assert torch.isfinite(augmented).all()
+
+
+def test_float64_and_half_inputs_keep_their_dtype():
+    for dtype in (torch.float64, torch.float16):
+        x = _tiles(4, 3, 8, 8).to(dtype)
+        assert weak_augment(x, generator=_seeded(0)).dtype == dtype
+        assert strong_augment(x, generator=_seeded(0)).dtype == dtype
+
+
+def test_weak_on_a_single_pixel_is_the_identity():
+    x = _tiles(16, 13, 1, 1)
+    assert torch.equal(weak_augment(x, generator=_seeded(3)), x)
+
+
+def test_weak_without_crop_is_a_flip_or_rotation_of_each_tile():
+    x = _tiles(64, 3, 8, 8, seed=2)
+    y = weak_augment(x, generator=_seeded(4), crop=False)
+    used = set()
+    for tile, augmented in zip(x, y):
+        matches = [index for index, view in enumerate(_dihedral_views(tile)) if torch.equal(view, augmented)]
+        assert matches, "an output tile is not a flip/rotation of its input"
+        used.add(matches[0])
+        # ... so the multiset of pixel values is unchanged.
+        assert torch.equal(tile.flatten().sort().values, augmented.flatten().sort().values)
+    assert len(used) >= 6  # the draws really vary per sample (8 transforms over 64 samples)
+
+
+def test_weak_on_non_square_tiles_flips_but_never_rotates():
+    x = _tiles(32, 2, 3, 5)
+    y = weak_augment(x, generator=_seeded(5), crop=False)
+    for tile, augmented in zip(x, y):
+        views = [tile, tile.flip(-1), tile.flip(-2), tile.flip(-1).flip(-2)]
+        assert any(torch.equal(view, augmented) for view in views)
+
+
+def test_weak_crop_shifts_within_the_reflect_padding():
+    # 8 x 12 tile: pad = 8 // 8 = 1 row and 12 // 8 = 1 column; every output is a flipped window of the
+    # reflect-padded tile, and some windows are really shifted.
+    x = _tiles(48, 2, 8, 12, seed=6)
+    y = weak_augment(x, generator=_seeded(7))
+    shifted = 0
+    for tile, augmented in zip(x, y):
+        padded = F.pad(tile[None], (1, 1, 1, 1), mode="reflect")[0]
+        windows = []
+        for flip in (lambda t: t, lambda t: t.flip(-1), lambda t: t.flip(-2), lambda t: t.flip(-1).flip(-2)):
+            flipped = flip(padded)
+            windows += [((top, left), flipped[:, top:top + 8, left:left + 12]) for top in range(3) for left in range(3)]
+        offsets = [offset for offset, window in windows if torch.equal(window, augmented)]
+        assert offsets, "an output tile is not a window of the reflect-padded input"
+        shifted += (1, 1) not in offsets
+    assert shifted >= 24  # 8 of 9 offsets shift the tile
+
+
+def test_small_tiles_are_not_cropped():
+    x = _tiles(32, 3, 3, 3)
+    y = weak_augment(x, generator=_seeded(8))
+    for tile, augmented in zip(x, y):
+        assert any(torch.equal(view, augmented) for view in _dihedral_views(tile))
+
+
+@pytest.mark.parametrize("bands, size", [(13, 8), (13, 1), (4, 32)])
+def test_strong_changes_pixels_but_keeps_the_spectrum(bands, size):
+    x = _tiles(64, bands, size, size, seed=9)
+    y = strong_augment(x, generator=_seeded(10))
+    assert (y - x).abs().mean() > 0.05  # really augmented
+    correlation = _pearson_rows(x.mean(dim=(2, 3)), y.mean(dim=(2, 3)))
+    assert correlation.mean() > 0.8
+
+
+def test_strong_on_single_pixels_changes_values():
+    x = _tiles(32, 4, 1, 1)
+    y = strong_augment(x, generator=_seeded(11))
+    changed = (y != x).flatten(1).any(dim=1)
+    assert changed.all()  # three spectral ops per sample, each changes the pixel
+
+
+def test_magnitude_zero_makes_the_strength_scaled_ops_identities():
+    # Band dropout and cutout act at any magnitude; one band and one pixel leave neither in the draw.
+    x = _tiles(16, 1, 1, 1)
+    y = strong_augment(x, n_ops=3, magnitude=0.0, generator=_seeded(12))
+    torch.testing.assert_close(y, x)
+
+
+def test_seeded_generator_gives_the_same_views():
+    x = _tiles(8, 4, 16, 16)
+    assert torch.equal(weak_augment(x, generator=_seeded(42)), weak_augment(x, generator=_seeded(42)))
+    assert torch.equal(strong_augment(x, generator=_seeded(42)), strong_augment(x, generator=_seeded(42)))
+    assert not torch.equal(strong_augment(x, generator=_seeded(42)), strong_augment(x, generator=_seeded(43)))
+
+
+def test_input_is_not_modified():
+    x = _tiles(8, 4, 16, 16)
+    before = x.clone()
+    strong_augment(x)  # torch's default generator
+    weak_augment(x)
+    strong_augment(x[:, :, :1, :1])  # the 1x1 path returns early from the geometric part
+    assert torch.equal(x, before)
+
+
+def test_bad_arguments_are_refused():
+    with pytest.raises(ValueError, match="B, C, H, W"):
+        weak_augment(torch.zeros(3, 8, 8))
+    with pytest.raises(ValueError, match="float"):
+        weak_augment(torch.zeros(1, 3, 8, 8, dtype=torch.int64))
+    with pytest.raises(ValueError, match="magnitude"):
+        strong_augment(torch.zeros(1, 3, 8, 8), magnitude=5)

@@ -1,0 +1,114 @@
+"""The semi-supervised pieces on crafted inputs: masks, pseudo-labels, gradient routing, EMA."""
+import math
+
+import pytest
+import torch
+
+from spatiotemporal_ssl.core.models.metadata import MetaBatch
+from spatiotemporal_ssl.core.models.network import LandCoverNet, NetworkConfig
+from spatiotemporal_ssl.core.ssl import (FixMatchLabeler, FreeMatchLabeler, SoftMatchLabeler, SSLModel,
+                                         distillation_loss, unsupervised_loss)
+from spatiotemporal_ssl.core.trainer import EMA, split_validation
+
+
+def test_fixmatch_mask_and_pseudo_labels_on_crafted_logits():
+    # softmax of [4, 0, 0] = 0.9643 (< 0.95? no: > 0.95), [2, 0, 0] = 0.7870, [0, 0, 5] = 0.9867
+    logits = torch.tensor([[4.0, 0.0, 0.0], [2.0, 0.0, 0.0], [0.0, 0.0, 5.0], [0.0, 3.0, 0.0]])
+    pseudo = FixMatchLabeler(3, multi_label=False, threshold=0.95)(logits.softmax(1))
+    assert pseudo.targets.tolist() == [0, 0, 2, 1]
+    # 0.9643, 0.7870, 0.9867, 0.9094 against tau = 0.95
+    assert pseudo.weights.tolist() == [1.0, 0.0, 1.0, 0.0]
+
+
+def test_fixmatch_multi_label_uses_per_entry_thresholds():
+    probs = torch.tensor([[0.02, 0.5, 0.9], [0.06, 0.71, 0.69]])
+    pseudo = FixMatchLabeler(3, multi_label=True)(probs)
+    assert pseudo.targets.tolist() == [[0.0, 1.0, 1.0], [0.0, 1.0, 1.0]]
+    assert pseudo.weights.tolist() == [[1.0, 0.0, 1.0], [0.0, 1.0, 0.0]]
+
+
+def test_unsupervised_loss_is_masked_mean_of_cross_entropy():
+    logits = torch.tensor([[2.0, 0.0], [0.0, 2.0]])
+    pseudo = FixMatchLabeler(2, False, threshold=0.5)(torch.tensor([[0.9, 0.1], [0.4, 0.6]]))
+    expected = (math.log(1 + math.exp(-2.0)) + math.log(1 + math.exp(-2.0))) / 2  # both confident, both right
+    assert unsupervised_loss(logits, pseudo, False).item() == pytest.approx(expected, rel=1e-5)
+    pseudo_one = FixMatchLabeler(2, False, threshold=0.7)(torch.tensor([[0.9, 0.1], [0.4, 0.6]]))
+    assert unsupervised_loss(logits, pseudo_one, False).item() == pytest.approx(expected / 2, rel=1e-5)
+
+
+def test_freematch_threshold_adapts_to_confidence():
+    lab = FreeMatchLabeler(2, False, momentum=0.5)
+    confident = torch.tensor([[0.99, 0.01]] * 8)
+    for _ in range(10):
+        lab(confident)
+    # the global threshold approaches the mean confidence (0.99) and class 1 is scaled down
+    assert lab.global_threshold.item() == pytest.approx(0.99, abs=0.01)
+    pseudo = lab(torch.tensor([[0.95, 0.05], [0.10, 0.90]]), update=False)
+    assert pseudo.weights.tolist() == [0.0, 1.0]
+
+
+def test_softmatch_weights_are_one_above_mean_and_gaussian_below():
+    lab = SoftMatchLabeler(2, False, momentum=0.0)  # statistics = this batch
+    probs = torch.tensor([[0.9, 0.1], [0.1, 0.9], [0.6, 0.4], [0.4, 0.6]])
+    pseudo = lab(probs)
+    assert pseudo.weights[0].item() == pytest.approx(1.0)
+    assert 0.0 < pseudo.weights[2].item() < 1.0
+
+
+def _nets(backbone="cnn"):
+    cfg = dict(backbone=backbone, size="tiny", in_channels=3, tile_size_px=4, num_classes=3, loc_dim=2, date_dim=2)
+    teacher = LandCoverNet(NetworkConfig(meta_mode="metadata", **cfg))
+    student = LandCoverNet(NetworkConfig(meta_mode="token", **cfg))
+    return student, teacher
+
+
+def _meta(n):
+    return MetaBatch(torch.randn(n, 2), torch.randn(n, 2), torch.ones(n, dtype=torch.bool), torch.ones(n, dtype=torch.bool))
+
+
+@pytest.mark.parametrize("backbone", ["cnn", "vit"])
+def test_distillation_gradients_reach_the_student_only(backbone):
+    student, teacher = _nets(backbone)
+    s = student(torch.randn(6, 3, 4, 4))
+    t = teacher(torch.randn(6, 3, 4, 4), _meta(6))
+    loss = distillation_loss(s.meta_feature, t.meta_feature, "mse")
+    loss.backward()
+    assert student.learned_token.grad is not None and student.learned_token.grad.abs().sum() > 0
+    assert all(p.grad is None for p in teacher.parameters())
+
+
+def test_teacher_gets_no_gradient_from_the_student_loss():
+    student, teacher = _nets()
+    model = SSLModel(student, teacher, FixMatchLabeler(3, False, threshold=0.0), False, lambda_d=1.0)
+    x_l, y_l = torch.randn(4, 3, 4, 4), torch.tensor([0, 1, 2, 0])
+    x_u = torch.randn(8, 3, 4, 4)
+    _, stats = model(x_l, y_l, _meta(4), x_u, x_u + 0.1, _meta(8))
+    # Backpropagate the student's part alone: the teacher and its metadata MLP must receive nothing.
+    s_out = model.student(torch.cat([x_l, x_u]))
+    t_out = model.teacher(torch.cat([x_l, x_u]), MetaBatch.cat([_meta(4), _meta(8)]))
+    pseudo = model.labeler(t_out.logits[4:].softmax(1).detach())
+    loss = unsupervised_loss(s_out.logits[4:], pseudo, False) + distillation_loss(s_out.meta_feature, t_out.meta_feature, "mse")
+    loss.backward()
+    assert all(p.grad is None or p.grad.abs().sum() == 0 for p in model.teacher.parameters())
+    assert {"loss_teacher", "loss_student", "loss_distill", "mask_rate"} <= set(stats)
+
+
+def test_ema_update_follows_the_formula():
+    net = torch.nn.Linear(2, 1, bias=False)
+    with torch.no_grad():
+        net.weight.fill_(1.0)
+    ema = EMA(net, momentum=0.9)
+    with torch.no_grad():
+        net.weight.fill_(3.0)
+    ema.update(net, step=1000)  # warm-up over: m = 0.9
+    assert ema.model.weight[0, 0].item() == pytest.approx(0.9 * 1.0 + 0.1 * 3.0)
+    ema.update(net, step=0)  # warm-up: m = min(0.9, 1/10) = 0.1
+    assert ema.model.weight[0, 0].item() == pytest.approx(0.1 * 1.2 + 0.9 * 3.0)
+
+
+def test_validation_split_is_stratified_and_keeps_a_training_tile_per_class():
+    targets = torch.tensor([0] * 10 + [1] * 2 + [2] * 1).numpy()
+    train, val = split_validation(targets, 0.2, seed=0, multi_label=False)
+    assert sorted(set(targets[val])) == [0, 1]  # class 2 has a single tile: never held out
+    assert (targets[val] == 0).sum() == 2 and (targets[val] == 1).sum() == 1
+    assert set(train).isdisjoint(val) and len(train) + len(val) == len(targets)
