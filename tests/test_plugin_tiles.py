@@ -148,18 +148,19 @@ def test_polygon_tool_labels_tiles_covered_by_half(labelling, canvas, sample_lay
     dock.labels.polygon_button.click()
     assert canvas.mapTool() is tool
     dock.classes.set_current_value(80)  # Permanent water bodies
-    # A rectangle over pixel rows 16..40 and columns 8..28 (tile size 8): rows of tiles 2..4 are covered
-    # completely; columns: tile 1 (8..16) fully, tile 2 (16..24) fully, tile 3 (24..32) only half (24..28).
+    # A rectangle over pixel rows 16..43 and columns 8..29, with tiles of 8 px: tile rows 2-4 are covered
+    # fully and row 5 (40..48) only 3/8; tile columns 1-2 fully and column 3 (24..32) 5/8, so it counts.
     ext = sample_layer.extent()
     px = ext.width() / sample_layer.width()
     py = ext.height() / sample_layer.height()
-    x0, x1 = ext.xMinimum() + 8 * px, ext.xMinimum() + 28 * px
-    y0, y1 = ext.yMaximum() - 40 * py, ext.yMaximum() - 16 * py
+    canvas.setExtent(QgsRectangle(ext.xMinimum(), ext.yMaximum() - 60 * py, ext.xMinimum() + 60 * px, ext.yMaximum()))
+    x0, x1 = ext.xMinimum() + 8 * px, ext.xMinimum() + 29 * px
+    y0, y1 = ext.yMaximum() - 43 * py, ext.yMaximum() - 16 * py
     for x, y in ((x0, y1), (x1, y1), (x1, y0), (x0, y0)):
         tool.canvasPressEvent(mouse_event(canvas, "press", QgsPointXY(x, y)))
     tool.canvasPressEvent(mouse_event(canvas, "press", QgsPointXY(x0, y0), button=Qt.RightButton))
     features = reread(path)
-    # 3 tile rows x 3 tile columns (the third column is covered exactly half, which counts).
+    # 3 tile rows x 3 tile columns.
     assert len(features) == 9
     assert {f["class_name"] for f in features} == {"Permanent water bodies"}
     lefts = sorted({round(f.geometry().boundingBox().xMinimum(), 3) for f in features})

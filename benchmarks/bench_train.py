@@ -1,0 +1,202 @@
+"""Training speed: Spatiotemporal SSL against plain FixMatch per step, steps per second, and time waiting for data.
+
+    python benchmarks/bench_train.py              # writes benchmarks/out/speed/train.json
+    python benchmarks/bench_train.py --quick
+    python benchmarks/bench_train.py --gpu-vit    # on a CUDA machine: ViT-S, 64 + 448 tiles of 128 px, utilisation
+
+- Ratio: median time per step of `fixmatch` with `metadata=teacher` (teacher on the labelled, weak and strong views,
+  student on the labelled and strong views) over plain `fixmatch` (`metadata=none`), same backbone, batch and data,
+  steps after a warm-up, measured in one run with the two interleaved. Target <= 1.6.
+- Steps per second of the default CPU model (the engine's defaults: CNN backbone, auto size, batch 32 + 7 x 32).
+- Data wait: the trainer's own measure of the fraction of step time spent sampling and augmenting tiles.
+
+The tiles are the Raleigh control set (real Landsat-7, 6 bands, 8 x 8 px: the engine's default tile) built by
+benchmarks/make_splits.py. Per-step times come from the trainer's progress callback, called after every step; the
+final step, which runs the validation, is left out.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import json
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import List, Optional
+
+import numpy as np
+
+from benchlib import SPEED_DIR, set_path
+
+import make_splits
+
+WARMUP_STEPS = 10
+
+
+def training_data(set_file: Path, metadata_encoding: str, seed: int = 0):
+    """The engine's own path from a patch set to TrainingData (as `stssl evaluate` does it)."""
+    from spatiotemporal_ssl.core.encoding import MetadataEncoder
+    from spatiotemporal_ssl.core.evaluate import load_patch_set
+    from spatiotemporal_ssl.core.normalization import normalize_tiles, robust_band_stats, sample_valid_pixels
+    from spatiotemporal_ssl.core.training_data import assemble_training_data
+
+    ps = load_patch_set(str(set_file))
+    train = ps["split"] != "test"
+    images = ps["images"].astype(np.float32)[train]
+    valid = np.all(np.isfinite(images), axis=1)
+    images = np.nan_to_num(images)
+    stats = robust_band_stats(sample_valid_pixels(list(images), list(valid), 200_000, seed))
+    images = normalize_tiles(images, valid, stats)
+    labels = ps["labels"][train].astype(np.int64)
+    labeled = (ps["split"][train] == "labeled") & (labels >= 0)
+    encoder = MetadataEncoder(metadata_encoding, 3)
+    data, _, _ = assemble_training_data(images, labels, labeled, ps["lat"][train], ps["lon"][train], ps["doy"][train],
+                                        encoder, ps["num_classes"], False, 0.2, seed)
+    return data
+
+
+def step_times(data, metadata: str, steps: int, device: str, **overrides) -> dict:
+    """Per-step seconds (after warm-up, without the final validation step) and the trainer's data-wait fraction."""
+    from spatiotemporal_ssl.core.params import TrainOptions
+    from spatiotemporal_ssl.core.trainer import Trainer
+
+    options = TrainOptions(method="fixmatch", metadata=metadata, steps=steps, eval_every=steps, seed=0, device=device,
+                           tile_size_px=int(data.labeled_images.shape[-1]))
+    for key, value in overrides.items():
+        setattr(options, key, value)
+    stamps: List[float] = []
+
+    def on_progress(progress) -> None:
+        if progress.phase == "training":
+            stamps.append(time.perf_counter())
+
+    started = time.perf_counter()
+    result = Trainer(options).fit(data, progress=on_progress, progress_every=1)
+    total = time.perf_counter() - started
+    per_step = np.diff(np.asarray(stamps))[WARMUP_STEPS:-1]  # step k's time is stamp[k] - stamp[k-1]
+    return {"median_step_s": float(np.median(per_step)), "n_steps_timed": int(len(per_step)),
+            "data_wait_fraction": float(result.data_wait_fraction), "total_s": total, "device": result.device_name}
+
+
+def gpu_utilisation_sampler(samples: List[float], stop: threading.Event) -> threading.Thread:
+    def run() -> None:
+        while not stop.is_set():
+            try:
+                out = subprocess.run(["nvidia-smi", "--query-gpu=utilization.gpu", "--format=csv,noheader,nounits"],
+                                     capture_output=True, text=True, timeout=5).stdout
+                samples.append(float(out.strip().splitlines()[0]))
+            except (OSError, ValueError, IndexError, subprocess.TimeoutExpired):
+                pass
+            stop.wait(0.5)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread
+
+
+def gpu_vit(steps: int) -> dict:
+    """ViT-S at the authors' BigEarthNet batch (64 labelled + 448 unlabelled, 128 px) on random tiles."""
+    import torch
+
+    from spatiotemporal_ssl.core.encoding import MetadataEncoder
+    from spatiotemporal_ssl.core.training_data import assemble_training_data
+
+    if not torch.cuda.is_available():
+        raise SystemExit("--gpu-vit needs a CUDA device")
+    rng = np.random.default_rng(0)
+    n_l, n_u, bands, size, classes = 640, 4480, 3, 128, 10
+    images = rng.standard_normal((n_l + n_u, bands, size, size), dtype=np.float32)
+    labels = np.concatenate([rng.integers(0, classes, n_l), np.full(n_u, -1)])
+    labeled = labels >= 0
+    lat, lon = rng.uniform(35, 70, n_l + n_u), rng.uniform(-10, 30, n_l + n_u)
+    doy = rng.uniform(1, 365, n_l + n_u)
+    data, _, _ = assemble_training_data(images, labels, labeled, lat, lon, doy, MetadataEncoder("season", 3), classes,
+                                        False, 0.0, 0)
+    results = {}
+    for metadata in ("none", "teacher"):
+        util: List[float] = []
+        stop = threading.Event()
+        sampler = gpu_utilisation_sampler(util, stop)
+        timing = step_times(data, metadata, steps, "cuda", backbone="vit", model_size="small", batch_size=64,
+                            unlabeled_ratio=7)
+        stop.set()
+        sampler.join()
+        timing["gpu_utilisation_median_pct"] = float(np.median(util)) if util else None
+        results[metadata] = timing
+    return results
+
+
+def main(argv: Optional[list] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="fewer steps, one repeat")
+    parser.add_argument("--steps", type=int, help="steps per timed run (warm-up included)")
+    parser.add_argument("--repeats", type=int)
+    parser.add_argument("--threads", type=int, default=1, help="torch threads (the machine is small and shared)")
+    parser.add_argument("--set", default="raleigh", help="patch set (make_splits name) whose tiles are used")
+    parser.add_argument("--gpu-vit", action="store_true", help="also time ViT-S on the GPU (needs CUDA)")
+    args = parser.parse_args(argv)
+    import torch
+
+    torch.set_num_threads(args.threads)
+    steps = args.steps or (40 if args.quick else 80)
+    repeats = args.repeats or (1 if args.quick else 3)
+    make_splits.build([args.set], [10], [0], make_splits.DEFAULT_UNLABELED_CAP, make_splits.DEFAULT_TEST_CAP,
+                      verbose=False)
+    set_file = set_path(args.set, 10, 0)
+    data = training_data(set_file, "season")
+    runs = {"none": [], "teacher": []}
+    for repeat in range(repeats):
+        for metadata in ("none", "teacher"):
+            timing = step_times(data, metadata, steps, "cpu")
+            runs[metadata].append(timing)
+            print(f"repeat {repeat + 1}/{repeats} fixmatch metadata={metadata}: {timing['median_step_s'] * 1000:.0f} "
+                  f"ms/step, data wait {timing['data_wait_fraction']:.1%}", flush=True)
+    fixmatch = float(np.median([r["median_step_s"] for r in runs["none"]]))
+    teacher = float(np.median([r["median_step_s"] for r in runs["teacher"]]))
+    ratios = [t["median_step_s"] / f["median_step_s"] for f, t in zip(runs["none"], runs["teacher"])]
+    ratio = float(np.median(ratios))
+    wait = float(np.median([r["data_wait_fraction"] for r in runs["teacher"]]))
+    tile = int(data.labeled_images.shape[-1])
+    bands = int(data.labeled_images.shape[1])
+    measures = [
+        {"name": "step time Spatiotemporal SSL / FixMatch (same CNN, batch 32 + 224)", "value": f"{ratio:.2f}",
+         "target": "≤ 1.6", "met": ratio <= 1.6},
+        {"name": "FixMatch step (median)", "value": f"{fixmatch * 1000:.0f} ms"},
+        {"name": "Spatiotemporal SSL step (median)", "value": f"{teacher * 1000:.0f} ms"},
+        {"name": "steps/s, default CPU model (Spatiotemporal SSL)", "value": f"{1 / teacher:.2f}"},
+        {"name": "fraction of step time waiting for data (default CPU model)", "value": f"{wait:.1%}"},
+    ]
+    notes = [f"Tiles: `{args.set}` set ({bands} bands, {tile}x{tile} px), {steps} steps per run, first "
+             f"{WARMUP_STEPS} and the last (validation) left out; {repeats} repeat(s) of the pair, interleaved; "
+             f"{args.threads} torch thread(s). Per-repeat ratios: {', '.join(f'{r:.2f}' for r in ratios)}."]
+    result = {"when": _dt.datetime.now().isoformat(timespec="seconds"), "device": runs["none"][0]["device"],
+              "measures": measures, "notes": notes, "raw": runs}
+    if args.gpu_vit:
+        gpu = gpu_vit(max(30, steps // 2))
+        result["gpu_vit"] = gpu
+        measures += [
+            {"name": "GPU ViT-S 64 + 448 x 128 px: steps/s (Spatiotemporal SSL)",
+             "value": f"{1 / gpu['teacher']['median_step_s']:.2f}"},
+            {"name": "GPU ViT-S: step ratio teacher / FixMatch",
+             "value": f"{gpu['teacher']['median_step_s'] / gpu['none']['median_step_s']:.2f}", "target": "≤ 1.6",
+             "met": gpu['teacher']['median_step_s'] / gpu['none']['median_step_s'] <= 1.6},
+            {"name": "GPU utilisation (median, Spatiotemporal SSL)",
+             "value": f"{gpu['teacher']['gpu_utilisation_median_pct']}%"},
+            {"name": "GPU data wait fraction", "value": f"{gpu['teacher']['data_wait_fraction']:.1%}"},
+        ]
+    else:
+        notes.append("GPU (ViT-S on an H100): not measured in this run (no CUDA device); "
+                     "`python benchmarks/bench_train.py --gpu-vit` on a CUDA machine.")
+    SPEED_DIR.mkdir(parents=True, exist_ok=True)
+    out = SPEED_DIR / "train.json"
+    out.write_text(json.dumps(result, indent=1))
+    print(f"wrote {out}")
+    for item in measures:
+        print(f"  {item['name']}: {item['value']}" + (f" (target {item['target']})" if item.get("target") else ""))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

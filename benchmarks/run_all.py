@@ -1,0 +1,61 @@
+"""One command for the whole benchmark: splits, speed and memory, the accuracy grid, then RESULTS.md.
+
+    python benchmarks/run_all.py --quick     # minutes: checks the pipeline end to end
+    python benchmarks/run_all.py             # the full benchmark (under 2 hours on a 2-core CPU)
+    python benchmarks/run_all.py --fresh     # forget cached runs and speed results first
+
+Finished accuracy runs are cached (benchmarks/out/runs/<variant>/), so an interrupted run resumes; --fresh starts
+over. The speed benchmarks run first, alone, so the accuracy runs do not disturb their timings.
+"""
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import List, Optional
+
+from benchlib import BENCH_DIR, REPO_ROOT, RUNS_DIR, SPEED_DIR
+
+
+def step(title: str, command: List[str]) -> bool:
+    print(f"\n=== {title}: {' '.join(command)}", flush=True)
+    started = time.perf_counter()
+    code = subprocess.run(command, cwd=REPO_ROOT).returncode
+    print(f"=== {title}: {'done' if code == 0 else f'exit code {code}'} in {(time.perf_counter() - started) / 60:.1f} min",
+          flush=True)
+    return code == 0
+
+
+def main(argv: Optional[list] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--fresh", action="store_true", help="delete cached runs and speed results first")
+    parser.add_argument("--skip-speed", action="store_true", help="keep the existing speed results")
+    parser.add_argument("--jobs", type=int, default=2, help="accuracy runs side by side")
+    args = parser.parse_args(argv)
+    python = sys.executable
+    variant = "quick" if args.quick else "full"
+    quick = ["--quick"] if args.quick else []
+    if args.fresh:
+        shutil.rmtree(RUNS_DIR / variant, ignore_errors=True)
+        if not args.skip_speed:
+            for name in ("train.json", "predict.json"):
+                (SPEED_DIR / name).unlink(missing_ok=True)
+    started = time.perf_counter()
+    ok = step("splits", [python, str(BENCH_DIR / "make_splits.py")] +
+              (["--budgets", "10"] if args.quick else []))
+    if not args.skip_speed:
+        ok &= step("training speed", [python, str(BENCH_DIR / "bench_train.py")] + quick)
+        ok &= step("prediction speed and memory", [python, str(BENCH_DIR / "bench_predict.py")] + quick)
+    ok &= step("accuracy grid", [python, str(BENCH_DIR / "run_accuracy.py"), "--jobs", str(args.jobs)] + quick)
+    ok &= step("report", [python, str(BENCH_DIR / "report.py"), "--variant", variant])
+    print(f"\n{'all done' if ok else 'finished with failures (see above)'} in "
+          f"{(time.perf_counter() - started) / 60:.1f} min; see {Path(BENCH_DIR / 'RESULTS.md').relative_to(REPO_ROOT)}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
