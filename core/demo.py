@@ -10,12 +10,14 @@ from __future__ import annotations
 import json
 import os
 import time
+import warnings
 from pathlib import Path
 from typing import Optional
 
 import numpy as np
 import rasterio
 from rasterio.enums import Resampling
+from rasterio.errors import NotGeoreferencedWarning
 from rasterio.features import rasterize
 from rasterio.warp import reproject
 
@@ -68,8 +70,11 @@ def _rgb_preview(image_path: str, classes_path: str, classes: list, out_png: str
             colours[i][cls == c.value] = c.color[i]
     gap = np.full((3, cls.shape[0], 8), 255, dtype=np.uint8)
     panel = np.concatenate([out, gap, colours], axis=2)
-    with rasterio.open(out_png, "w", driver="PNG", width=panel.shape[2], height=panel.shape[1], count=3, dtype="uint8") as dst:
-        dst.write(panel)
+    with warnings.catch_warnings():  # a picture, not a map: no geotransform on purpose
+        warnings.simplefilter("ignore", NotGeoreferencedWarning)
+        with rasterio.open(out_png, "w", driver="PNG", width=panel.shape[2], height=panel.shape[1], count=3,
+                           dtype="uint8") as dst:
+            dst.write(panel)
 
 
 def held_out_accuracy(classes_path: str, reference_path: str, labels_path: str, classes: list, tile_size_px: int) -> dict:

@@ -24,7 +24,7 @@ import os
 import time
 from contextlib import ExitStack
 from dataclasses import dataclass
-from typing import Callable, Iterator, List, Optional, Tuple
+from typing import Callable, List, Optional, Tuple
 
 import numpy as np
 import rasterio
@@ -66,41 +66,38 @@ class PredictResult:
 
 
 @dataclass(frozen=True)
+class _Span:
+    """Output positions [start, stop) along one axis, and the global tile indices first..last covering them."""
+
+    start: int
+    stop: int
+    first_tile: int
+    last_tile: int
+
+    @property
+    def tiles(self) -> int:
+        return self.last_tile - self.first_tile + 1
+
+
+@dataclass(frozen=True)
 class _Block:
-    """One output block: output rows/cols [row0, row1) x [col0, col1) and the tile index ranges covering it.
+    """One output block: a span of output rows by a span of output columns."""
 
-    ``row_lo[k]``/``row_hi[k]`` are the first/last tile rows (global indices) covering output row
-    ``row0 + k``; ``tile_row0``/``tile_row1`` bound them all (inclusive). Columns likewise.
-    """
-
-    row0: int
-    row1: int
-    col0: int
-    col1: int
-    row_lo: np.ndarray
-    row_hi: np.ndarray
-    col_lo: np.ndarray
-    col_hi: np.ndarray
-
-    @property
-    def tile_row0(self) -> int:
-        return int(self.row_lo[0])
-
-    @property
-    def tile_row1(self) -> int:
-        return int(self.row_hi[-1])
-
-    @property
-    def tile_col0(self) -> int:
-        return int(self.col_lo[0])
-
-    @property
-    def tile_col1(self) -> int:
-        return int(self.col_hi[-1])
+    rows: _Span
+    cols: _Span
 
     @property
     def tile_count(self) -> int:
-        return (self.tile_row1 - self.tile_row0 + 1) * (self.tile_col1 - self.tile_col0 + 1)
+        return self.rows.tiles * self.cols.tiles
+
+
+@dataclass(frozen=True)
+class _MetadataSource:
+    """What the metadata-reading networks need about the raster: its CRS (for tile locations) and date."""
+
+    crs: object  # pyproj.CRS
+    day_of_year: float  # NaN when the acquisition date is unknown
+    for_student: bool  # the metadata-as-input baseline's student reads it too
 
 
 def predict_raster(
@@ -127,6 +124,8 @@ def predict_raster(
     teacher map. ``progress(fraction)`` is called after each batch; ``should_stop()`` is checked before each
     batch and raises :class:`PredictionCancelled`, leaving no output files.
 
+    For a multi-label model the class map shows the most probable class and the confidence its probability.
+
     Every output is checked before any work starts, and written under a temporary name that is renamed onto
     the final name only when the whole prediction has succeeded. The class map gets a colour table, class
     names in its metadata and a ``.qml`` style beside it, so QGIS shows the training palette and legend.
@@ -139,22 +138,32 @@ def predict_raster(
                    batch_size, block_px, overwrite)
     class_dtype, class_nodata = class_encoding(model.classes, model.path)
 
-    location_crs = require_crs(info.crs, info.name) if out_teacher else None
-    day_of_year = detect_acquisition_date(raster_path, acquisition_date).day_of_year if out_teacher else math.nan
+    # The teacher always reads location and date; the student only in the metadata-as-input baseline.
+    student_reads_metadata = bool(getattr(model, "student_needs_metadata", False))
+    metadata = None
+    if out_teacher or student_reads_metadata:
+        metadata = _MetadataSource(
+            crs=require_crs(info.crs, info.name),
+            day_of_year=detect_acquisition_date(raster_path, acquisition_date).day_of_year,
+            for_student=student_reads_metadata,
+        )
 
     scale = 1 if resolution == "pixel" else stride
     out_height = -(-info.height // scale)
     out_width = -(-info.width // scale)
     out_transform = info.transform @ rasterio.Affine.scale(scale, scale)
     block_out, gtiff_tile = _block_layout(block_px if resolution == "pixel" else max(1, block_px // stride))
-    blocks = list(_blocks(out_height, out_width, block_out, resolution, tile, stride))
-    total_tiles = sum(b.tile_count for b in blocks)
+    row_spans = _spans(out_height, block_out, resolution, tile, stride)
+    col_spans = _spans(out_width, block_out, resolution, tile, stride)
+    total_tiles = sum(s.tiles for s in row_spans) * sum(s.tiles for s in col_spans)
 
     base = dict(driver="GTiff", width=out_width, height=out_height, count=1, crs=info.crs,
                 transform=out_transform, tiled=True, blockxsize=gtiff_tile, blockysize=gtiff_tile,
                 compress="deflate", bigtiff="if_safer")
     common_tags = dict(SOURCE_RASTER=info.name, MODEL=os.path.basename(str(model.path)), RESOLUTION=resolution,
-                       TILE_SIZE_PX=str(tile), STRIDE_PX=str(stride))
+                       TILE_SIZE_PX=str(tile), STRIDE_PX=str(stride), MULTI_LABEL=str(bool(model.multi_label)))
+    if metadata is not None:
+        common_tags["DAY_OF_YEAR"] = "unknown" if math.isnan(metadata.day_of_year) else f"{metadata.day_of_year:g}"
     class_tags = _class_tags(model.classes)
     values = np.array([int(c.value) for c in model.classes], dtype=np.int64)
 
@@ -181,21 +190,18 @@ def predict_raster(
                                          "confidence")
         teacher_dst = None
         if out_teacher:
-            doy_tag = "unknown" if math.isnan(day_of_year) else f"{day_of_year:g}"
             teacher_dst = open_output(out_teacher, "teacher class map", class_dtype, class_nodata,
-                                      dict(class_tags, NETWORK="teacher", DAY_OF_YEAR=doy_tag), "class")
+                                      dict(class_tags, NETWORK="teacher"), "class")
 
         with torch.inference_mode():
-            for block in blocks:
-                def report(fraction_of_block: float) -> None:
-                    if progress is not None:
-                        progress(min(1.0, (done_tiles + fraction_of_block * block.tile_count) / max(total_tiles, 1)))
-
-                maps = _predict_block(model, src, info, block, tile, stride, resolution, batch_size, location_crs,
-                                      day_of_year, teacher=teacher_dst is not None, report=report,
+            for block in (_Block(rows, cols) for rows in row_spans for cols in col_spans):
+                report = _block_progress(progress, done_tiles, block.tile_count, total_tiles)
+                maps = _predict_block(model, src, info, block, tile, stride, resolution, batch_size, metadata,
+                                      teacher=teacher_dst is not None, report=report,
                                       should_stop=should_stop)
                 classified += maps.tiles
-                window = Window(block.col0, block.row0, block.col1 - block.col0, block.row1 - block.row0)
+                window = Window(block.cols.start, block.rows.start, block.cols.stop - block.cols.start,
+                                block.rows.stop - block.rows.start)
                 classes_dst.write(_class_values(maps.student, values, maps.valid, class_dtype, class_nodata), 1,
                                   window=window)
                 if confidence_dst is not None:
@@ -204,8 +210,8 @@ def predict_raster(
                 if teacher_dst is not None:
                     teacher_dst.write(_class_values(maps.teacher, values, maps.valid, class_dtype, class_nodata), 1,
                                       window=window)
+                report(1.0)
                 done_tiles += block.tile_count
-                report(0.0)
 
     # Styles last: a cancelled or failed run leaves neither the rasters nor their styles.
     write_qml(qml_path_for(out_classes), model.classes, class_nodata)
@@ -220,6 +226,15 @@ def predict_raster(
         teacher_path=str(out_teacher) if out_teacher else None, width=out_width, height=out_height,
         resolution=resolution, seconds=time.perf_counter() - started, tiles=classified,
     )
+
+
+def _block_progress(progress: Optional[Callable[[float], None]], done_tiles: int, block_tiles: int,
+                    total_tiles: int) -> Callable[[float], None]:
+    """Turn "this far through the block" into "this far through the raster" for the caller's callback."""
+    def report(fraction_of_block: float) -> None:
+        if progress is not None:
+            progress(min(1.0, (done_tiles + fraction_of_block * block_tiles) / max(total_tiles, 1)))
+    return report
 
 
 def class_encoding(classes: List[ClassSpec], model_path: str = "model") -> Tuple[str, int]:
@@ -309,14 +324,15 @@ def _tile_ranges(first: int, last: int, resolution: str, tile: int, stride: int)
     return index - per_cell + 1, index
 
 
-def _blocks(height: int, width: int, edge: int, resolution: str, tile: int, stride: int) -> Iterator[_Block]:
-    for row0 in range(0, height, edge):
-        row1 = min(row0 + edge, height)
-        row_lo, row_hi = _tile_ranges(row0, row1, resolution, tile, stride)
-        for col0 in range(0, width, edge):
-            col1 = min(col0 + edge, width)
-            col_lo, col_hi = _tile_ranges(col0, col1, resolution, tile, stride)
-            yield _Block(row0, row1, col0, col1, row_lo, row_hi, col_lo, col_hi)
+def _spans(length: int, edge: int, resolution: str, tile: int, stride: int) -> List[_Span]:
+    """Cut one axis of the output into spans of ``edge`` positions (the last may be shorter)."""
+    spans = []
+    for start in range(0, length, edge):
+        stop = min(start + edge, length)
+        first, _ = _tile_ranges(start, start + 1, resolution, tile, stride)
+        _, last = _tile_ranges(stop - 1, stop, resolution, tile, stride)
+        spans.append(_Span(start, stop, int(first[0]), int(last[0])))
+    return spans
 
 
 def _valid_fraction(valid: np.ndarray, tile: int, stride: int, n_rows: int, n_cols: int) -> np.ndarray:
@@ -342,22 +358,22 @@ class _BlockMaps:
 
 
 def _predict_block(model, src, info: RasterInfo, block: _Block, tile: int, stride: int, resolution: str,
-                   batch_size: int, location_crs, day_of_year: float, teacher: bool,
+                   batch_size: int, metadata: Optional[_MetadataSource], teacher: bool,
                    report: Callable[[float], None], should_stop: Optional[Callable[[], bool]]) -> _BlockMaps:
     """Classify the tiles covering one block (read with its halo) and average them onto its output grid."""
-    n_rows = block.tile_row1 - block.tile_row0 + 1
-    n_cols = block.tile_col1 - block.tile_col0 + 1
-    row_off, col_off = block.tile_row0 * stride, block.tile_col0 * stride
+    rows_out, cols_out = block.rows, block.cols
+    n_rows, n_cols = rows_out.tiles, cols_out.tiles
+    row_off, col_off = rows_out.first_tile * stride, cols_out.first_tile * stride
     data, valid = read_block(src, row_off, col_off, (n_rows - 1) * stride + tile, (n_cols - 1) * stride + tile)
 
     if resolution == "pixel":
-        r0, c0 = block.row0 - row_off, block.col0 - col_off
-        has_data = valid[r0:r0 + block.row1 - block.row0, c0:c0 + block.col1 - block.col0]
+        r0, c0 = rows_out.start - row_off, cols_out.start - col_off
+        has_data = valid[r0:r0 + rows_out.stop - rows_out.start, c0:c0 + cols_out.stop - cols_out.start]
     else:
         # A stride cell holds data when any of its pixels does; the read reaches the block's last cell
         # because tiles are at least a stride long.
-        r0, c0 = block.row0 * stride - row_off, block.col0 * stride - col_off
-        h, w = block.row1 - block.row0, block.col1 - block.col0
+        r0, c0 = rows_out.start * stride - row_off, cols_out.start * stride - col_off
+        h, w = rows_out.stop - rows_out.start, cols_out.stop - cols_out.start
         cells = valid[r0:r0 + h * stride, c0:c0 + w * stride]
         has_data = cells.reshape(h, stride, w, stride).any(axis=(1, 3))
 
@@ -379,10 +395,15 @@ def _predict_block(model, src, info: RasterInfo, block: _Block, tile: int, strid
             rows, cols = flat // n_cols, flat % n_cols
             batch = torch.from_numpy(tiles[rows, cols]).to(model.device)
             index = torch.from_numpy(flat).to(model.device)
-            grid[:k, index] = model.probabilities(batch, lat=None, lon=None, doy=None, network="student").T.float()
+            lat = lon = doy = None
+            if metadata is not None:
+                lat, lon, doy = _tile_metadata(info, metadata, block, rows, cols, tile, stride, model.device)
+            if metadata is not None and metadata.for_student:
+                student = model.probabilities(batch, lat=lat, lon=lon, doy=doy, network="student")
+            else:
+                student = model.probabilities(batch, lat=None, lon=None, doy=None, network="student")
+            grid[:k, index] = student.T.float()
             if teacher:
-                lat, lon, doy = _tile_metadata(info, location_crs, day_of_year, block, rows, cols, tile, stride,
-                                               model.device)
                 grid[k:channels, index] = model.probabilities(batch, lat=lat, lon=lon, doy=doy,
                                                               network="teacher").T.float()
             grid[channels, index] = 1.0
@@ -391,8 +412,8 @@ def _predict_block(model, src, info: RasterInfo, block: _Block, tile: int, strid
 
     # Neighbouring output values covered by the same tiles have the same average: compute it once per run
     # of equal (first, last) tile ranges ("segment") and spread it, so the cost is per tile, not per pixel.
-    row_lo, row_hi, row_segment = _segments(block.row_lo - block.tile_row0, block.row_hi - block.tile_row0)
-    col_lo, col_hi, col_segment = _segments(block.col_lo - block.tile_col0, block.col_hi - block.tile_col0)
+    row_lo, row_hi, row_segment = _segments(rows_out, resolution, tile, stride)
+    col_lo, col_hi, col_segment = _segments(cols_out, resolution, tile, stride)
     sums = _sum_covering(_sum_covering(grid, 1, row_lo, row_hi), 2, col_lo, col_hi)
     count = sums[channels]
     mean = sums[:channels] / count.clamp(min=1.0)
@@ -407,8 +428,11 @@ def _predict_block(model, src, info: RasterInfo, block: _Block, tile: int, strid
     )
 
 
-def _segments(lo: np.ndarray, hi: np.ndarray) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Runs of consecutive positions with the same tile range: each run's (lo, hi) and each position's run."""
+def _segments(span: _Span, resolution: str, tile: int, stride: int) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Runs of consecutive positions in ``span`` covered by the same tiles: each run's first and last tile
+    (relative to the span's first tile), and each position's run."""
+    lo, hi = _tile_ranges(span.start, span.stop, resolution, tile, stride)
+    lo, hi = lo - span.first_tile, hi - span.first_tile
     starts = np.ones(lo.shape, dtype=bool)
     starts[1:] = (lo[1:] != lo[:-1]) | (hi[1:] != hi[:-1])
     return lo[starts], hi[starts], np.cumsum(starts) - 1
@@ -434,13 +458,13 @@ def _sum_covering(grid: torch.Tensor, dim: int, lo: np.ndarray, hi: np.ndarray) 
     return total
 
 
-def _tile_metadata(info: RasterInfo, location_crs, day_of_year: float, block: _Block, rows: np.ndarray,
+def _tile_metadata(info: RasterInfo, metadata: _MetadataSource, block: _Block, rows: np.ndarray,
                    cols: np.ndarray, tile: int, stride: int, device) -> Tuple[torch.Tensor, ...]:
-    """Latitude/longitude of each tile's centre and the raster's day of year, as the teacher expects them."""
-    tile_rows = (rows + block.tile_row0) * stride
-    tile_cols = (cols + block.tile_col0) * stride
-    lat, lon = tile_centres_latlon(info.transform, location_crs, tile_rows, tile_cols, tile)
-    doy = np.full(lat.shape, day_of_year, dtype=np.float32)
+    """Latitude/longitude of each tile's centre and the raster's day of year, as the networks expect them."""
+    tile_rows = (rows + block.rows.first_tile) * stride
+    tile_cols = (cols + block.cols.first_tile) * stride
+    lat, lon = tile_centres_latlon(info.transform, metadata.crs, tile_rows, tile_cols, tile)
+    doy = np.full(lat.shape, metadata.day_of_year, dtype=np.float32)
     return (torch.as_tensor(lat, dtype=torch.float32, device=device),
             torch.as_tensor(lon, dtype=torch.float32, device=device),
             torch.as_tensor(doy, dtype=torch.float32, device=device))

@@ -19,6 +19,7 @@ import torch
 from rasterio.transform import from_origin
 
 from spatiotemporal_ssl.core.errors import InputError
+from spatiotemporal_ssl.core.geo import tile_centres_latlon
 from spatiotemporal_ssl.core.normalization import BandStats, normalize_tiles
 from spatiotemporal_ssl.core.params import ClassSpec
 from spatiotemporal_ssl.core.predict import PredictionCancelled, predict_raster
@@ -31,10 +32,10 @@ CLASSES = [ClassSpec(1, "Tree cover", (0, 100, 0)), ClassSpec(2, "Water", (0, 10
 
 
 class FakeModel:
-    """Same attributes as a loaded model; records what the teacher was given."""
+    """Same attributes as a loaded model; records the metadata the networks were given."""
 
     def __init__(self, band_count: int = BANDS, tile_size_px: int = 8, stride_px: int = 4,
-                 has_teacher: bool = False, stats: BandStats = None):
+                 has_teacher: bool = False, stats: BandStats = None, student_needs_metadata: bool = False):
         generator = torch.Generator().manual_seed(0)
         self.band_count = band_count
         self.tile_size_px = tile_size_px
@@ -43,18 +44,19 @@ class FakeModel:
         self.classes = list(CLASSES)
         self.multi_label = False
         self.has_teacher = has_teacher
+        self.student_needs_metadata = student_needs_metadata
         self.device = torch.device("cpu")
         self.path = "fake_model.pt"
         self.weight = torch.randn(len(CLASSES), band_count, generator=generator) * 3.0
         self.meta_weight = torch.randn(len(CLASSES), 3, generator=generator)
-        self.teacher_inputs = []
+        self.metadata_seen = {"student": [], "teacher": []}
 
     def probabilities(self, images, lat=None, lon=None, doy=None, network="student"):
         assert images.dtype == torch.float32 and images.shape[1:] == (self.band_count, self.tile_size_px,
                                                                       self.tile_size_px)
         logits = torch.einsum("kc,bchw->bk", self.weight, images) / images.shape[-1] ** 2
-        if network == "teacher":
-            self.teacher_inputs.append((lat.clone(), lon.clone(), doy.clone()))
+        if network == "teacher" or self.student_needs_metadata:
+            self.metadata_seen[network].append((lat.clone(), lon.clone(), doy.clone()))
             meta = torch.stack([lat / 90.0, lon / 180.0, torch.nan_to_num(doy) / 365.0], dim=1)
             logits = logits + 5.0 * meta @ self.meta_weight.T
         else:
@@ -115,9 +117,9 @@ def reference(model, raster_path, resolution: str, stride: int, network: str = "
                 image = torch.from_numpy(normalize_tiles(data[None], valid[None], model.band_stats))
                 kwargs = {}
                 if network == "teacher":
-                    from spatiotemporal_ssl.core.geo import tile_centres_latlon
                     lat, lon = tile_centres_latlon(ds.transform, ds.crs, [i * stride], [j * stride], tile)
-                    kwargs = dict(lat=torch.tensor(lat, dtype=torch.float32), lon=torch.tensor(lon, dtype=torch.float32),
+                    kwargs = dict(lat=torch.tensor(lat, dtype=torch.float32),
+                                  lon=torch.tensor(lon, dtype=torch.float32),
                                   doy=torch.tensor([doy], dtype=torch.float32))
                 probs = model.probabilities(image, network=network, **kwargs)[0].double().numpy()
                 if resolution == "pixel":
@@ -283,9 +285,9 @@ def test_teacher_map_gets_tile_locations_and_day_of_year(scene):
     model = FakeModel(has_teacher=True)
     result = predict_raster(model, raster, str(out / "c.tif"), out_teacher=str(out / "t.tif"),
                             acquisition_date="2021-06-15", block_px=16)
-    lat = torch.cat([t[0] for t in model.teacher_inputs])
-    lon = torch.cat([t[1] for t in model.teacher_inputs])
-    doy = torch.cat([t[2] for t in model.teacher_inputs])
+    lat = torch.cat([t[0] for t in model.metadata_seen["teacher"]])
+    lon = torch.cat([t[1] for t in model.metadata_seen["teacher"]])
+    doy = torch.cat([t[2] for t in model.metadata_seen["teacher"]])
     # UTM 33N, easting 500 km, northing 5000 km: the central meridian (15 E) at about 45.1 N.
     assert 45.1 < float(lat.min()) < float(lat.max()) < 45.16
     assert 14.99 < float(lon.min()) < float(lon.max()) < 15.01
@@ -304,4 +306,15 @@ def test_unknown_date_reaches_the_teacher_as_nan(scene):
     raster, _, out = scene
     model = FakeModel(has_teacher=True)
     predict_raster(model, raster, str(out / "c.tif"), out_teacher=str(out / "t.tif"), acquisition_date="unknown")
-    assert torch.isnan(torch.cat([t[2] for t in model.teacher_inputs])).all()
+    assert torch.isnan(torch.cat([t[2] for t in model.metadata_seen["teacher"]])).all()
+
+
+def test_metadata_as_input_student_gets_location_and_date(scene):
+    raster, _, out = scene
+    model = FakeModel(student_needs_metadata=True)
+    result = predict_raster(model, raster, str(out / "c.tif"), acquisition_date="2021-02-01")
+    seen = model.metadata_seen["student"]
+    assert sum(len(t[0]) for t in seen) == result.tiles
+    assert 45.1 < float(torch.cat([t[0] for t in seen]).min()) and torch.all(torch.cat([t[2] for t in seen]) == 32.0)
+    with rasterio.open(result.classes_path) as ds:
+        assert ds.tags()["DAY_OF_YEAR"] == "32"
