@@ -42,6 +42,8 @@ def _add_training_options(p: argparse.ArgumentParser, steps_default: int) -> Non
     g.add_argument("--val-fraction", type=float, default=d.val_fraction)
     g.add_argument("--eval-every", type=int, default=d.eval_every)
     g.add_argument("--patience", type=int, default=None, dest="patience_steps", help="early stopping patience in steps")
+    g.add_argument("--checkpoint-every", type=int, default=d.checkpoint_every,
+                   help="also write the model file every N steps (resumable with --resume)")
     g.add_argument("--seed", type=int, default=d.seed)
     g.add_argument("--device", default=d.device, help="auto (CUDA if available), cpu, cuda, cuda:N")
     g.add_argument("--no-amp", dest="amp", action="store_false", help="disable mixed precision on CUDA")

@@ -62,6 +62,7 @@ class TrainOptions:
     val_fraction: float = 0.2
     eval_every: int = 50
     patience_steps: Optional[int] = None  # None: no early stopping (best checkpoint is still kept)
+    checkpoint_every: int = 0  # write the model file every N steps (0: only at the end), for long or cluster runs
     seed: int = 0
     device: str = "auto"
     amp: bool = True

@@ -100,20 +100,26 @@ def train_model(request: TrainRequest, progress: Optional[Callable[[TrainProgres
         if (cfg["band_count"], cfg["tile_size_px"], len(cfg["classes"])) != (stats.band_count, opts.tile_size_px, len(classes)):
             raise InputError(f"model file '{resume_from}' was trained with other bands, tile size or classes; "
                              "resume with the same rasters, labels and options")
-    result = Trainer(opts).fit(data, progress=progress, should_stop=should_stop, resume_state=resume_state)
+    stride_predict = max(1, opts.tile_size_px // 2)
+
+    def write(result) -> dict:
+        val_report = _validation_report(result, data, classes, opts.multi_label)
+        val_report.update({"best_step": result.best_step, "steps_done": result.steps_done, "cancelled": result.cancelled,
+                           "stopped_early": result.stopped_early, "mean_mask_rate": result.mean_mask_rate,
+                           "mean_pseudo_label_accuracy": result.mean_pseudo_label_accuracy})
+        save_model(request.out_model, student=result.model.student, teacher=result.model.teacher, classes=classes,
+                   band_stats=stats, tile_size_px=opts.tile_size_px, stride_px=stride_predict, encoder=encoder,
+                   metadata_mode=opts.metadata, multi_label=opts.multi_label, options=opts.to_dict(),
+                   provenance=provenance, report=val_report, training_state=result.training_state,
+                   overwrite=True)  # the path was checked above, before any work
+        return val_report
+
+    result = Trainer(opts).fit(data, progress=progress, should_stop=should_stop, resume_state=resume_state,
+                               checkpoint=write)
     if result.steps_done == 0:
         raise TrainingCancelled("training was cancelled before the first step; nothing was written")
     report("saving")
-    val_report = _validation_report(result, data, classes, opts.multi_label)
-    val_report.update({"best_step": result.best_step, "steps_done": result.steps_done, "cancelled": result.cancelled,
-                       "stopped_early": result.stopped_early, "mean_mask_rate": result.mean_mask_rate,
-                       "mean_pseudo_label_accuracy": result.mean_pseudo_label_accuracy})
-    stride_predict = max(1, opts.tile_size_px // 2)
-    save_model(request.out_model, student=result.model.student, teacher=result.model.teacher, classes=classes,
-               band_stats=stats, tile_size_px=opts.tile_size_px, stride_px=stride_predict, encoder=encoder,
-               metadata_mode=opts.metadata, multi_label=opts.multi_label, options=opts.to_dict(),
-               provenance=provenance, report=val_report, training_state=result.training_state,
-               overwrite=True)  # the path was checked above, before any work
+    val_report = write(result)
     return TrainResult(
         model_path=request.out_model, cancelled=result.cancelled, best_step=result.best_step,
         steps_done=result.steps_done, device_name=result.device_name, train_seconds=result.train_seconds,

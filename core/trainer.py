@@ -214,7 +214,9 @@ class Trainer:
 
     def fit(self, data: TrainingData, progress: Optional[Callable[[TrainProgress], None]] = None,
             should_stop: Optional[Callable[[], bool]] = None, resume_state: Optional[dict] = None,
-            progress_every: int = 10) -> FitResult:
+            progress_every: int = 10, checkpoint: Optional[Callable[["FitResult"], None]] = None) -> FitResult:
+        """Train. ``checkpoint(result)`` is called every ``options.checkpoint_every`` steps (rank 0) with the
+        run so far, so a killed job leaves a usable, resumable model file."""
         opt = self.options
         rank, world = _distributed()
         device = resolve_device(opt.device)
@@ -286,6 +288,28 @@ class Trainer:
         cancelled = stopped_early = False
         last_val = None
         step = start_step
+        def snapshot() -> FitResult:
+            """The run as it stands: best EMA weights so far plus the full state to resume from."""
+            training_state = {
+                "step": step, "model": {k: v.detach().cpu() for k, v in model.state_dict().items()},
+                "ema": {k: v.detach().cpu() for k, v in ema.model.state_dict().items()},
+                "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
+                "best_val": best_val, "best_step": best_step, "best_ema": best_state, "history": history,
+            }
+            final = copy.deepcopy(ema.model).cpu()
+            if best_state is not None:
+                final.load_state_dict(best_state)
+            final.eval()
+            return FitResult(
+                model=final, best_step=best_step, steps_done=step, cancelled=cancelled, stopped_early=stopped_early,
+                best_val_accuracy=best_val if best_val >= 0 else None, history=history, device_name=dev_name,
+                train_seconds=time.perf_counter() - t_start,
+                mean_mask_rate=float(np.mean(mask_rates)) if mask_rates else None,
+                mean_pseudo_label_accuracy=float(np.mean(pl_accs)) if pl_accs else None,
+                data_wait_fraction=data_time / max(1e-9, sum(step_times)) if step_times else 0.0,
+                training_state=training_state,
+            )
+
         model.train()
         while step < total:
             if should_stop is not None and should_stop():
@@ -374,30 +398,14 @@ class Trainer:
                 ))
             if is_eval:
                 running, running_n = {}, 0
+            if checkpoint is not None and opt.checkpoint_every and step % opt.checkpoint_every == 0 and step < total and rank == 0:
+                checkpoint(snapshot())
             if stopped_early:
                 break
 
-        train_seconds = time.perf_counter() - t_start
-        training_state = {
-            "step": step, "model": {k: v.detach().cpu() for k, v in model.state_dict().items()},
-            "ema": {k: v.detach().cpu() for k, v in ema.model.state_dict().items()},
-            "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
-            "best_val": best_val, "best_step": best_step, "best_ema": best_state, "history": history,
-        }
-        final = copy.deepcopy(ema.model).cpu()
-        if best_state is not None:
-            final.load_state_dict(best_state)
-        final.eval()
         if world > 1:
             dist.barrier()
-        return FitResult(
-            model=final, best_step=best_step, steps_done=step, cancelled=cancelled, stopped_early=stopped_early,
-            best_val_accuracy=best_val if best_val >= 0 else None, history=history, device_name=dev_name,
-            train_seconds=train_seconds, mean_mask_rate=float(np.mean(mask_rates)) if mask_rates else None,
-            mean_pseudo_label_accuracy=float(np.mean(pl_accs)) if pl_accs else None,
-            data_wait_fraction=data_time / max(1e-9, sum(step_times)) if step_times else 0.0,
-            training_state=training_state,
-        )
+        return snapshot()
 
     def _validate(self, model: SSLModel, ema_model: SSLModel, data: TrainingData, device: torch.device) -> tuple:
         """(validation accuracy of the EMA student, pseudo-label accuracy on the validation tiles).

@@ -103,3 +103,28 @@ def test_ddp_with_two_gloo_processes(tmp_path):
     s0, s1 = torch.load(tmp_path / "rank0.pt"), torch.load(tmp_path / "rank1.pt")
     for k in s0:
         assert torch.allclose(s0[k].float(), s1[k].float(), atol=1e-6), k
+
+
+def test_checkpoints_are_written_every_n_steps_and_resume(tmp_path):
+    from spatiotemporal_ssl.core.demo import sample_paths
+    from spatiotemporal_ssl.core.modelfile import read_model_blob
+    from spatiotemporal_ssl.core.params import RasterInput, TrainRequest
+    from spatiotemporal_ssl.core.pipeline import train_model
+
+    p = sample_paths()
+    out = str(tmp_path / "m.pt")
+    seen = []
+
+    def stop_after_checkpoint():
+        # cancel right after the first checkpoint (step 4) has been written
+        seen.append(os.path.exists(out))
+        return os.path.exists(out) and read_model_blob(out)["training_state"]["step"] == 4
+
+    opts = _opts(steps=20, checkpoint_every=4, tile_size_px=4)
+    req = TrainRequest([RasterInput(p["image"])], p["labels"], "label", out, opts)
+    first = train_model(req, should_stop=stop_after_checkpoint)
+    assert first.cancelled and first.steps_done == 4 and seen[:4] == [False] * 4
+    assert read_model_blob(out)["training_state"]["step"] == 4
+    resumed = train_model(req, resume_from=out)
+    assert not resumed.cancelled and resumed.steps_done == 20
+    assert read_model_blob(out)["config"]["report"]["steps_done"] == 20
