@@ -119,6 +119,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
                             batch_size=args.batch_size, overwrite=args.overwrite,
                             progress=lambda f: bar.update(f))
     bar.close()
+    print(f"classified {result.tiles} tiles of {args.raster} in {result.seconds:.1f} s on {model.device}")
     print(f"classes: {result.classes_path}")
     if result.confidence_path:
         print(f"confidence: {result.confidence_path}")

@@ -74,6 +74,8 @@ def load_patch_set(path: str) -> dict:
         "images": images, "labels": labels, "split": split, "lat": np.asarray(npz["lat"], dtype=np.float64),
         "lon": np.asarray(npz["lon"], dtype=np.float64), "doy": _day_of_year(np.asarray(npz["date"]), path),
         "multi_label": multi, "num_classes": num_classes, "class_names": class_names_or_default(names, num_classes),
+        # Optional: true classes of unlabelled tiles, used only to measure pseudo-label accuracy.
+        "diagnostic_labels": np.asarray(npz["diagnostic_labels"]) if "diagnostic_labels" in npz.files and not multi else None,
     }
 
 
@@ -119,7 +121,8 @@ def evaluate_patchset(path: str, method: str = "fixmatch", metadata: str = "teac
     train_sel = np.flatnonzero(train_mask & (labeled | (split == "unlabeled")))
     data, _, val_idx = assemble_training_data(
         images[train_sel], targets[train_sel], labeled[train_sel], ps["lat"][train_sel], ps["lon"][train_sel],
-        ps["doy"][train_sel], encoder, ps["num_classes"], multi, opts.val_fraction, seed)
+        ps["doy"][train_sel], encoder, ps["num_classes"], multi, opts.val_fraction, seed,
+        diagnostic_targets=ps["diagnostic_labels"][train_sel] if ps["diagnostic_labels"] is not None else None)
     trainer = Trainer(opts)
     t0 = time.perf_counter()
     result = trainer.fit(data, progress=progress)
@@ -141,6 +144,7 @@ def evaluate_patchset(path: str, method: str = "fixmatch", metadata: str = "teac
         "n_test": int(len(test_idx)), "steps": int(result.steps_done), "best_step": int(result.best_step),
         "stopped_early": result.stopped_early, "train_seconds": round(train_seconds, 2), "device": result.device_name,
         "mask_rate": result.mean_mask_rate, "pseudo_label_accuracy": result.mean_pseudo_label_accuracy,
+        "pseudo_label_accuracy_source": result.pseudo_label_accuracy_source,
         "best_val_accuracy": result.best_val_accuracy, "data_wait_fraction": round(result.data_wait_fraction, 4),
         "multi_label": multi,
     }

@@ -47,6 +47,9 @@ CONFIDENCE_NODATA = -1.0
 OUTPUT_TILE_PX = 256
 
 
+GDAL_CACHE_MB = 64
+
+
 class PredictionCancelled(RuntimeError):
     """Raised when the caller's ``should_stop`` returned True; no output file was left behind."""
 
@@ -169,7 +172,9 @@ def predict_raster(
 
     done_tiles = 0
     classified = 0
-    with rasterio.open(raster_path) as src, ExitStack() as stack:
+    # GDAL's block cache defaults to 5 % of RAM and would grow with the raster; a small cache keeps memory
+    # bounded (every block is read and written once, so a larger cache buys nothing).
+    with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB * 1024 * 1024), rasterio.open(raster_path) as src, ExitStack() as stack:
         def open_output(path: str, what: str, dtype: str, nodata: float, tags: dict,
                         band: str) -> "rasterio.io.DatasetWriter":
             # Entered in this order, the dataset closes before atomic_output renames its file.

@@ -212,6 +212,7 @@ class SSLModel(nn.Module):
         super().__init__()
         self.student, self.teacher, self.labeler = student, teacher, labeler
         self.multi_label, self.lambda_u, self.lambda_d, self.distill_kind = multi_label, lambda_u, lambda_d, distill_loss
+        self.last_pseudo: Optional[PseudoLabels] = None
 
     @property
     def pseudo_labeling_net(self) -> LandCoverNet:
@@ -242,6 +243,7 @@ class SSLModel(nn.Module):
             n_u = x_w.shape[0]
             logits_w, logits_s = pl_out.logits[n_l:n_l + n_u], pl_out.logits[n_l + n_u:]
             pseudo = self.labeler(probabilities(logits_w.detach(), self.multi_label), update=True)
+            self.last_pseudo = PseudoLabels(pseudo.targets.detach(), pseudo.weights.detach())  # for diagnostics
             loss_unsup = unsupervised_loss(logits_s, pseudo, self.multi_label)
             extra = self.labeler.extra_loss(logits_s, pseudo)
             total = total + self.lambda_u * loss_unsup + extra

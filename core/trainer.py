@@ -23,7 +23,7 @@ from .errors import InputError
 from .models.metadata import MetaBatch
 from .models.network import LandCoverNet, NetworkConfig, default_size
 from .params import TrainOptions
-from .ssl import SSLModel, make_pseudo_labeler, probabilities
+from .ssl import SSLModel, make_pseudo_labeler, probabilities, supervised_loss
 
 
 @dataclass
@@ -41,6 +41,9 @@ class TrainingData:
     num_classes: int
     loc_dim: int
     date_dim: int
+    # True classes of the unlabelled pool, when a benchmark knows them: only to measure pseudo-label accuracy,
+    # never used for training.
+    unlabeled_diagnostic_targets: Optional[torch.Tensor] = None
 
     @property
     def band_count(self) -> int:
@@ -81,6 +84,7 @@ class FitResult:
     mean_mask_rate: Optional[float]
     mean_pseudo_label_accuracy: Optional[float]
     data_wait_fraction: float
+    pseudo_label_accuracy_source: str = "validation tiles"
     training_state: Optional[dict] = None  # for resume: online weights, EMA, optimizer, step
 
 
@@ -97,12 +101,15 @@ class EMA:
         for p in self.model.parameters():
             p.requires_grad_(False)
 
+        self._ema_params = list(self.model.parameters())
+        self._ema_buffers = list(self.model.buffers())
+
     @torch.no_grad()
     def update(self, model: torch.nn.Module, step: int) -> None:
         m = min(self.momentum, (1.0 + step) / (10.0 + step))
-        for ema_p, p in zip(self.model.parameters(), model.parameters()):
-            ema_p.mul_(m).add_(p.detach(), alpha=1 - m)
-        for ema_b, b in zip(self.model.buffers(), model.buffers()):
+        # One fused call over all tensors: with two networks, a Python loop per tensor costs more than the maths.
+        torch._foreach_lerp_(self._ema_params, [p.detach() for p in model.parameters()], 1 - m)
+        for ema_b, b in zip(self._ema_buffers, model.buffers()):
             ema_b.copy_(b)
 
 
@@ -229,11 +236,11 @@ class Trainer:
         model = build_model(opt, data.num_classes, data.band_count, data.tile_size_px, data.loc_dim, data.date_dim, device).to(device)
         ema = EMA(model, opt.ema_momentum)
         params = [p for p in model.parameters() if p.requires_grad]
-        optimizer = torch.optim.AdamW(params, lr=opt.lr, weight_decay=opt.weight_decay)
+        optimizer = torch.optim.AdamW(params, lr=opt.lr, weight_decay=opt.weight_decay, foreach=True)
         total = opt.steps
         scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: 0.5 * (1 + math.cos(math.pi * min(s, total) / total)))
         start_step = 0
-        best_state, best_val, best_step = None, -1.0, 0
+        best_state, best_val, best_loss, best_step = None, -1.0, math.inf, 0
         history: List[dict] = []
         if resume_state is not None:
             model.load_state_dict(resume_state["model"])
@@ -242,6 +249,7 @@ class Trainer:
             scheduler.load_state_dict(resume_state["scheduler"])
             start_step = int(resume_state["step"])
             best_val = float(resume_state.get("best_val", -1.0))
+            best_loss = float(resume_state.get("best_loss", math.inf))
             best_step = int(resume_state.get("best_step", 0))
             best_state = resume_state.get("best_ema")
             history = list(resume_state.get("history", []))
@@ -283,6 +291,8 @@ class Trainer:
         step_times: List[float] = []
         mask_rates: List[float] = []
         pl_accs: List[float] = []
+        diag = data.unlabeled_diagnostic_targets
+        pl_hits = pl_seen = 0.0
         running: Dict[str, float] = {}
         running_n = 0
         cancelled = stopped_early = False
@@ -294,7 +304,7 @@ class Trainer:
                 "step": step, "model": {k: v.detach().cpu() for k, v in model.state_dict().items()},
                 "ema": {k: v.detach().cpu() for k, v in ema.model.state_dict().items()},
                 "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
-                "best_val": best_val, "best_step": best_step, "best_ema": best_state, "history": history,
+                "best_val": best_val, "best_loss": best_loss, "best_step": best_step, "best_ema": best_state, "history": history,
             }
             final = copy.deepcopy(ema.model).cpu()
             if best_state is not None:
@@ -305,7 +315,9 @@ class Trainer:
                 best_val_accuracy=best_val if best_val >= 0 else None, history=history, device_name=dev_name,
                 train_seconds=time.perf_counter() - t_start,
                 mean_mask_rate=float(np.mean(mask_rates)) if mask_rates else None,
-                mean_pseudo_label_accuracy=float(np.mean(pl_accs)) if pl_accs else None,
+                mean_pseudo_label_accuracy=(pl_hits / pl_seen if pl_seen else None) if diag is not None
+                else (float(np.mean(pl_accs)) if pl_accs else None),
+                pseudo_label_accuracy_source="unlabeled pool (diagnostic labels)" if diag is not None else "validation tiles",
                 data_wait_fraction=data_time / max(1e-9, sum(step_times)) if step_times else 0.0,
                 training_state=training_state,
             )
@@ -362,6 +374,11 @@ class Trainer:
             running_n += 1
             if "mask_rate" in stats:
                 mask_rates.append(float(stats["mask_rate"]))
+            if diag is not None and model.last_pseudo is not None and not opt.multi_label:
+                truth = diag[idx_u.cpu()].to(device)
+                take = (model.last_pseudo.weights > 0.5) & (truth >= 0)
+                pl_hits += float((model.last_pseudo.targets[take] == truth[take]).sum())
+                pl_seen += float(take.sum())
             step_times.append(time.perf_counter() - t0)
 
             is_eval = step % opt.eval_every == 0 or step == total
@@ -370,17 +387,20 @@ class Trainer:
                 for buf in list(model.buffers()) + list(ema.model.buffers()):
                     dist.broadcast(buf, 0)
             if is_eval:
-                last_val, pl_acc = self._validate(model, ema.model, data, device)
+                last_val, val_loss, pl_acc = self._validate(model, ema.model, data, device)
                 if pl_acc is not None:
                     pl_accs.append(pl_acc)
                 val_score = last_val if last_val is not None and not math.isnan(last_val) else None
                 if val_score is None:
                     best_step = step  # nothing to select on: keep the latest EMA
                     best_state = None
-                elif val_score > best_val:
-                    best_val, best_step = val_score, step
+                elif (val_score, -val_loss) > (best_val, -best_loss):
+                    # With a handful of validation tiles accuracy ties often; the validation loss breaks the
+                    # tie, so a better-calibrated later model is not passed over for an early lucky one.
+                    best_val, best_loss, best_step = val_score, val_loss, step
                     best_state = {k: v.detach().cpu().clone() for k, v in ema.model.state_dict().items()}
                 record = {"step": step, **{k: v / running_n for k, v in running.items()}, "val_accuracy": last_val,
+                          "val_loss": val_loss,
                           "pseudo_label_accuracy": pl_acc}
                 history.append(record)
                 if opt.patience_steps and val_score is not None and step - best_step >= opt.patience_steps:
@@ -408,15 +428,16 @@ class Trainer:
         return snapshot()
 
     def _validate(self, model: SSLModel, ema_model: SSLModel, data: TrainingData, device: torch.device) -> tuple:
-        """(validation accuracy of the EMA student, pseudo-label accuracy on the validation tiles).
+        """(validation accuracy and loss of the EMA student, pseudo-label accuracy on the validation tiles).
 
         Pseudo-label accuracy = accuracy of the online pseudo-labelling network's hard labels (the teacher,
         with metadata, in Spatiotemporal SSL) among the validation tiles its mask accepts."""
         if data.val_images.shape[0] == 0:
-            return None, None
+            return None, None, None
         multi = self.options.multi_label
         logits = self._predict_logits(ema_model.student, data.val_images, data.val_meta, device)
         val_acc = _accuracy(logits, data.val_targets, multi)
+        val_loss = float(supervised_loss(logits, data.val_targets, multi))
         pl_acc = None
         if model.labeler is not None:
             was_training = model.training
@@ -432,4 +453,4 @@ class Trainer:
                 keep = w > 0.5
                 pl_acc = float((pseudo.targets.cpu()[keep] == data.val_targets[keep]).float().mean()) if keep.any() else None
         model.train()
-        return val_acc, pl_acc
+        return val_acc, val_loss, pl_acc

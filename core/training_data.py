@@ -5,7 +5,7 @@ One function serves both the raster pipeline (``stssl train``, the plugin) and t
 """
 from __future__ import annotations
 
-from typing import Tuple
+from typing import Optional, Tuple
 
 import numpy as np
 import torch
@@ -26,6 +26,7 @@ def meta_batch(encoder: MetadataEncoder, lat: np.ndarray, lon: np.ndarray, doy: 
 def assemble_training_data(
     images: np.ndarray, targets: np.ndarray, labeled: np.ndarray, lat: np.ndarray, lon: np.ndarray, doy: np.ndarray,
     encoder: MetadataEncoder, num_classes: int, multi_label: bool, val_fraction: float, seed: int,
+    diagnostic_targets: Optional[np.ndarray] = None,
 ) -> Tuple[TrainingData, np.ndarray, np.ndarray]:
     """Split labelled tiles into train/validation and wrap everything as tensors.
 
@@ -54,5 +55,7 @@ def assemble_training_data(
         unlabeled_images=imgs(unl_idx), unlabeled_meta=meta(unl_idx),
         val_images=imgs(val_idx), val_targets=tgts(val_idx), val_meta=meta(val_idx),
         num_classes=num_classes, loc_dim=encoder.loc_dim, date_dim=encoder.date_dim,
+        unlabeled_diagnostic_targets=(torch.from_numpy(np.asarray(diagnostic_targets[unl_idx], dtype=np.int64))
+                                      if diagnostic_targets is not None else None),
     )
     return data, train_idx, val_idx
