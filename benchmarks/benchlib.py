@@ -1,8 +1,8 @@
 """Shared pieces of the benchmark scripts: paths, the patch-set file, metrics and metadata features.
 
 The benchmark scripts are run as ``python benchmarks/<script>.py`` from the repository root, so this module is
-imported by its plain name. Nothing here imports the engine: the split builder and the metadata-only row must work
-before (and independently of) ``spatiotemporal_ssl.core``.
+imported by its plain name. The split builder and the metadata-only row work without the engine; when it is
+installed, the metrics are the engine's own (``core.metrics``), so every row is scored the same way.
 """
 from __future__ import annotations
 

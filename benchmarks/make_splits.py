@@ -16,15 +16,23 @@ The split rules follow ../shared/data/README.md:
 - a "labels per class" budget of k means k labelled observations per class, each from a different location where
   the training side has k locations of that class (otherwise locations are reused at other dates).
 
-Sets (all Mato Grosso sets are at observation level: one single-date MODIS pixel, 1x1 px, per row; labels are the
-four coarse classes, because a single date cannot tell Soy_Corn from Soy_Cotton):
-- ``mt_random``: in distribution; 30 % of locations (stratified by class) are test.
-- ``mt_blocks``: 1-degree blocks held out; random blocks until about 30 % of locations are test. The only Forest
-  block (-13_-56, all 23 Forest locations) always stays in training, so Forest is never scored here.
-- ``mt_west_east``: train west of -55 deg, test east of it (no Forest in the east).
+Mato Grosso sets use the four coarse classes (Cerrado, Forest, Pasture, Agriculture) and come at two levels:
+- ``mtts_*``: one row per sample, its year-long series (23 dates x 6 bands) stacked as the channels of a 1x1 px
+  image. A pixel model can learn the classes from it (logistic regression on 10 labels per class: ~0.8 accuracy).
+  A series has no single date, so the date is unknown and the teacher sees the location only: these are the
+  spatial-shift sets.
+- ``mt_*``: one row per sample and date, a single-date 1x1 px pixel with its date: what a user's single-date raster
+  gives. From one date even plentiful labels give only ~0.45 balanced accuracy, so this level is used where the
+  date is the point: the seasonal shift.
+Splits:
+- ``mtts_random`` / ``mt_random``: in distribution; 30 % of locations (stratified by class) are test.
+- ``mtts_blocks`` / ``mt_blocks``: 1-degree blocks held out; random blocks until about 30 % of locations are test.
+  The only Forest block (-13_-56, all 23 Forest locations) always stays in training, so Forest is not scored here.
+- ``mtts_west_east`` / ``mt_west_east``: train west of -55 deg, test east of it (no Forest in the east).
+- ``mtts_para`` / ``mt_para``: Mato Grosso -> Para, Forest vs non-forest, on the three bands both files share
+  (nir, ndvi, evi).
 - ``mt_wet_dry``: the location split of ``mt_random``; train on wet-season dates (Oct-Apr) of training locations,
   test on dry-season dates (May-Sep) of test locations.
-- ``mt_para``: Mato Grosso -> Para, Forest vs non-forest, on the three bands both files share (nir, ndvi, evi).
 - ``slo_summer_winter`` / ``slo_summer_summer``: Slovenia, 8x8 px NDVI patches, Forest vs Grassland (the two classes
   with enough locations), cloud fraction < 5 %; half of the locations (stratified) are test; train on summer
   (Jun-Aug) dates, test on winter (Dec-Feb) dates, or on summer dates as the in-distribution reference.
@@ -35,11 +43,12 @@ from __future__ import annotations
 
 import argparse
 import collections
+import functools
 import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Dict, List, Optional
+from typing import Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 
@@ -48,7 +57,7 @@ from benchlib import (SAMPLE_DIR, SHARED_DATA, SPLIT_LABELED, SPLIT_TEST, SPLIT_
 
 # Bump when a rule below changes: existing set files with another version are rebuilt, and cached runs on them are
 # redone (run_accuracy.py keys its cache on the set file's content).
-BUILD_VERSION = 1
+BUILD_VERSION = 2
 
 DEFAULT_BUDGETS = (5, 10, 25)
 DEFAULT_SEEDS = (0, 1, 2)
@@ -198,112 +207,152 @@ def _mt() -> dict:
     return _cache["mt"]  # type: ignore[return-value]
 
 
-def mt_observations() -> Observations:
+def mt_rows(series: bool) -> Tuple[Observations, np.ndarray, np.ndarray]:
+    """(rows, 1-degree block per row, 'west'/'east' per row) of Mato Grosso, coarse classes.
+
+    ``series=False``: one row per sample and date, a single-date 1x1 px pixel (C = 6 bands) with its date.
+    ``series=True``: one row per sample, its year-long series stacked as channels (23 dates x 6 bands, date-major)
+    in a 1x1 px "image". A series has no single acquisition date, so its date is unknown ('') and a teacher sees
+    the location only.
+    """
     d = _mt()
+    names = [str(n) for n in d["coarse_class_names"]]
+    if series:
+        n = len(d["label_coarse"])
+        obs = Observations(images=d["ts"].reshape(n, -1, 1, 1), labels=d["label_coarse"].astype(np.int64),
+                           location_id=d["location_id"].astype(np.int64), lat=d["lat"], lon=d["lon"],
+                           date=np.full(n, "", dtype="<U10"), class_names=names)
+        return obs, d["block_1deg"], d["region_ew"]
     sample = d["obs_sample"]
-    return Observations(images=d["images"], labels=d["obs_label_coarse"].astype(np.int64),
-                        location_id=d["location_id"][sample].astype(np.int64), lat=d["obs_lat"], lon=d["obs_lon"],
-                        date=d["obs_date"], class_names=[str(n) for n in d["coarse_class_names"]])
+    obs = Observations(images=d["images"], labels=d["obs_label_coarse"].astype(np.int64),
+                       location_id=d["location_id"][sample].astype(np.int64), lat=d["obs_lat"], lon=d["obs_lon"],
+                       date=d["obs_date"], class_names=names)
+    return obs, d["block_1deg"][sample], d["obs_region_ew"]
 
 
-def _mt_info(name: str, rule: str) -> dict:
-    return {"set": name, "dataset": "mato_grosso", "level": "observation (single-date 1x1 MODIS pixel)",
-            "bands": [str(b) for b in _mt()["bands"]], "rule": rule, "sources": [SOURCES["mato_grosso"]]}
+def _mt_info(name: str, series: bool, rule: str) -> dict:
+    level = ("year-long series (23 dates x 6 bands as channels of a 1x1 px MODIS pixel; date unknown)" if series
+             else "observation (single-date 1x1 px MODIS pixel)")
+    return {"set": name, "dataset": "mato_grosso", "level": level, "bands": [str(b) for b in _mt()["bands"]],
+            "rule": rule, "sources": [SOURCES["mato_grosso"]]}
 
 
-def build_mt_random(k: int, seed: int, ucap: int, tcap: int) -> Dict[str, np.ndarray]:
-    obs = mt_observations()
+def _prefix(series: bool) -> str:
+    return "mtts" if series else "mt"
+
+
+def build_mt_random(k: int, seed: int, ucap: int, tcap: int, series: bool = False) -> Dict[str, np.ndarray]:
+    obs, _block, _region = mt_rows(series)
     test = stratified_location_split(obs.location_id, obs.labels, 0.3, np.random.default_rng([seed, 101]))
-    info = _mt_info("mt_random", "in distribution: 30% of locations (stratified by class) are test; all dates")
+    info = _mt_info(f"{_prefix(series)}_random", series,
+                    "in distribution: 30% of locations (stratified by class) are test")
     return assemble(obs, ~test, test, k, seed, ucap, tcap, info)
 
 
 def build_mt_wet_dry(k: int, seed: int, ucap: int, tcap: int) -> Dict[str, np.ndarray]:
-    obs = mt_observations()
+    obs, _block, _region = mt_rows(series=False)
     test = stratified_location_split(obs.location_id, obs.labels, 0.3, np.random.default_rng([seed, 101]))
     month = month_of(obs.date)
     wet, dry = np.isin(month, MT_WET_MONTHS), np.isin(month, MT_DRY_MONTHS)
-    info = _mt_info("mt_wet_dry", "seasonal: train wet-season dates (Oct-Apr) of 70% of locations; test dry-season "
-                                  "dates (May-Sep) of the other 30% (location split of mt_random)")
+    info = _mt_info("mt_wet_dry", False, "seasonal: train wet-season dates (Oct-Apr) of 70% of locations; test "
+                                         "dry-season dates (May-Sep) of the other 30% (location split of mt_random)")
     return assemble(obs, ~test & wet, test & dry, k, seed, ucap, tcap, info)
 
 
-def build_mt_west_east(k: int, seed: int, ucap: int, tcap: int) -> Dict[str, np.ndarray]:
-    obs = mt_observations()
-    east = _mt()["obs_region_ew"] == "east"
-    info = _mt_info("mt_west_east", "spatial: train west of -55 deg lon, test east of it (Forest only in the west)")
+def build_mt_west_east(k: int, seed: int, ucap: int, tcap: int, series: bool = False) -> Dict[str, np.ndarray]:
+    obs, _block, region = mt_rows(series)
+    east = region == "east"
+    info = _mt_info(f"{_prefix(series)}_west_east", series,
+                    "spatial: train west of -55 deg lon, test east of it (Forest only in the west)")
     return assemble(obs, ~east, east, k, seed, ucap, tcap, info)
 
 
-def build_mt_blocks(k: int, seed: int, ucap: int, tcap: int) -> Dict[str, np.ndarray]:
-    obs = mt_observations()
-    d = _mt()
-    block = d["block_1deg"][d["obs_sample"]]
+def held_out_blocks(location_id: np.ndarray, labels: np.ndarray, block: np.ndarray, seed: int,
+                    test_fraction: float = 0.3) -> List[str]:
+    """Random 1-degree blocks until ``test_fraction`` of the locations are held out, keeping every class trainable.
+
+    A block that holds more than half of a class's locations is never held out (the only Forest block), every class
+    keeps at least 10 training locations (or all it has), and every class found in more than one candidate block
+    has at least 3 test locations.
+    """
     rng = np.random.default_rng([seed, 211])
-    location_block = dict(zip(obs.location_id.tolist(), block.tolist()))
-    location_class = dict(zip(obs.location_id.tolist(), obs.labels.tolist()))
+    location_block = dict(zip(location_id.tolist(), block.tolist()))
+    location_class = dict(zip(location_id.tolist(), labels.tolist()))
     n_locations = len(location_block)
     class_locations = collections.Counter(location_class.values())
-    # A block that holds most of a class's locations can't be held out without removing that class from training.
     per_block_class: Dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
     for loc, blk in location_block.items():
         per_block_class[blk][location_class[loc]] += 1
     candidates = sorted(blk for blk, counts in per_block_class.items()
                         if all(counts[c] <= 0.5 * class_locations[c] for c in counts))
+    spread = {c for c in class_locations if sum(1 for b in candidates if per_block_class[b][c]) > 1}
     for _attempt in range(10000):
-        order = rng.permutation(candidates)
         held, n_held = [], 0
-        for blk in order:
-            if n_held >= 0.3 * n_locations:
+        for blk in rng.permutation(candidates):
+            if n_held >= test_fraction * n_locations:
                 break
             held.append(str(blk))
             n_held += sum(per_block_class[blk].values())
-        test_counts = collections.Counter()
+        test_counts: collections.Counter = collections.Counter()
         for blk in held:
             test_counts.update(per_block_class[blk])
-        train_counts = {c: class_locations[c] - test_counts[c] for c in class_locations}
-        # Every class keeps enough training locations; the test side has some of each class except the one that
-        # exists in a single block (Forest).
-        if all(train_counts[c] >= min(10, class_locations[c]) for c in class_locations) and \
-                all(test_counts[c] >= 3 for c in class_locations if len([b for b in candidates
-                                                                        if per_block_class[b][c]]) > 1):
-            break
-    else:
-        raise RuntimeError("mt_blocks: found no block hold-out that keeps every class trainable")
+        if all(class_locations[c] - test_counts[c] >= min(10, class_locations[c]) for c in class_locations) and \
+                all(test_counts[c] >= 3 for c in spread):
+            return sorted(held)
+    raise RuntimeError("mt_blocks: found no block hold-out that keeps every class trainable")
+
+
+def build_mt_blocks(k: int, seed: int, ucap: int, tcap: int, series: bool = False) -> Dict[str, np.ndarray]:
+    obs, block, _region = mt_rows(series)
+    held = held_out_blocks(obs.location_id, obs.labels, block, seed)
     test = np.isin(block, held)
-    info = _mt_info("mt_blocks", "spatial: held-out 1-degree blocks (~30% of locations, random per seed); the only "
-                                 "Forest block stays in training")
-    info["test_blocks"] = sorted(held)
+    info = _mt_info(f"{_prefix(series)}_blocks", series,
+                    "spatial: held-out 1-degree blocks (~30% of locations, random per seed); the only Forest block "
+                    "stays in training")
+    info["test_blocks"] = held
     return assemble(obs, ~test, test, k, seed, ucap, tcap, info)
 
 
-def build_mt_para(k: int, seed: int, ucap: int, tcap: int) -> Dict[str, np.ndarray]:
+def build_mt_para(k: int, seed: int, ucap: int, tcap: int, series: bool = False) -> Dict[str, np.ndarray]:
     mt = _mt()
     with np.load(PARA_FILE, allow_pickle=False) as npz:
         para = {key: npz[key] for key in npz.files}
     shared_bands = [str(b) for b in para["bands"]]  # nir, ndvi, evi: all three are also in the Mato Grosso file
     mt_band_index = [list(mt["bands"]).index(b) for b in shared_bands]
     # Forest vs non-forest is the one class set both regions define the same way. Para's Deforestation_2015 was
-    # cleared during the very year of the time series, so a single date of it may show forest or a clearing: left out.
+    # cleared during the very year of the time series, so it shows forest or a clearing depending on the date: left
+    # out.
     mt_forest = int(list(mt["coarse_class_names"]).index("Forest"))
-    mt_labels = np.where(mt["obs_label_coarse"] == mt_forest, 0, 1)
     para_names = [str(n) for n in para["class_names"]]
     para_map = {para_names.index("Forest"): 0, para_names.index("Pasture"): 1,
                 para_names.index("Deforestation_2014"): 1, para_names.index("Deforestation_2015"): -1}
-    para_labels = np.array([para_map[int(c)] for c in para["obs_label"]])
-    para_location = para["location_id"][para["obs_sample"]].astype(np.int64) + 1_000_000
+    if series:
+        mt_images = mt["ts"][:, :, mt_band_index].reshape(len(mt["ts"]), -1, 1, 1)
+        para_images = para["ts"].reshape(len(para["ts"]), -1, 1, 1)
+        mt_coarse, para_label = mt["label_coarse"], para["label"]
+        mt_location, para_location = mt["location_id"], para["location_id"]
+        lat = np.concatenate([mt["lat"], para["lat"]])
+        lon = np.concatenate([mt["lon"], para["lon"]])
+        date = np.full(len(mt_images) + len(para_images), "", dtype="<U10")
+    else:
+        mt_images, para_images = mt["images"][:, mt_band_index], para["images"]
+        mt_coarse, para_label = mt["obs_label_coarse"], para["obs_label"]
+        mt_location = mt["location_id"][mt["obs_sample"]]
+        para_location = para["location_id"][para["obs_sample"]]
+        lat = np.concatenate([mt["obs_lat"], para["obs_lat"]])
+        lon = np.concatenate([mt["obs_lon"], para["obs_lon"]])
+        date = np.concatenate([mt["obs_date"], para["obs_date"]])
+    mt_labels = np.where(mt_coarse == mt_forest, 0, 1)
+    para_labels = np.array([para_map[int(c)] for c in para_label])
     obs = Observations(
-        images=np.concatenate([mt["images"][:, mt_band_index], para["images"]]),
-        labels=np.concatenate([mt_labels, para_labels]),
-        location_id=np.concatenate([mt["location_id"][mt["obs_sample"]].astype(np.int64), para_location]),
-        lat=np.concatenate([mt["obs_lat"], para["obs_lat"]]), lon=np.concatenate([mt["obs_lon"], para["obs_lon"]]),
-        date=np.concatenate([mt["obs_date"], para["obs_date"]]), class_names=["Forest", "NonForest"])
+        images=np.concatenate([mt_images, para_images]), labels=np.concatenate([mt_labels, para_labels]),
+        location_id=np.concatenate([mt_location.astype(np.int64), para_location.astype(np.int64) + 1_000_000]),
+        lat=lat, lon=lon, date=date, class_names=["Forest", "NonForest"])
     in_para = np.arange(len(obs.labels)) >= len(mt_labels)
-    info = {"set": "mt_para", "dataset": "mato_grosso -> para", "level": "observation (single-date 1x1 MODIS pixel)",
-            "bands": shared_bands,
-            "rule": "cross-region: train Mato Grosso (Forest vs Cerrado/Pasture/Agriculture), test Para (Forest vs "
-                    "Pasture/Deforestation_2014; Deforestation_2015 left out); bands nir, ndvi, evi",
-            "sources": [SOURCES["mato_grosso"], SOURCES["para"]]}
+    info = _mt_info(f"{_prefix(series)}_para", series,
+                    "cross-region: train Mato Grosso (Forest vs Cerrado/Pasture/Agriculture), test Para (Forest vs "
+                    "Pasture/Deforestation_2014; Deforestation_2015 left out); bands nir, ndvi, evi")
+    info.update(dataset="mato_grosso -> para", bands=shared_bands, sources=[SOURCES["mato_grosso"], SOURCES["para"]])
     return assemble(obs, ~in_para, in_para, k, seed, ucap, tcap, info)
 
 
@@ -449,6 +498,10 @@ def build_raleigh(k: int, seed: int, ucap: int, tcap: int) -> Optional[Dict[str,
 
 
 BUILDERS: Dict[str, Callable[..., Optional[Dict[str, np.ndarray]]]] = {
+    "mtts_random": functools.partial(build_mt_random, series=True),
+    "mtts_blocks": functools.partial(build_mt_blocks, series=True),
+    "mtts_west_east": functools.partial(build_mt_west_east, series=True),
+    "mtts_para": functools.partial(build_mt_para, series=True),
     "mt_random": build_mt_random,
     "mt_blocks": build_mt_blocks,
     "mt_west_east": build_mt_west_east,

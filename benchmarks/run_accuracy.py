@@ -24,6 +24,7 @@ import argparse
 import hashlib
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -87,7 +88,9 @@ ROWS: Dict[str, Row] = {row.name: row for row in [
 METADATA_ROWS = ["metadata_only_knn", "metadata_only_logistic", "metadata_only_knn_all"]
 CORE_ROWS = ["supervised", "fixmatch", "fixmatch_input", "stssl_season"]
 EXTRA_ROWS = ["freematch", "softmatch", "stssl_paper", "stssl_sphere", "stssl_season_ld0"]
-MT_SETS = ["mt_random", "mt_blocks", "mt_west_east", "mt_wet_dry", "mt_para"]
+# Spatial shift on year-long series (a pixel model can learn the classes there; the teacher sees the location),
+# seasonal shift on single dates (the teacher sees the location and the day of year).
+MAIN_SETS = ["mtts_random", "mtts_blocks", "mtts_west_east", "mtts_para", "mt_wet_dry", "slo_summer_winter"]
 MAIN_BUDGET = 10
 
 
@@ -142,16 +145,20 @@ class Grid:
 
 def grid_for(variant: str) -> Grid:
     if variant == "quick":
-        return Grid("quick", [Block(["mt_random", "mt_blocks", "slo_summer_winter"], [MAIN_BUDGET],
+        return Grid("quick", [Block(["mtts_random", "mtts_blocks", "mt_wet_dry"], [MAIN_BUDGET],
                                     METADATA_ROWS + CORE_ROWS)], seeds=[0, 1, 2], steps=100)
+    if variant == "smoke":  # every set and row once, a few steps: does everything run?
+        full = grid_for("full")
+        return Grid("smoke", [Block(full.sets, [MAIN_BUDGET], list(ROWS))], seeds=[0], steps=30)
     if variant == "full":
-        main_sets = MT_SETS + ["slo_summer_winter"]
-        control_sets = ["slo_summer_summer"] + (["raleigh"] if make_splits.RALEIGH_IMAGE.exists() else [])
+        # The references: mt_random for mt_wet_dry (same locations, all dates), slo_summer_summer for
+        # slo_summer_winter; Raleigh is the single-site control.
+        control_sets = ["mt_random", "slo_summer_summer"] + (["raleigh"] if make_splits.RALEIGH_IMAGE.exists() else [])
         return Grid("full", [
-            Block(main_sets, [5, 10, 25], METADATA_ROWS + ["supervised", "fixmatch", "stssl_season"]),
-            Block(main_sets, [MAIN_BUDGET], ["fixmatch_input"] + EXTRA_ROWS),
+            Block(MAIN_SETS, [5, 10, 25], METADATA_ROWS + ["supervised", "fixmatch", "stssl_season"]),
+            Block(MAIN_SETS, [MAIN_BUDGET], ["fixmatch_input"] + EXTRA_ROWS),
             Block(control_sets, [MAIN_BUDGET], METADATA_ROWS + CORE_ROWS),
-        ], seeds=[0, 1, 2], steps=300)
+        ], seeds=[0, 1, 2], steps=400)
     raise ValueError(variant)
 
 
@@ -222,7 +229,7 @@ def estimate_seconds(cells: List[Tuple[str, int, int, Row]], steps: int, seconds
     for set_name, _k, _seed, row in cells:
         if not row.uses_engine:
             continue
-        scale = 1.0 if set_name.startswith("mt_") else 4.0
+        scale = 1.0 if set_name.startswith("mt") else 4.0
         total += row.cost * steps * seconds_per_step * scale + 4.0
     return total
 
@@ -322,12 +329,16 @@ def run_grid(grid: Grid, device: str = "cpu", timeout_s: float = 900, dry_run: b
 def main(argv: Optional[list] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="the minutes-long variant")
+    parser.add_argument("--smoke", action="store_true", help="every set and row once with 30 steps: does it all run?")
     parser.add_argument("--steps", type=int, help="training steps per run (default: the variant's)")
     parser.add_argument("--sets", help="comma-separated subset of the variant's sets")
     parser.add_argument("--rows", help="comma-separated subset of rows")
     parser.add_argument("--seeds", help="comma-separated seeds (default: the variant's)")
     parser.add_argument("--budgets", help="comma-separated subset of the variant's labels per class")
     parser.add_argument("--device", default="cpu")
+    parser.add_argument("--engine-args", default="",
+                        help="extra `stssl evaluate` options for every engine run, e.g. \"--val-fraction 0\" "
+                             "(part of the cache key)")
     parser.add_argument("--jobs", type=int, default=2, help="engine runs side by side")
     parser.add_argument("--threads", type=int, default=1, help="torch threads per engine run")
     parser.add_argument("--timeout", type=float, default=900, help="seconds per engine run")
@@ -336,9 +347,11 @@ def main(argv: Optional[list] = None) -> int:
     parser.add_argument("--dry-run", action="store_true", help="print the plan and a time estimate")
     parser.add_argument("--fresh", action="store_true", help="delete this variant's cached runs first")
     args = parser.parse_args(argv)
-    grid = grid_for("quick" if args.quick else "full")
+    grid = grid_for("smoke" if args.smoke else "quick" if args.quick else "full")
     if args.steps:
         grid.steps = args.steps
+    if args.engine_args:
+        grid.extra_args = shlex.split(args.engine_args)
     if args.seeds:
         grid.seeds = [int(s) for s in args.seeds.split(",")]
     rows = args.rows.split(",") if args.rows else None
