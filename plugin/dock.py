@@ -18,7 +18,7 @@ from ..core.errors import InputError
 from ..core.params import ClassSpec, TrainRequest
 from . import settings
 from .i18n import tr
-from .imagery_panel import ImageryPanel, raster_path
+from .imagery_panel import ImageryPanel, engine_raster_path, raster_path
 from .label_layer import is_tile_label_layer, open_label_layer, rename_classes
 from .label_panel import LabelPanel
 from .options_panel import OptionsPanel
@@ -55,6 +55,7 @@ class SpatiotemporalSSLDock(QgsDockWidget):
 
         body = QWidget()
         layout = QVBoxLayout(body)
+        self.sections = {}
         for title, panel, collapsed in ((tr("Imagery"), self.imagery, False), (tr("Classes"), self.classes, False),
                                         (tr("Labelling"), self.labels, False),
                                         (tr("Training options"), self.options, True), (tr("Train"), self.run, False)):
@@ -64,6 +65,7 @@ class SpatiotemporalSSLDock(QgsDockWidget):
             inner.addWidget(panel)
             box.setCollapsed(collapsed)
             layout.addWidget(box)
+            self.sections[panel] = box
         layout.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
@@ -163,7 +165,7 @@ class SpatiotemporalSSLDock(QgsDockWidget):
         for layer in layers:
             stem = os.path.splitext(os.path.basename(raster_path(layer)))[0]
             specs.append(PredictJobSpec(
-                raster_path=raster_path(layer),
+                raster_path=engine_raster_path(layer, folder),
                 out_classes=unique_path(folder, f"{stem}_landcover", ".tif"),
                 out_confidence=unique_path(folder, f"{stem}_confidence", ".tif"),
                 out_teacher=unique_path(folder, f"{stem}_teacher", ".tif") if teacher else None,
@@ -183,7 +185,7 @@ class SpatiotemporalSSLDock(QgsDockWidget):
         folder = self.output_folder()
         stamp = datetime.datetime.now().strftime("%Y%m%d_%H%M%S")
         model_path = unique_path(folder, f"model_{stamp}", ".pt")
-        request = TrainRequest(rasters=self.imagery.raster_inputs(), labels_path=labels_path, class_field=field,
+        request = TrainRequest(rasters=self.imagery.raster_inputs(folder), labels_path=labels_path, class_field=field,
                                out_model=model_path, options=options, classes=classes)
         teacher = options.metadata == "teacher" and self.options.write_teacher.isChecked()
         return request, self.prediction_specs(layers, folder, teacher), classes
@@ -315,8 +317,9 @@ class SpatiotemporalSSLDock(QgsDockWidget):
         self.labels.deactivate_tools()
         for signal, slot in ((self.project.readProject, self._project_read), (self.project.cleared, self._project_cleared),
                              (self.project.layersAdded, self.imagery.refresh),
-                             (self.project.layersRemoved, self.imagery.refresh)):
+                             (self.project.layersRemoved, self.imagery.refresh),
+                             (self.project.layerTreeRoot().nameChanged, self.imagery.refresh)):
             try:
                 signal.disconnect(slot)
-            except TypeError:
+            except (TypeError, RuntimeError):
                 pass

@@ -56,6 +56,28 @@ def raster_path(layer: QgsRasterLayer) -> str:
     return layer.dataProvider().dataSourceUri().split("|")[0]
 
 
+def engine_raster_path(layer: QgsRasterLayer, folder: str) -> str:
+    """The file the engine should read for ``layer``.
+
+    When the user has set a CRS in QGIS (Layer Properties > Source) for a file that has none, the engine would
+    not see it; a small VRT beside the outputs carries the layer's CRS to it without copying pixels.
+    """
+    path = raster_path(layer)
+    if not path or not layer.crs().isValid():
+        return path
+    from osgeo import gdal
+
+    dataset = gdal.Open(path)
+    if dataset is None or dataset.GetProjection():
+        return path
+    import os
+
+    stem = os.path.splitext(os.path.basename(path))[0]
+    vrt = os.path.join(folder, f"{stem}_with_crs.vrt")
+    gdal.Translate(vrt, dataset, format="VRT", outputSRS=layer.crs().toWkt())
+    return vrt
+
+
 def is_training_candidate(layer: QgsMapLayer) -> bool:
     return (isinstance(layer, QgsRasterLayer) and layer.isValid()
             and not layer.customProperty(OUTPUT_PROPERTY, False))
@@ -84,6 +106,7 @@ class ImageryPanel(QWidget):
         header.setSectionResizeMode(COL_LAYER, QHeaderView.Stretch)
         for col in (COL_CRS, COL_DATE, COL_SOURCE):
             header.setSectionResizeMode(col, QHeaderView.ResizeToContents)
+        self.table.setMaximumHeight(150)
         self.table.setToolTip(tr("Tick the rasters to train on. The selected row is the raster whose tiles you "
                                  "label. Double-click a date to correct it; 'unknown' is allowed."))
         self.table.itemChanged.connect(self._item_changed)
@@ -94,7 +117,7 @@ class ImageryPanel(QWidget):
 
         self.project.layersAdded.connect(self.refresh)
         self.project.layersRemoved.connect(self.refresh)
-        self.project.layerTreeRoot().nameChanged.connect(lambda *_: self.refresh())
+        self.project.layerTreeRoot().nameChanged.connect(self.refresh)
         self.refresh()
 
     # --- listing ----------------------------------------------------------------------------------------
@@ -120,7 +143,9 @@ class ImageryPanel(QWidget):
             if not raster_path(layer):
                 name.setToolTip(tr("Only file rasters (GeoTIFF, JP2, VRT, ...) can be used for training."))
             self.table.setItem(row, COL_LAYER, name)
-            crs = QTableWidgetItem(describe_layer_crs(layer))
+            description = describe_layer_crs(layer)
+            crs = QTableWidgetItem(description.split(" - ")[0])  # 'EPSG:32119'; the name is in the tooltip
+            crs.setToolTip(description)
             crs.setFlags(Qt.ItemIsEnabled | Qt.ItemIsSelectable)
             if not layer.crs().isValid():
                 crs.setForeground(QBrush(QColor(200, 0, 0)))
@@ -223,8 +248,10 @@ class ImageryPanel(QWidget):
             if self._layer_id(row) == layer_id:
                 self.table.setCurrentCell(row, COL_LAYER)
 
-    def raster_inputs(self) -> List[RasterInput]:
-        return [RasterInput(path=raster_path(layer), acquisition_date=self.date_for(layer.id()))
+    def raster_inputs(self, folder: str = "") -> List[RasterInput]:
+        """What the engine gets for the ticked rasters (``folder``: where a CRS wrapper may be written)."""
+        return [RasterInput(path=engine_raster_path(layer, folder) if folder else raster_path(layer),
+                            acquisition_date=self.date_for(layer.id()))
                 for layer in self.checked_layers()]
 
     def choices(self) -> List[RasterChoice]:

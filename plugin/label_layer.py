@@ -7,7 +7,7 @@ always what the dock shows; when the user has started editing, the edits stay in
 from __future__ import annotations
 
 import os
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Dict, Iterable, List, Sequence, Tuple
 
 from qgis.core import (
     QgsCoordinateReferenceSystem, QgsCoordinateTransform, QgsFeature, QgsFeatureRequest, QgsField, QgsFields,
@@ -74,7 +74,23 @@ def apply_palette(layer: QgsVectorLayer, palette: Sequence[ClassSpec], class_fie
     layer.setRenderer(categorized_renderer(layer, palette, class_field))
     layer.triggerRepaint()
     if save_default and layer.dataProvider().storageType() == "GPKG" and is_tile_label_layer(layer):
-        layer.saveStyleToDatabase(tr("Spatiotemporal SSL classes"), "", True, "")
+        save_default_style(layer)
+
+
+STYLE_NAME = "spatiotemporal_ssl_classes"
+
+
+def save_default_style(layer: QgsVectorLayer) -> None:
+    """Store the style in the GeoPackage as its default, so the file shows its classes in any project.
+
+    The previous copy is deleted first: saving over a style of the same name makes QGIS ask in a modal dialog.
+    """
+    result = layer.listStylesInDatabase()
+    count, ids, names = result[0], result[1], result[2]
+    for style_id, name in zip(ids, names):
+        if name == STYLE_NAME:
+            layer.deleteStyleFromDatabase(style_id)
+    layer.saveStyleToDatabase(STYLE_NAME, "", True, "")
 
 
 def rename_classes(layer: QgsVectorLayer, palette: Sequence[ClassSpec]) -> None:

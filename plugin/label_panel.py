@@ -7,7 +7,6 @@ from typing import Callable, Dict, List, Optional
 from qgis.core import QgsMapLayerProxyModel, QgsProject, QgsRasterLayer, QgsVectorLayer
 from qgis.gui import QgsFieldComboBox, QgsMapCanvas, QgsMapLayerComboBox
 from qgis.PyQt.QtCore import Qt, QTimer, pyqtSignal
-from qgis.PyQt.QtGui import QBrush
 from qgis.PyQt.QtWidgets import (
     QFileDialog, QFormLayout, QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableWidget, QTableWidgetItem,
     QVBoxLayout, QWidget,
@@ -197,10 +196,14 @@ class LabelPanel(QWidget):
 
     def _layer_changed(self, layer) -> None:
         if self._watched is not None:
-            for signal in self._layer_signals(self._watched):
+            try:
+                signals = self._layer_signals(self._watched)
+            except RuntimeError:
+                signals = ()
+            for signal in signals:
                 try:
                     signal.disconnect(self.schedule_count)
-                except TypeError:
+                except (TypeError, RuntimeError):  # RuntimeError: the layer was deleted with its signals
                     pass
         self._watched = layer
         self.field_combo.setLayer(layer)

@@ -13,9 +13,13 @@ from qgis.PyQt.QtWidgets import QSizePolicy, QWidget
 
 from .i18n import tr
 
-# Okabe-Ito colours: distinguishable for colour-blind readers.
-_COLORS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+# Okabe-Ito colours: distinguishable for colour-blind readers (their yellow is too light on white).
+_COLORS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00"]
 ACCURACY_SERIES = ("val_accuracy", "pseudo_label_accuracy")
+_ACCURACY_COLORS = {"val_accuracy": "#000000", "pseudo_label_accuracy": "#888888"}
+# The trainer reports more losses than a small plot can show; these tell the story (what is learnt from
+# labels, from pseudo-labels, and from the teacher), and the others are left out.
+PLOTTED_LOSSES = ("loss_sup", "loss_unsup", "loss_distill")
 
 
 class LossPlot(QWidget):
@@ -47,13 +51,15 @@ class LossPlot(QWidget):
             return
         self.total_steps = max(self.total_steps, int(progress.total_steps or 0))
         for name, value in (progress.losses or {}).items():
-            self.add_point(name, progress.step, value)
+            if name in PLOTTED_LOSSES:
+                self.add_point(name, progress.step, value)
         self.add_point("val_accuracy", progress.step, progress.val_accuracy)
         self.add_point("pseudo_label_accuracy", progress.step, progress.pseudo_label_accuracy)
 
     def _label(self, name: str) -> str:
-        return {"val_accuracy": tr("validation accuracy"), "pseudo_label_accuracy": tr("pseudo-label accuracy")}.get(
-            name, name.replace("_", " "))
+        return {"val_accuracy": tr("validation accuracy"), "pseudo_label_accuracy": tr("pseudo-label accuracy"),
+                "loss_sup": tr("labelled loss"), "loss_unsup": tr("pseudo-label loss"),
+                "loss_distill": tr("distillation loss")}.get(name, name.replace("_", " "))
 
     def paintEvent(self, _event) -> None:  # noqa: N802
         painter = QPainter(self)
@@ -64,14 +70,23 @@ class LossPlot(QWidget):
         painter.setFont(font)
         metrics = painter.fontMetrics()
         text_color = self.palette().text().color()
-        legend_h = metrics.height() + 4
-        plot = QRectF(34, 6 + legend_h, max(10, self.width() - 72), max(10, self.height() - 24 - legend_h))
-        painter.setPen(QPen(QColor(160, 160, 160), 1))
-        painter.drawRect(plot)
-
         losses = {k: v for k, v in self.series.items() if k not in ACCURACY_SERIES and v}
         accs = {k: v for k, v in self.series.items() if k in ACCURACY_SERIES and v}
-        if not losses and not accs:
+        names = list(losses) + list(accs)
+        colors = {name: QColor(_ACCURACY_COLORS.get(name) or _COLORS[i % len(_COLORS)]) for i, name in enumerate(names)}
+        # Legend entries flow over as many lines as the width needs.
+        entries, x, line = [], 34.0, 0
+        for name in names:
+            width = 18 + metrics.horizontalAdvance(self._label(name))
+            if x + width > self.width() - 4 and x > 34:
+                x, line = 34.0, line + 1
+            entries.append((name, x, line))
+            x += width + 8
+        legend_h = (line + 1) * (metrics.height() + 2) + 4
+        plot = QRectF(34, 4 + legend_h, max(10, self.width() - 72), max(10, self.height() - 22 - legend_h))
+        painter.setPen(QPen(QColor(160, 160, 160), 1))
+        painter.drawRect(plot)
+        if not names:
             painter.setPen(text_color)
             painter.drawText(plot, Qt.AlignCenter, tr("Curves appear here while training"))
             painter.end()
@@ -91,11 +106,9 @@ class LossPlot(QWidget):
             y = plot.bottom() - plot.height() * max(0.0, min(1.0, value / top))
             return QPointF(x, y)
 
-        legend_x = plot.left()
-        for i, name in enumerate(list(losses) + list(accs)):
+        for name, legend_x, legend_line in entries:
             points = self.series[name]
-            color = QColor(_COLORS[i % len(_COLORS)])
-            pen = QPen(color, 1.6)
+            pen = QPen(colors[name], 1.6)
             if name in ACCURACY_SERIES:
                 pen.setStyle(Qt.DashLine)
             painter.setPen(pen)
@@ -106,9 +119,8 @@ class LossPlot(QWidget):
             painter.drawPath(path)
             if len(points) == 1:
                 painter.drawEllipse(to_screen(points[0][0], points[0][1], top), 2, 2)
-            label = self._label(name)
-            painter.drawLine(QPointF(legend_x, 4 + legend_h / 2), QPointF(legend_x + 12, 4 + legend_h / 2))
+            y = 2 + legend_line * (metrics.height() + 2)
+            painter.drawLine(QPointF(legend_x, y + metrics.height() / 2), QPointF(legend_x + 14, y + metrics.height() / 2))
             painter.setPen(text_color)
-            painter.drawText(QPointF(legend_x + 15, 2 + metrics.ascent()), label)
-            legend_x += 22 + metrics.horizontalAdvance(label)
+            painter.drawText(QPointF(legend_x + 18, y + metrics.ascent()), self._label(name))
         painter.end()

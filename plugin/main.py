@@ -10,11 +10,11 @@ from qgis.PyQt.QtGui import QIcon
 from qgis.PyQt.QtWidgets import QAction, QPushButton
 
 from .dependencies import InstallDialog, add_dependency_dir_to_path, missing_dependencies
-from .i18n import install_translator, remove_translator, tr
+from .i18n import install_translator, remove_translator, tr, tr_noop
 
 PLUGIN_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ICON_PATH = os.path.join(PLUGIN_DIR, "resources", "icon.svg")
-MENU = "&Spatiotemporal SSL"
+MENU = tr_noop("&Spatiotemporal SSL")
 
 
 class SpatiotemporalSSLPlugin:
@@ -93,7 +93,7 @@ class SpatiotemporalSSLPlugin:
 
     # --- dependencies -----------------------------------------------------------------------------------
     def notify_missing(self) -> None:
-        names = ", ".join(status.describe() for status in self.missing)
+        names = ", ".join(status.requirement.distribution for status in self.missing)
         bar = self.iface.messageBar()
         widget = bar.createMessage(tr("Spatiotemporal SSL"),
                                    tr("Training needs Python packages that are not installed: {names}. "

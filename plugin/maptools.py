@@ -96,8 +96,7 @@ class _TileToolBase(QgsMapTool):
             return
         if self.grid_band is None:
             self.grid_band = QgsRubberBand(self.canvas(), QgsWkbTypes.LineGeometry)
-            self.grid_band.setColor(QColor(255, 255, 255, 150))
-            self.grid_band.setSecondaryStrokeColor(QColor(0, 0, 0, 90))
+            self.grid_band.setColor(QColor(255, 255, 255, 110))
             self.grid_band.setWidth(1)
         geometry = QgsGeometry.fromMultiPolylineXY([[QgsPointXY(x, y) for x, y in line] for line in lines])
         self.grid_band.setToGeometry(geometry, grid.crs)

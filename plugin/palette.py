@@ -76,13 +76,15 @@ def _symbol_for(layer: QgsVectorLayer, color: QColor) -> QgsSymbol:
         symbol = QgsLineSymbol.createSimple({"line_width": "0.6"})
         symbol.setColor(color)
         return symbol
-    # Semi-transparent fill with a solid outline: the imagery stays visible under the labelled tiles.
+    # Semi-transparent fill with an outline that contrasts with the class colour: the imagery stays visible
+    # under the labelled tiles, and a tile stays visible over a class map of its own colour.
     fill = QColor(color)
-    fill.setAlpha(110)
+    fill.setAlpha(120)
+    edge = QColor(235, 235, 235) if color.lightness() < 110 else QColor(color).darker(220)
     return QgsFillSymbol.createSimple({
         "color": f"{fill.red()},{fill.green()},{fill.blue()},{fill.alpha()}",
-        "outline_color": f"{color.red()},{color.green()},{color.blue()},255",
-        "outline_width": "0.5",
+        "outline_color": f"{edge.red()},{edge.green()},{edge.blue()},255",
+        "outline_width": "0.6",
     })
 
 

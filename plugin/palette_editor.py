@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import List, Optional
 
-from qgis.core import QgsMapLayerProxyModel, QgsProject, QgsVectorLayer
+from qgis.core import QgsMapLayerProxyModel, QgsVectorLayer
 from qgis.gui import QgsColorButton, QgsMapLayerComboBox
 from qgis.PyQt.QtCore import Qt, pyqtSignal
 from qgis.PyQt.QtWidgets import (

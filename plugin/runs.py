@@ -35,7 +35,8 @@ class RunController(QObject):
         self.message_bar = message_bar
         self.project = project or QgsProject.instance()
         self.runner = JobRunner(self)
-        self.runner.finished.connect(lambda: self.panel.set_running(False))
+        self.runner.finished.connect(self._thread_finished)
+        self._outcome: Optional[tuple] = None
         self.panel.cancel_button.clicked.connect(self.cancel)
         self._palette: List[ClassSpec] = []
         self.last_result: Optional[JobResult] = None
@@ -62,8 +63,11 @@ class RunController(QObject):
         self._palette = list(palette)
         self.job = job
         job.progress.connect(self._progress)
-        job.succeeded.connect(self._succeeded)
-        job.failed.connect(self._failed)
+        # The outcome is kept until the thread has ended, so layers are added and Train is enabled again
+        # only when nothing runs any more.
+        job.succeeded.connect(self._store_result)
+        job.failed.connect(self._store_failure)
+        self._outcome = None
         self.panel.set_running(True)
         self.panel.status.setText(status)
         self.runner.start(job)
@@ -86,6 +90,22 @@ class RunController(QObject):
             self.panel.show_predict_progress(progress)
         else:
             self.panel.show_train_progress(progress)
+
+    def _store_result(self, result: JobResult) -> None:
+        self._outcome = ("ok", result)
+
+    def _store_failure(self, message: str, details: str) -> None:
+        self._outcome = ("failed", message, details)
+
+    def _thread_finished(self) -> None:
+        outcome, self._outcome = self._outcome, None
+        self.panel.set_running(False)
+        if outcome is None:
+            self._failed(tr("the background job ended without a result"), "")
+        elif outcome[0] == "ok":
+            self._succeeded(outcome[1])
+        else:
+            self._failed(outcome[1], outcome[2])
 
     def _succeeded(self, job: JobResult) -> None:
         self.last_result = job

@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 from typing import Iterable, Iterator, Optional, Tuple
 
-from qgis.core import QgsCoordinateReferenceSystem, QgsGeometry, QgsRasterLayer, QgsRectangle
+from qgis.core import QgsCoordinateReferenceSystem, QgsGeometry, QgsPoint, QgsRasterLayer, QgsRectangle
 
 from .i18n import tr
 
@@ -106,26 +106,34 @@ class LayerTileGrid:
 
     def tiles_covered(self, polygon: QgsGeometry, min_coverage: float = 0.5,
                       candidates: Optional[Iterable[Tuple[int, int]]] = None) -> Iterator[Tuple[int, int]]:
-        """Tiles of which ``polygon`` (grid CRS) covers at least ``min_coverage`` of the area.
+        """Tiles of which ``polygon`` (grid CRS) covers at least ``min_coverage`` of the pixels.
 
-        ``candidates`` limits the search (e.g. the tiles under each part's bounding box, which for scattered
-        labels is far fewer than the tiles under the bounding box of them all).
+        A pixel is covered when its centre is inside, GDAL's rule, which the engine uses when it labels
+        tiles from polygons. ``candidates`` limits the search (e.g. the tiles under each part's bounding box,
+        which for scattered labels is far fewer than the tiles under the bounding box of them all).
         """
         if polygon is None or polygon.isEmpty():
             return
-        tile_area = self.tile_width * self.tile_height
         engine = QgsGeometry.createGeometryEngine(polygon.constGet())
         engine.prepareGeometry()
+        needed = min_coverage * self.tile_size_px ** 2
         for row, col in (candidates if candidates is not None else self.tiles_in_rect(polygon.boundingBox())):
             tile = self.tile_polygon(row, col)
             if engine.contains(tile.constGet()):
                 yield row, col
-                continue
-            if not engine.intersects(tile.constGet()):
-                continue
-            area = polygon.intersection(tile).area()
-            if area >= min_coverage * tile_area - 1e-9 * tile_area:
+            elif engine.intersects(tile.constGet()) and self._centres_inside(engine, row, col) >= needed - 1e-9:
                 yield row, col
+
+    def _centres_inside(self, engine, row: int, col: int) -> int:
+        """Pixels of a tile whose centres lie inside the prepared polygon."""
+        x0 = self.x_min + col * self.tile_width
+        y0 = self.y_max - row * self.tile_height
+        inside = 0
+        for i in range(self.tile_size_px):
+            y = y0 - (i + 0.5) * self.pixel_height
+            for j in range(self.tile_size_px):
+                inside += engine.contains(QgsPoint(x0 + (j + 0.5) * self.pixel_width, y))
+        return inside
 
     def visible_lines(self, rect: QgsRectangle) -> list:
         """Grid lines inside ``rect`` (grid CRS), clipped to the grid, as lists of two (x, y) points."""

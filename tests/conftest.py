@@ -22,6 +22,10 @@ def qgis_app():
     from qgis.testing import start_app
 
     app = start_app()
+    from osgeo import gdal
+
+    # No .aux.xml statistics caches written beside the bundled sample while tests render it.
+    gdal.SetConfigOption("GDAL_PAM_ENABLED", "NO")
     if QGIS_PROCESSING_PLUGINS not in sys.path and os.path.isdir(QGIS_PROCESSING_PLUGINS):
         sys.path.append(QGIS_PROCESSING_PLUGINS)
     from processing.core.Processing import Processing

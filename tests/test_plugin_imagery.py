@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import shutil
 
-from conftest import SAMPLE_RASTER, bar_texts
+from conftest import SAMPLE_RASTER
 
 from qgis.core import QgsRasterLayer, QgsVectorLayer
 from qgis.PyQt.QtCore import Qt

@@ -31,7 +31,7 @@ def test_add_rename_recolour_reorder_remove(dock, qtbot):
     assert editor.palette()[-1].color == (10, 20, 30)
     editor.table.setCurrentCell(11, 1)
     editor.up_button.click()
-    assert [c.name for c in editor.palette()][9:12] == ["Solar park", "Mangroves", "Moss and lichen"]
+    assert [c.name for c in editor.palette()][9:12] == ["Mangroves", "Solar park", "Moss and lichen"]
     assert editor.current_class().name == "Solar park"  # the moved class stays selected
     editor.remove_button.click()
     assert "Solar park" not in [c.name for c in editor.palette()] and len(editor.palette()) == 11

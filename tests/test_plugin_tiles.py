@@ -7,7 +7,6 @@ from conftest import SAMPLE_RASTER, click, mouse_event, show_canvas_on
 from qgis.core import QgsCoordinateReferenceSystem, QgsPointXY, QgsRectangle, QgsVectorLayer
 from qgis.PyQt.QtCore import Qt
 
-from spatiotemporal_ssl.core.params import ClassSpec
 
 
 def pixel_centre(layer, row, col):

@@ -1,0 +1,1122 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="de">
+    <context>
+        <name>SpatiotemporalSSL</name>
+        <message>
+            <location filename="../plugin/dependencies.py" />
+            <source>training and prediction (PyTorch)</source>
+            <translation>Training und Vorhersage (PyTorch)</translation>
+        </message>
+        <message>
+            <location filename="../plugin/dependencies.py" />
+            <source>reading and writing rasters</source>
+            <translation>Lesen und Schreiben von Rastern</translation>
+        </message>
+        <message>
+            <location filename="../plugin/dependencies.py" />
+            <source>tile locations in WGS84</source>
+            <translation>Kachelpositionen in WGS84</translation>
+        </message>
+        <message>
+            <location filename="../plugin/dependencies.py" />
+            <source>label polygons</source>
+            <translation>Label-Polygone</translation>
+        </message>
+        <message>
+            <location filename="../plugin/dependencies.py" />
+            <source>reading vector label files</source>
+            <translation>Lesen von Vektor-Labeldateien</translation>
+        </message>
+        <message>
+            <location filename="../plugin/dependencies.py" />
+            <source>{name} is missing (needed for {purpose})</source>
+            <translation>{name} fehlt (benötigt für {purpose})</translation>
+        </message>
+        <message>
+            <location filename="../plugin/dependencies.py" />
+            <source>{name} {found} is too old; {minimum} or newer is needed</source>
+            <translation>{name} {found} ist zu alt; {minimum} oder neuer wird benötigt</translation>
+        </message>
+        <message>
+            <location filename="../plugin/dependencies.py" />
+            <source>{name} {found}</source>
+            <translation>{name} {found}</translation>
+        </message>
+        <message>
+            <location filename="../plugin/dependencies.py" />
+            <source>Spatiotemporal SSL: missing Python packages</source>
+            <translation>Spatiotemporal SSL: fehlende Python-Pakete</translation>
+        </message>
+        <message>
+            <location filename="../plugin/dependencies.py" />
+            <source>NVIDIA GPU found ({name}): the CUDA build of PyTorch will be installed.</source>
+            <translation>NVIDIA-GPU gefunden ({name}): Die CUDA-Version von PyTorch wird installiert.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/dependencies.py" />
+            <source>No NVIDIA GPU found: the CPU build of PyTorch will be installed.</source>
+            <translation>Keine NVIDIA-GPU gefunden: Die CPU-Version von PyTorch wird installiert.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/dependencies.py" />
+            <source>Training and prediction need these Python packages:</source>
+            <translation>Training und Vorhersage benötigen diese Python-Pakete:</translation>
+        </message>
+        <message>
+            <location filename="../plugin/dependencies.py" />
+            <source>They will be installed with pip into {folder}, which only this plugin uses. Labelling works without them.</source>
+            <translation>Sie werden mit pip in {folder} installiert, einen Ordner, den nur dieses Plugin nutzt. Das Labeln funktioniert auch ohne sie.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/dependencies.py" />
+            <source>Commands that will run:</source>
+            <translation>Diese Befehle werden ausgeführt:</translation>
+        </message>
+        <message>
+            <location filename="../plugin/dependencies.py" />
+            <source>Install</source>
+            <translation>Installieren</translation>
+        </message>
+        <message>
+            <location filename="../plugin/dependencies.py" />
+            <source>Could not start {program}.</source>
+            <translation>{program} konnte nicht gestartet werden.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/dependencies.py" />
+            <source>Installed. Please restart QGIS so that the new packages are loaded.</source>
+            <translation>Installiert. Bitte QGIS neu starten, damit die neuen Pakete geladen werden.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/dependencies.py" />
+            <source>Installation failed; the log above says why. Nothing else was changed.</source>
+            <translation>Die Installation ist fehlgeschlagen; das Protokoll oben nennt den Grund. Sonst wurde nichts verändert.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/dock.py" />
+            <source>Spatiotemporal SSL</source>
+            <translation>Spatiotemporal SSL</translation>
+        </message>
+        <message>
+            <location filename="../plugin/dock.py" />
+            <source>Imagery</source>
+            <translation>Bilddaten</translation>
+        </message>
+        <message>
+            <location filename="../plugin/dock.py" />
+            <source>Classes</source>
+            <translation>Klassen</translation>
+        </message>
+        <message>
+            <location filename="../plugin/dock.py" />
+            <source>Labelling</source>
+            <translation>Labeln</translation>
+        </message>
+        <message>
+            <location filename="../plugin/dock.py" />
+            <source>Training options</source>
+            <translation>Trainingsoptionen</translation>
+        </message>
+        <message>
+            <location filename="../plugin/dock.py" />
+            <source>Train</source>
+            <translation>Training</translation>
+        </message>
+        <message>
+            <location filename="../plugin/dock.py" />
+            <source>No raster is ticked in the Imagery list; tick at least one raster to train on.</source>
+            <translation>In der Liste „Bilddaten“ ist kein Raster angehakt; haken Sie mindestens ein Raster zum Trainieren an.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/dock.py" />
+            <source>raster '{name}' is not a file; save it as GeoTIFF (Export &gt; Save As) and use that copy</source>
+            <translation>Raster „{name}“ ist keine Datei; speichern Sie es als GeoTIFF (Exportieren &gt; Speichern als) und verwenden Sie diese Kopie</translation>
+        </message>
+        <message>
+            <location filename="../plugin/dock.py" />
+            <source>raster '{name}' has no CRS, so tile locations are unknown; set one in Layer Properties &gt; Source</source>
+            <translation>Raster „{name}“ hat kein KBS, daher sind die Kachelpositionen unbekannt; legen Sie eines unter Layereigenschaften &gt; Quelle fest</translation>
+        </message>
+        <message>
+            <location filename="../plugin/dock.py" />
+            <source>tile size {size} px is larger than raster '{name}' ({w} x {h} px); lower the tile size</source>
+            <translation>Kachelgröße {size} px ist größer als Raster „{name}“ ({w} x {h} px); verringern Sie die Kachelgröße</translation>
+        </message>
+        <message>
+            <location filename="../plugin/dock.py" />
+            <source>No label layer: in Labelling, click New… (or Label tiles) and label some tiles.</source>
+            <translation>Kein Label-Layer: Klicken Sie unter „Labeln“ auf „Neu…“ (oder „Kacheln labeln“) und labeln Sie einige Kacheln.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/dock.py" />
+            <source>Choose the class field of label layer '{name}'.</source>
+            <translation>Wählen Sie das Klassenfeld des Label-Layers „{name}“.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/dock.py" />
+            <source>The edits of label layer '{name}' could not be saved: {errors}</source>
+            <translation>Die Änderungen am Label-Layer „{name}“ konnten nicht gespeichert werden: {errors}</translation>
+        </message>
+        <message>
+            <location filename="../plugin/dock.py" />
+            <source>{n} labels in '{name}' have a class that is not in the Classes list; add the class or fix the labels.</source>
+            <translation>{n} Labels in „{name}“ haben eine Klasse, die nicht in der Klassenliste steht; fügen Sie die Klasse hinzu oder korrigieren Sie die Labels.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/dock.py" />
+            <source>No labelled tiles yet: choose a class, then click tiles with Label tiles.</source>
+            <translation>Noch keine gelabelten Kacheln: Wählen Sie eine Klasse und klicken Sie dann mit „Kacheln labeln“ auf Kacheln.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/dock.py" />
+            <source>Only one class ('{name}') has labelled tiles; label tiles of at least two classes so the model has something to tell apart.</source>
+            <translation>Nur eine Klasse („{name}“) hat gelabelte Kacheln; labeln Sie Kacheln von mindestens zwei Klassen, damit das Modell etwas zu unterscheiden hat.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/dock.py" />
+            <source>label layer '{name}' is not a file; save it as GeoPackage and use that copy</source>
+            <translation>Label-Layer „{name}“ ist keine Datei; speichern Sie ihn als GeoPackage und verwenden Sie diese Kopie</translation>
+        </message>
+        <message>
+            <location filename="../plugin/dock.py" />
+            <source>cannot create output folder '{folder}' ({error}); choose another one in Training options</source>
+            <translation>Ausgabeordner „{folder}“ kann nicht angelegt werden ({error}); wählen Sie unter „Trainingsoptionen“ einen anderen</translation>
+        </message>
+        <message>
+            <location filename="../plugin/dock.py" />
+            <source>Training needs Python packages that are missing: {names}.</source>
+            <translation>Für das Training fehlen Python-Pakete: {names}.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/dock.py" />
+            <source>Choose a model file to predict with (Train writes one).</source>
+            <translation>Wählen Sie eine Modelldatei für die Vorhersage („Training“ schreibt eine).</translation>
+        </message>
+        <message>
+            <location filename="../plugin/dock.py" />
+            <source>Choose the raster to classify.</source>
+            <translation>Wählen Sie das zu klassifizierende Raster.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/dock.py" />
+            <source>raster '{name}' is not a file; save it as GeoTIFF and use that copy</source>
+            <translation>Raster „{name}“ ist keine Datei; speichern Sie es als GeoTIFF und verwenden Sie diese Kopie</translation>
+        </message>
+        <message>
+            <location filename="../plugin/imagery_panel.py" />
+            <source>no CRS</source>
+            <translation>kein KBS</translation>
+        </message>
+        <message>
+            <location filename="../plugin/imagery_panel.py" />
+            <source>not a file</source>
+            <translation>keine Datei</translation>
+        </message>
+        <message>
+            <location filename="../plugin/imagery_panel.py" />
+            <source>not detected (engine not installed)</source>
+            <translation>nicht ermittelt (Engine nicht installiert)</translation>
+        </message>
+        <message>
+            <location filename="../plugin/imagery_panel.py" />
+            <source>Raster</source>
+            <translation>Raster</translation>
+        </message>
+        <message>
+            <location filename="../plugin/imagery_panel.py" />
+            <source>CRS</source>
+            <translation>KBS</translation>
+        </message>
+        <message>
+            <location filename="../plugin/imagery_panel.py" />
+            <source>Acquisition date</source>
+            <translation>Aufnahmedatum</translation>
+        </message>
+        <message>
+            <location filename="../plugin/imagery_panel.py" />
+            <source>Date from</source>
+            <translation>Datum aus</translation>
+        </message>
+        <message>
+            <location filename="../plugin/imagery_panel.py" />
+            <source>Tick the rasters to train on. The selected row is the raster whose tiles you label. Double-click a date to correct it; 'unknown' is allowed.</source>
+            <translation>Haken Sie die Raster zum Trainieren an. Die ausgewählte Zeile ist das Raster, dessen Kacheln Sie labeln. Doppelklicken Sie auf ein Datum, um es zu korrigieren; „unknown“ (unbekannt) ist erlaubt.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/imagery_panel.py" />
+            <source>Only file rasters (GeoTIFF, JP2, VRT, ...) can be used for training.</source>
+            <translation>Nur Raster aus Dateien (GeoTIFF, JP2, VRT, …) können zum Training verwendet werden.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/imagery_panel.py" />
+            <source>entered</source>
+            <translation>eingegeben</translation>
+        </message>
+        <message>
+            <location filename="../plugin/imagery_panel.py" />
+            <source>unknown</source>
+            <translation>unbekannt</translation>
+        </message>
+        <message>
+            <location filename="../plugin/imagery_panel.py" />
+            <source>YYYY-MM-DD, or 'unknown'</source>
+            <translation>JJJJ-MM-TT oder „unknown“</translation>
+        </message>
+        <message>
+            <location filename="../plugin/label_layer.py" />
+            <source>cannot create label layer '{path}': {error}</source>
+            <translation>Label-Layer „{path}“ kann nicht angelegt werden: {error}</translation>
+        </message>
+        <message>
+            <location filename="../plugin/label_layer.py" />
+            <source>Labels</source>
+            <translation>Labels</translation>
+        </message>
+        <message>
+            <location filename="../plugin/label_layer.py" />
+            <source>cannot open label layer '{path}'</source>
+            <translation>Label-Layer „{path}“ kann nicht geöffnet werden</translation>
+        </message>
+        <message>
+            <location filename="../plugin/label_panel.py" />
+            <source>The layer holding the labels: a GeoPackage made here, or any polygon or point layer with a class field</source>
+            <translation>Der Layer mit den Labels: ein hier angelegtes GeoPackage oder ein beliebiger Polygon- oder Punktlayer mit Klassenfeld</translation>
+        </message>
+        <message>
+            <location filename="../plugin/label_panel.py" />
+            <source>The attribute that holds each label's class (value or name)</source>
+            <translation>Das Attribut mit der Klasse jedes Labels (Wert oder Name)</translation>
+        </message>
+        <message>
+            <location filename="../plugin/label_panel.py" />
+            <source>New…</source>
+            <translation>Neu…</translation>
+        </message>
+        <message>
+            <location filename="../plugin/label_panel.py" />
+            <source>Create a GeoPackage label layer (beside the project file by default)</source>
+            <translation>Einen GeoPackage-Label-Layer anlegen (standardmäßig neben der Projektdatei)</translation>
+        </message>
+        <message>
+            <location filename="../plugin/label_panel.py" />
+            <source>Open…</source>
+            <translation>Öffnen…</translation>
+        </message>
+        <message>
+            <location filename="../plugin/label_panel.py" />
+            <source>Open an existing label GeoPackage</source>
+            <translation>Ein vorhandenes Label-GeoPackage öffnen</translation>
+        </message>
+        <message>
+            <location filename="../plugin/label_panel.py" />
+            <source>Label tiles</source>
+            <translation>Kacheln labeln</translation>
+        </message>
+        <message>
+            <location filename="../plugin/label_panel.py" />
+            <source>Click a tile to give it the selected class; drag to paint several. Right-click or Shift-click erases.</source>
+            <translation>Klicken Sie auf eine Kachel, um ihr die gewählte Klasse zu geben; ziehen Sie, um mehrere zu malen. Rechtsklick oder Umschalt-Klick löscht.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/label_panel.py" />
+            <source>Label by polygon</source>
+            <translation>Per Polygon labeln</translation>
+        </message>
+        <message>
+            <location filename="../plugin/label_panel.py" />
+            <source>Click the corners of a polygon, right-click to finish: every tile it covers by at least half gets the selected class (Shift + right-click erases them).</source>
+            <translation>Klicken Sie die Ecken eines Polygons, Rechtsklick schließt ab: Jede Kachel, die es mindestens zur Hälfte bedeckt, erhält die gewählte Klasse (Umschalt + Rechtsklick löscht sie).</translation>
+        </message>
+        <message>
+            <location filename="../plugin/label_panel.py" />
+            <source>Class</source>
+            <translation>Klasse</translation>
+        </message>
+        <message>
+            <location filename="../plugin/label_panel.py" />
+            <source>Labelled tiles</source>
+            <translation>Gelabelte Kacheln</translation>
+        </message>
+        <message>
+            <location filename="../plugin/label_panel.py" />
+            <source>Label layer</source>
+            <translation>Label-Layer</translation>
+        </message>
+        <message>
+            <location filename="../plugin/label_panel.py" />
+            <source>Class field</source>
+            <translation>Klassenfeld</translation>
+        </message>
+        <message>
+            <location filename="../plugin/label_panel.py" />
+            <source>New label layer</source>
+            <translation>Neuer Label-Layer</translation>
+        </message>
+        <message>
+            <location filename="../plugin/label_panel.py" />
+            <source>GeoPackage (*.gpkg)</source>
+            <translation>GeoPackage (*.gpkg)</translation>
+        </message>
+        <message>
+            <location filename="../plugin/label_panel.py" />
+            <source>Open label layer</source>
+            <translation>Label-Layer öffnen</translation>
+        </message>
+        <message>
+            <location filename="../plugin/label_panel.py" />
+            <source>The label tools write to label layers made with New…; this layer is used as it is.</source>
+            <translation>Die Label-Werkzeuge schreiben in Label-Layer, die mit „Neu…“ angelegt wurden; dieser Layer wird so verwendet, wie er ist.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/label_panel.py" />
+            <source>Created label layer {path}</source>
+            <translation>Label-Layer {path} angelegt</translation>
+        </message>
+        <message>
+            <location filename="../plugin/label_panel.py" />
+            <source>{labelled} labelled tiles in {classes} classes, {unlabelled} unlabelled tiles.</source>
+            <translation>{labelled} gelabelte Kacheln in {classes} Klassen, {unlabelled} ungelabelte Kacheln.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/label_panel.py" />
+            <source>{n} labels have a class that is not in the Classes list.</source>
+            <translation>{n} Labels haben eine Klasse, die nicht in der Klassenliste steht.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/loss_plot.py" />
+            <source>Training losses (left axis) and validation accuracy (right axis, 0-100%)</source>
+            <translation>Trainingsverluste (linke Achse) und Validierungsgenauigkeit (rechte Achse, 0–100 %)</translation>
+        </message>
+        <message>
+            <location filename="../plugin/loss_plot.py" />
+            <source>validation accuracy</source>
+            <translation>Validierungsgenauigkeit</translation>
+        </message>
+        <message>
+            <location filename="../plugin/loss_plot.py" />
+            <source>pseudo-label accuracy</source>
+            <translation>Pseudolabel-Genauigkeit</translation>
+        </message>
+        <message>
+            <location filename="../plugin/loss_plot.py" />
+            <source>labelled loss</source>
+            <translation>Verlust gelabelt</translation>
+        </message>
+        <message>
+            <location filename="../plugin/loss_plot.py" />
+            <source>pseudo-label loss</source>
+            <translation>Verlust Pseudolabels</translation>
+        </message>
+        <message>
+            <location filename="../plugin/loss_plot.py" />
+            <source>distillation loss</source>
+            <translation>Verlust Destillation</translation>
+        </message>
+        <message>
+            <location filename="../plugin/loss_plot.py" />
+            <source>Curves appear here while training</source>
+            <translation>Die Kurven erscheinen hier während des Trainings</translation>
+        </message>
+        <message>
+            <location filename="../plugin/loss_plot.py" />
+            <source>step {n}</source>
+            <translation>Schritt {n}</translation>
+        </message>
+        <message>
+            <location filename="../plugin/main.py" />
+            <source>&amp;Spatiotemporal SSL</source>
+            <translation>&amp;Spatiotemporal SSL</translation>
+        </message>
+        <message>
+            <location filename="../plugin/main.py" />
+            <source>Label tiles and train a semi-supervised land-cover model</source>
+            <translation>Kacheln labeln und ein teilüberwachtes Landbedeckungsmodell trainieren</translation>
+        </message>
+        <message>
+            <location filename="../plugin/main.py" />
+            <source>Training needs Python packages that are not installed: {names}. Labelling works already.</source>
+            <translation>Das Training benötigt Python-Pakete, die nicht installiert sind: {names}. Das Labeln funktioniert bereits.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/main.py" />
+            <source>Install…</source>
+            <translation>Installieren…</translation>
+        </message>
+        <message>
+            <location filename="../plugin/maptools.py" />
+            <source>Choose the raster to label in the Imagery list first.</source>
+            <translation>Wählen Sie zuerst in der Liste „Bilddaten“ das zu labelnde Raster.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/maptools.py" />
+            <source>Create or open a label layer first.</source>
+            <translation>Legen Sie zuerst einen Label-Layer an oder öffnen Sie einen.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/maptools.py" />
+            <source>The label layer could not be saved: {errors}</source>
+            <translation>Der Label-Layer konnte nicht gespeichert werden: {errors}</translation>
+        </message>
+        <message>
+            <location filename="../plugin/maptools.py" />
+            <source>Choose a class in the Classes list first.</source>
+            <translation>Wählen Sie zuerst eine Klasse in der Klassenliste.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/maptools.py" />
+            <source>Erase tiles</source>
+            <translation>Kacheln löschen</translation>
+        </message>
+        <message>
+            <location filename="../plugin/maptools.py" />
+            <source>Erase tiles in polygon</source>
+            <translation>Kacheln im Polygon löschen</translation>
+        </message>
+        <message>
+            <location filename="../plugin/maptools.py" />
+            <source>Label tiles in polygon</source>
+            <translation>Kacheln im Polygon labeln</translation>
+        </message>
+        <message>
+            <location filename="../plugin/options_panel.py" />
+            <source>FixMatch</source>
+            <translation>FixMatch</translation>
+        </message>
+        <message>
+            <location filename="../plugin/options_panel.py" />
+            <source>FreeMatch</source>
+            <translation>FreeMatch</translation>
+        </message>
+        <message>
+            <location filename="../plugin/options_panel.py" />
+            <source>SoftMatch</source>
+            <translation>SoftMatch</translation>
+        </message>
+        <message>
+            <location filename="../plugin/options_panel.py" />
+            <source>Supervised only (no unlabelled tiles)</source>
+            <translation>Nur überwacht (ohne ungelabelte Kacheln)</translation>
+        </message>
+        <message>
+            <location filename="../plugin/options_panel.py" />
+            <source>Season, aligned across hemispheres</source>
+            <translation>Jahreszeit, über die Hemisphären angeglichen</translation>
+        </message>
+        <message>
+            <location filename="../plugin/options_panel.py" />
+            <source>Spherical harmonics + season</source>
+            <translation>Kugelflächenfunktionen + Jahreszeit</translation>
+        </message>
+        <message>
+            <location filename="../plugin/options_panel.py" />
+            <source>As in the paper (lat, lon, day of year)</source>
+            <translation>Wie im Paper (Breite, Länge, Tag des Jahres)</translation>
+        </message>
+        <message>
+            <location filename="../plugin/options_panel.py" />
+            <source>CNN (fast on a CPU)</source>
+            <translation>CNN (schnell auf einer CPU)</translation>
+        </message>
+        <message>
+            <location filename="../plugin/options_panel.py" />
+            <source>ViT (as in the paper; best on a GPU)</source>
+            <translation>ViT (wie im Paper; am besten auf einer GPU)</translation>
+        </message>
+        <message>
+            <location filename="../plugin/options_panel.py" />
+            <source>The semi-supervised algorithm that learns from unlabelled tiles</source>
+            <translation>Der teilüberwachte Algorithmus, der aus ungelabelten Kacheln lernt</translation>
+        </message>
+        <message>
+            <location filename="../plugin/options_panel.py" />
+            <source>Metadata teacher (location and date)</source>
+            <translation>Metadaten-Lehrer (Ort und Datum)</translation>
+        </message>
+        <message>
+            <location filename="../plugin/options_panel.py" />
+            <source>A teacher network sees each tile's location and acquisition date and guides the student, which sees pixels only and is the model that is saved.</source>
+            <translation>Ein Lehrer-Netz sieht Ort und Aufnahmedatum jeder Kachel und leitet den Schüler an, der nur Pixel sieht und das Modell ist, das gespeichert wird.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/options_panel.py" />
+            <source> px</source>
+            <translation> px</translation>
+        </message>
+        <message>
+            <location filename="../plugin/options_panel.py" />
+            <source>Edge of a tile in raster pixels; one label per tile</source>
+            <translation>Kantenlänge einer Kachel in Rasterpixeln; ein Label je Kachel</translation>
+        </message>
+        <message>
+            <location filename="../plugin/options_panel.py" />
+            <source>Where to train: a CUDA GPU is many times faster than a CPU</source>
+            <translation>Wo trainiert wird: Eine CUDA-GPU ist um ein Vielfaches schneller als eine CPU</translation>
+        </message>
+        <message>
+            <location filename="../plugin/options_panel.py" />
+            <source>Also add the teacher's map</source>
+            <translation>Auch die Karte des Lehrers hinzufügen</translation>
+        </message>
+        <message>
+            <location filename="../plugin/options_panel.py" />
+            <source>The map the metadata teacher draws for the training rasters, for comparison with the student's</source>
+            <translation>Die Karte, die der Metadaten-Lehrer für die Trainingsraster zeichnet, zum Vergleich mit der des Schülers</translation>
+        </message>
+        <message>
+            <location filename="../plugin/options_panel.py" />
+            <source>Where the model file and the maps are written; empty: beside the project</source>
+            <translation>Wohin die Modelldatei und die Karten geschrieben werden; leer: neben das Projekt</translation>
+        </message>
+        <message>
+            <location filename="../plugin/options_panel.py" />
+            <source>Auto (CUDA if available)</source>
+            <translation>Automatisch (CUDA, falls vorhanden)</translation>
+        </message>
+        <message>
+            <location filename="../plugin/options_panel.py" />
+            <source>CPU</source>
+            <translation>CPU</translation>
+        </message>
+        <message>
+            <location filename="../plugin/options_panel.py" />
+            <source>Method</source>
+            <translation>Methode</translation>
+        </message>
+        <message>
+            <location filename="../plugin/options_panel.py" />
+            <source>Encoding</source>
+            <translation>Kodierung</translation>
+        </message>
+        <message>
+            <location filename="../plugin/options_panel.py" />
+            <source>Backbone</source>
+            <translation>Backbone</translation>
+        </message>
+        <message>
+            <location filename="../plugin/options_panel.py" />
+            <source>Tile size</source>
+            <translation>Kachelgröße</translation>
+        </message>
+        <message>
+            <location filename="../plugin/options_panel.py" />
+            <source>Steps</source>
+            <translation>Schritte</translation>
+        </message>
+        <message>
+            <location filename="../plugin/options_panel.py" />
+            <source>Batch size</source>
+            <translation>Batchgröße</translation>
+        </message>
+        <message>
+            <location filename="../plugin/options_panel.py" />
+            <source>Device</source>
+            <translation>Gerät</translation>
+        </message>
+        <message>
+            <location filename="../plugin/options_panel.py" />
+            <source>Seed</source>
+            <translation>Seed</translation>
+        </message>
+        <message>
+            <location filename="../plugin/options_panel.py" />
+            <source>Output folder</source>
+            <translation>Ausgabeordner</translation>
+        </message>
+        <message>
+            <location filename="../plugin/options_panel.py" />
+            <source>GPU: {name}</source>
+            <translation>GPU: {name}</translation>
+        </message>
+        <message>
+            <location filename="../plugin/palette_editor.py" />
+            <source>Colour</source>
+            <translation>Farbe</translation>
+        </message>
+        <message>
+            <location filename="../plugin/palette_editor.py" />
+            <source>Value</source>
+            <translation>Wert</translation>
+        </message>
+        <message>
+            <location filename="../plugin/palette_editor.py" />
+            <source>Add a class</source>
+            <translation>Eine Klasse hinzufügen</translation>
+        </message>
+        <message>
+            <location filename="../plugin/palette_editor.py" />
+            <source>Remove the selected class</source>
+            <translation>Die gewählte Klasse entfernen</translation>
+        </message>
+        <message>
+            <location filename="../plugin/palette_editor.py" />
+            <source>Move up</source>
+            <translation>Nach oben</translation>
+        </message>
+        <message>
+            <location filename="../plugin/palette_editor.py" />
+            <source>Move down</source>
+            <translation>Nach unten</translation>
+        </message>
+        <message>
+            <location filename="../plugin/palette_editor.py" />
+            <source>Import classes from a categorised vector layer</source>
+            <translation>Klassen aus einem kategorisierten Vektorlayer übernehmen</translation>
+        </message>
+        <message>
+            <location filename="../plugin/palette_editor.py" />
+            <source>Reset to the ESA WorldCover classes</source>
+            <translation>Auf die ESA-WorldCover-Klassen zurücksetzen</translation>
+        </message>
+        <message>
+            <location filename="../plugin/palette_editor.py" />
+            <source>Click to change the colour of {name}</source>
+            <translation>Klicken, um die Farbe von {name} zu ändern</translation>
+        </message>
+        <message>
+            <location filename="../plugin/palette_editor.py" />
+            <source>The value written to the class raster</source>
+            <translation>Der Wert, der in das Klassenraster geschrieben wird</translation>
+        </message>
+        <message>
+            <location filename="../plugin/palette_editor.py" />
+            <source>New class {n}</source>
+            <translation>Neue Klasse {n}</translation>
+        </message>
+        <message>
+            <location filename="../plugin/palette_editor.py" />
+            <source>Class names must be unique and not empty.</source>
+            <translation>Klassennamen müssen eindeutig und nicht leer sein.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/palette_editor.py" />
+            <source>Layer '{name}' is not styled by categories; style it with 'Categorized' in Layer Properties &gt; Symbology first.</source>
+            <translation>Layer „{name}“ ist nicht nach Kategorien dargestellt; stellen Sie ihn zuerst unter Layereigenschaften &gt; Symbologie als „Kategorisiert“ dar.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/palette_editor.py" />
+            <source>Import classes</source>
+            <translation>Klassen übernehmen</translation>
+        </message>
+        <message>
+            <location filename="../plugin/palette_editor.py" />
+            <source>Take class names and colours from this layer's categorised style:</source>
+            <translation>Klassennamen und -farben aus dem kategorisierten Stil dieses Layers übernehmen:</translation>
+        </message>
+        <message>
+            <location filename="../plugin/processing/classify_algorithm.py" />
+            <source>Classify raster with model</source>
+            <translation>Raster mit Modell klassifizieren</translation>
+        </message>
+        <message>
+            <location filename="../plugin/processing/classify_algorithm.py" />
+            <source>Classifies a raster with a model trained by Spatiotemporal SSL: a class map styled with the model's classes, and optionally the confidence (highest class probability) and the metadata teacher's map. The raster needs the bands the model was trained on.</source>
+            <translation>Klassifiziert ein Raster mit einem von Spatiotemporal SSL trainierten Modell: eine Klassenkarte im Stil der Modellklassen und optional die Konfidenz (höchste Klassenwahrscheinlichkeit) und die Karte des Metadaten-Lehrers. Das Raster braucht die Bänder, mit denen das Modell trainiert wurde.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/processing/classify_algorithm.py" />
+            <source>Model file</source>
+            <translation>Modelldatei</translation>
+        </message>
+        <message>
+            <location filename="../plugin/processing/classify_algorithm.py" />
+            <source>Model file (*.pt *.pth);;All files (*.*)</source>
+            <translation>Modelldatei (*.pt *.pth);;Alle Dateien (*.*)</translation>
+        </message>
+        <message>
+            <location filename="../plugin/processing/classify_algorithm.py" />
+            <source>Raster to classify</source>
+            <translation>Zu klassifizierendes Raster</translation>
+        </message>
+        <message>
+            <location filename="../plugin/processing/classify_algorithm.py" />
+            <source>Acquisition date (YYYY-MM-DD; empty: detect; only used by the teacher's map)</source>
+            <translation>Aufnahmedatum (JJJJ-MM-TT; leer: ermitteln; nur für die Karte des Lehrers)</translation>
+        </message>
+        <message>
+            <location filename="../plugin/processing/classify_algorithm.py" />
+            <source>Output resolution</source>
+            <translation>Ausgabeauflösung</translation>
+        </message>
+        <message>
+            <location filename="../plugin/processing/classify_algorithm.py" />
+            <source>one value per pixel</source>
+            <translation>ein Wert je Pixel</translation>
+        </message>
+        <message>
+            <location filename="../plugin/processing/classify_algorithm.py" />
+            <source>one value per stride (faster)</source>
+            <translation>ein Wert je Schrittweite (schneller)</translation>
+        </message>
+        <message>
+            <location filename="../plugin/processing/classify_algorithm.py" />
+            <source>Device (auto, cpu, cuda:0)</source>
+            <translation>Gerät (auto, cpu, cuda:0)</translation>
+        </message>
+        <message>
+            <location filename="../plugin/processing/classify_algorithm.py" />
+            <source>Land cover</source>
+            <translation>Landbedeckung</translation>
+        </message>
+        <message>
+            <location filename="../plugin/processing/classify_algorithm.py" />
+            <source>Confidence</source>
+            <translation>Konfidenz</translation>
+        </message>
+        <message>
+            <location filename="../plugin/processing/classify_algorithm.py" />
+            <source>Teacher's map</source>
+            <translation>Karte des Lehrers</translation>
+        </message>
+        <message>
+            <location filename="../plugin/processing/classify_algorithm.py" />
+            <source>The raster to classify must be a file (GeoTIFF, JP2, VRT, ...).</source>
+            <translation>Das zu klassifizierende Raster muss eine Datei sein (GeoTIFF, JP2, VRT, …).</translation>
+        </message>
+        <message>
+            <location filename="../plugin/processing/classify_algorithm.py" />
+            <source>This model has no teacher; the teacher's map is skipped.</source>
+            <translation>Dieses Modell hat keinen Lehrer; die Karte des Lehrers entfällt.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/processing/classify_algorithm.py" />
+            <source>Classified {n} tiles in {s:.1f} s.</source>
+            <translation>{n} Kacheln in {s:.1f} s klassifiziert.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/processing/common.py" />
+            <source>Missing Python packages: {names}. Open the Spatiotemporal SSL dock to install them.</source>
+            <translation>Fehlende Python-Pakete: {names}. Öffnen Sie das Spatiotemporal-SSL-Fenster, um sie zu installieren.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/processing/provider.py" />
+            <source>Spatiotemporal SSL: semi-supervised land-cover mapping</source>
+            <translation>Spatiotemporal SSL: teilüberwachte Landbedeckungskartierung</translation>
+        </message>
+        <message>
+            <location filename="../plugin/processing/train_algorithm.py" />
+            <source>Train Spatiotemporal SSL model</source>
+            <translation>Spatiotemporal-SSL-Modell trainieren</translation>
+        </message>
+        <message>
+            <location filename="../plugin/processing/train_algorithm.py" />
+            <source>Trains a land-cover model from rasters and labelled polygons or points, learning also from the unlabelled tiles (FixMatch, FreeMatch or SoftMatch). With the metadata teacher, a teacher network sees each tile's location and acquisition date and guides a pixel-only student, which is the model saved. Dates are detected from the rasters unless given, one per raster, comma separated ('unknown' is allowed).</source>
+            <translation>Trainiert ein Landbedeckungsmodell aus Rastern und gelabelten Polygonen oder Punkten und lernt dabei auch aus den ungelabelten Kacheln (FixMatch, FreeMatch oder SoftMatch). Mit dem Metadaten-Lehrer sieht ein Lehrer-Netz Ort und Aufnahmedatum jeder Kachel und leitet einen Schüler an, der nur Pixel sieht; dieser wird als Modell gespeichert. Die Daten werden aus den Rastern ermittelt, sofern sie nicht angegeben sind, eines je Raster, durch Kommas getrennt („unknown“ ist erlaubt).</translation>
+        </message>
+        <message>
+            <location filename="../plugin/processing/train_algorithm.py" />
+            <source>Training rasters</source>
+            <translation>Trainingsraster</translation>
+        </message>
+        <message>
+            <location filename="../plugin/processing/train_algorithm.py" />
+            <source>Acquisition dates (YYYY-MM-DD, comma separated; empty: detect)</source>
+            <translation>Aufnahmedaten (JJJJ-MM-TT, durch Kommas getrennt; leer: ermitteln)</translation>
+        </message>
+        <message>
+            <location filename="../plugin/processing/train_algorithm.py" />
+            <source>Labels (polygons or points)</source>
+            <translation>Labels (Polygone oder Punkte)</translation>
+        </message>
+        <message>
+            <location filename="../plugin/processing/train_algorithm.py" />
+            <source>Metadata</source>
+            <translation>Metadaten</translation>
+        </message>
+        <message>
+            <location filename="../plugin/processing/train_algorithm.py" />
+            <source>Metadata encoding</source>
+            <translation>Kodierung der Metadaten</translation>
+        </message>
+        <message>
+            <location filename="../plugin/processing/train_algorithm.py" />
+            <source>Tile size (pixels)</source>
+            <translation>Kachelgröße (Pixel)</translation>
+        </message>
+        <message>
+            <location filename="../plugin/processing/train_algorithm.py" />
+            <source>Training steps</source>
+            <translation>Trainingsschritte</translation>
+        </message>
+        <message>
+            <location filename="../plugin/processing/train_algorithm.py" />
+            <source>Overwrite an existing model file</source>
+            <translation>Eine vorhandene Modelldatei überschreiben</translation>
+        </message>
+        <message>
+            <location filename="../plugin/processing/train_algorithm.py" />
+            <source>Model file (*.pt)</source>
+            <translation>Modelldatei (*.pt)</translation>
+        </message>
+        <message>
+            <location filename="../plugin/processing/train_algorithm.py" />
+            <source>Validation accuracy</source>
+            <translation>Validierungsgenauigkeit</translation>
+        </message>
+        <message>
+            <location filename="../plugin/processing/train_algorithm.py" />
+            <source>Give at least one training raster.</source>
+            <translation>Geben Sie mindestens ein Trainingsraster an.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/processing/train_algorithm.py" />
+            <source>{n} dates were given for {m} rasters; give one per raster, or none.</source>
+            <translation>Es wurden {n} Daten für {m} Raster angegeben; geben Sie eines je Raster an oder keines.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/processing/train_algorithm.py" />
+            <source>raster '{name}' is not a file; save it as GeoTIFF first</source>
+            <translation>Raster „{name}“ ist keine Datei; speichern Sie es zuerst als GeoTIFF</translation>
+        </message>
+        <message>
+            <location filename="../plugin/processing/train_algorithm.py" />
+            <source>step {step}/{total} {losses}</source>
+            <translation>Schritt {step}/{total} {losses}</translation>
+        </message>
+        <message>
+            <location filename="../plugin/processing/train_algorithm.py" />
+            <source>Cancelled; the best model so far was saved.</source>
+            <translation>Abgebrochen; das bisher beste Modell wurde gespeichert.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/processing/train_algorithm.py" />
+            <source>Model saved to {path} ({device}).</source>
+            <translation>Modell in {path} gespeichert ({device}).</translation>
+        </message>
+        <message>
+            <location filename="../plugin/processing/train_algorithm.py" />
+            <source>Validation accuracy {acc:.1%} on {n} held-out tiles.</source>
+            <translation>Validierungsgenauigkeit {acc:.1%} auf {n} zurückgehaltenen Kacheln.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/results.py" />
+            <source>QGIS cannot open the class map '{path}'</source>
+            <translation>QGIS kann die Klassenkarte „{path}“ nicht öffnen</translation>
+        </message>
+        <message>
+            <location filename="../plugin/results.py" />
+            <source>QGIS cannot open the confidence map '{path}'</source>
+            <translation>QGIS kann die Konfidenzkarte „{path}“ nicht öffnen</translation>
+        </message>
+        <message>
+            <location filename="../plugin/results.py" />
+            <source>Land cover: {raster} ({model})</source>
+            <translation>Landbedeckung: {raster} ({model})</translation>
+        </message>
+        <message>
+            <location filename="../plugin/results.py" />
+            <source>Teacher's map (with metadata)</source>
+            <translation>Karte des Lehrers (mit Metadaten)</translation>
+        </message>
+        <message>
+            <location filename="../plugin/results.py" />
+            <source>Training was cancelled; the best model so far was saved.</source>
+            <translation>Das Training wurde abgebrochen; das bisher beste Modell wurde gespeichert.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/results.py" />
+            <source>Too few labelled tiles to hold any out for validation; label more tiles for an accuracy estimate.</source>
+            <translation>Zu wenige gelabelte Kacheln, um welche für die Validierung zurückzuhalten; labeln Sie mehr Kacheln für eine Genauigkeitsschätzung.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/results.py" />
+            <source>Validation accuracy: {acc} on {n} held-out labelled tiles</source>
+            <translation>Validierungsgenauigkeit: {acc} auf {n} zurückgehaltenen gelabelten Kacheln</translation>
+        </message>
+        <message>
+            <location filename="../plugin/results.py" />
+            <source>(best step {step})</source>
+            <translation>(bester Schritt {step})</translation>
+        </message>
+        <message>
+            <location filename="../plugin/results.py" />
+            <source>Device: {device}</source>
+            <translation>Gerät: {device}</translation>
+        </message>
+        <message>
+            <location filename="../plugin/results.py" />
+            <source>Accuracy</source>
+            <translation>Genauigkeit</translation>
+        </message>
+        <message>
+            <location filename="../plugin/results.py" />
+            <source>Tiles</source>
+            <translation>Kacheln</translation>
+        </message>
+        <message>
+            <location filename="../plugin/results.py" />
+            <source>Confusion matrix</source>
+            <translation>Konfusionsmatrix</translation>
+        </message>
+        <message>
+            <location filename="../plugin/results.py" />
+            <source>rows: labelled class, columns: predicted class</source>
+            <translation>Zeilen: gelabelte Klasse, Spalten: vorhergesagte Klasse</translation>
+        </message>
+        <message>
+            <location filename="../plugin/run_panel.py" />
+            <source>{h} h {m:02d} min left</source>
+            <translation>noch {h} h {m:02d} min</translation>
+        </message>
+        <message>
+            <location filename="../plugin/run_panel.py" />
+            <source>{m} min {s:02d} s left</source>
+            <translation>noch {m} min {s:02d} s</translation>
+        </message>
+        <message>
+            <location filename="../plugin/run_panel.py" />
+            <source>{s} s left</source>
+            <translation>noch {s} s</translation>
+        </message>
+        <message>
+            <location filename="../plugin/run_panel.py" />
+            <source>Train semi-supervised</source>
+            <translation>Teilüberwacht trainieren</translation>
+        </message>
+        <message>
+            <location filename="../plugin/run_panel.py" />
+            <source>Train on the ticked rasters and the labelled tiles, then add the land-cover map to the project</source>
+            <translation>Auf den angehakten Rastern und gelabelten Kacheln trainieren und dann die Landbedeckungskarte zum Projekt hinzufügen</translation>
+        </message>
+        <message>
+            <location filename="../plugin/run_panel.py" />
+            <source>Cancel</source>
+            <translation>Abbrechen</translation>
+        </message>
+        <message>
+            <location filename="../plugin/run_panel.py" />
+            <source>Ready.</source>
+            <translation>Bereit.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/run_panel.py" />
+            <source>The validation report appears here after training.</source>
+            <translation>Der Validierungsbericht erscheint hier nach dem Training.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/run_panel.py" />
+            <source>Predict with a saved model</source>
+            <translation>Mit einem gespeicherten Modell vorhersagen</translation>
+        </message>
+        <message>
+            <location filename="../plugin/run_panel.py" />
+            <source>Spatiotemporal SSL model (*.pt *.pth)</source>
+            <translation>Spatiotemporal-SSL-Modell (*.pt *.pth)</translation>
+        </message>
+        <message>
+            <location filename="../plugin/run_panel.py" />
+            <source>A model file written by Train (or by stssl train)</source>
+            <translation>Eine von „Training“ (oder von stssl train) geschriebene Modelldatei</translation>
+        </message>
+        <message>
+            <location filename="../plugin/run_panel.py" />
+            <source>Classify raster</source>
+            <translation>Raster klassifizieren</translation>
+        </message>
+        <message>
+            <location filename="../plugin/run_panel.py" />
+            <source>Classify the chosen raster (another date or region) with the model</source>
+            <translation>Das gewählte Raster (ein anderes Datum oder Gebiet) mit dem Modell klassifizieren</translation>
+        </message>
+        <message>
+            <location filename="../plugin/run_panel.py" />
+            <source>Model</source>
+            <translation>Modell</translation>
+        </message>
+        <message>
+            <location filename="../plugin/run_panel.py" />
+            <source>Cutting tiles and reading labels…</source>
+            <translation>Kacheln werden geschnitten und Labels gelesen…</translation>
+        </message>
+        <message>
+            <location filename="../plugin/run_panel.py" />
+            <source>Saving the model…</source>
+            <translation>Modell wird gespeichert…</translation>
+        </message>
+        <message>
+            <location filename="../plugin/run_panel.py" />
+            <source>Step {step} of {total}</source>
+            <translation>Schritt {step} von {total}</translation>
+        </message>
+        <message>
+            <location filename="../plugin/run_panel.py" />
+            <source>validation accuracy {acc:.0%}</source>
+            <translation>Validierungsgenauigkeit {acc:.0%}</translation>
+        </message>
+        <message>
+            <location filename="../plugin/run_panel.py" />
+            <source>pseudo-labels used {rate:.0%}</source>
+            <translation>genutzte Pseudolabels {rate:.0%}</translation>
+        </message>
+        <message>
+            <location filename="../plugin/run_panel.py" />
+            <source>Classifying raster {i} of {n}…</source>
+            <translation>Raster {i} von {n} wird klassifiziert…</translation>
+        </message>
+        <message>
+            <location filename="../plugin/runs.py" />
+            <source>Training started on {n} raster(s).</source>
+            <translation>Training auf {n} Raster(n) gestartet.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/runs.py" />
+            <source>Classifying {n} raster(s).</source>
+            <translation>{n} Raster werden klassifiziert.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/runs.py" />
+            <source>Stopping…</source>
+            <translation>Wird beendet…</translation>
+        </message>
+        <message>
+            <location filename="../plugin/runs.py" />
+            <source>Stopping after the current step…</source>
+            <translation>Wird nach dem aktuellen Schritt beendet…</translation>
+        </message>
+        <message>
+            <location filename="../plugin/runs.py" />
+            <source>the background job ended without a result</source>
+            <translation>der Hintergrundauftrag endete ohne Ergebnis</translation>
+        </message>
+        <message>
+            <location filename="../plugin/runs.py" />
+            <source>Model saved: {path}</source>
+            <translation>Modell gespeichert: {path}</translation>
+        </message>
+        <message>
+            <location filename="../plugin/runs.py" />
+            <source>Model saved to {path}.</source>
+            <translation>Modell in {path} gespeichert.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/runs.py" />
+            <source>Validation accuracy {acc:.0%}.</source>
+            <translation>Validierungsgenauigkeit {acc:.0%}.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/runs.py" />
+            <source>{n} map(s) added.</source>
+            <translation>{n} Karte(n) hinzugefügt.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/runs.py" />
+            <source>Cancelled. </source>
+            <translation>Abgebrochen. </translation>
+        </message>
+        <message>
+            <location filename="../plugin/runs.py" />
+            <source>Done. </source>
+            <translation>Fertig. </translation>
+        </message>
+        <message>
+            <location filename="../plugin/runs.py" />
+            <source>Stopped: {message}</source>
+            <translation>Angehalten: {message}</translation>
+        </message>
+        <message>
+            <location filename="../plugin/tile_grid.py" />
+            <source>raster '{name}' has no pixels</source>
+            <translation>Raster „{name}“ hat keine Pixel</translation>
+        </message>
+    </context>
+</TS>
