@@ -8,12 +8,15 @@ cd "$root"
 sudo_cmd=""
 if [ "$(id -u)" != 0 ]; then sudo_cmd="sudo"; fi
 
-# 1. QGIS from Debian. Its Python bindings belong to /usr/bin/python3, so the venv is built on that interpreter.
-if ! /usr/bin/python3 -c "import qgis.core" >/dev/null 2>&1; then
-    echo "[setup] installing Debian's QGIS (about 225 packages, 1-2 minutes)"
+# 1. QGIS from Debian (its Python bindings belong to /usr/bin/python3, so the venv is built on that interpreter),
+#    and the venv module of that interpreter.
+need_apt=()
+/usr/bin/python3 -c "import qgis.core" >/dev/null 2>&1 || need_apt+=(qgis python3-qgis qgis-providers)
+/usr/bin/python3 -c "import ensurepip, venv" >/dev/null 2>&1 || need_apt+=(python3-venv python3-pip)
+if [ "${#need_apt[@]}" -gt 0 ]; then
+    echo "[setup] installing Debian packages: ${need_apt[*]} (QGIS is about 225 packages, 1-2 minutes)"
     $sudo_cmd apt-get update -q
-    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -q --no-install-recommends \
-        qgis python3-qgis qgis-providers python3-venv python3-pip
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -q --no-install-recommends "${need_apt[@]}"
 fi
 
 # 2. The venv, with system site-packages so that `import qgis` works inside it.
