@@ -395,8 +395,8 @@ def build_report(variant: str) -> str:
     if diag:
         out.append(f"- **Why: pseudo-labels of the teacher against plain FixMatch's** ({main_k} labels/class; "
                    "as reported by the engine: the mask rate averaged over training steps, and the pseudo-label "
-                   "accuracy on the held-out labelled validation tiles, a handful per class, averaged over the "
-                   "validations):")
+                   "accuracy over training on the unlabelled pool, scored against its true classes that the set "
+                   "file keeps for diagnostics only (`diagnostic_labels`, never trained on)):")
         out.extend(diag)
     leak_lines = []
     for set_name in sets:
