@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as _dt
-import json
 import os
 import subprocess
 import sys
@@ -29,7 +28,7 @@ from typing import List, Optional, Tuple
 
 import numpy as np
 
-from benchlib import REPO_ROOT, SAMPLE_DIR, SPEED_DIR
+from benchlib import REPO_ROOT, SAMPLE_DIR, SPEED_DIR, write_speed_result
 
 STSSL = Path(sys.executable).parent / "stssl"
 SAMPLE_IMAGE = SAMPLE_DIR / "raleigh_landsat7_2000.tif"
@@ -250,11 +249,7 @@ def main(argv: Optional[list] = None) -> int:
                      "keep the 16384² run to minutes; the reading and writing are block by block either way. "
                      "Peak RSS is the child's own (wait4).")
         result["raw"]["peak_rss"] = {str(k): v for k, v in peaks.items()}
-    out = SPEED_DIR / "predict.json"
-    out.write_text(json.dumps(result, indent=1))
-    print(f"wrote {out}")
-    for item in measures:
-        print(f"  {item['name']}: {item['value']}" + (f" (target {item['target']})" if item.get("target") else ""))
+    write_speed_result("predict", result, measures)
     return 0
 
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as _dt
-import json
 import subprocess
 import sys
 import threading
@@ -28,7 +27,7 @@ from typing import List, Optional
 
 import numpy as np
 
-from benchlib import SPEED_DIR, set_path
+from benchlib import set_path, write_speed_result
 
 import make_splits
 
@@ -189,12 +188,7 @@ def main(argv: Optional[list] = None) -> int:
     else:
         notes.append("GPU (ViT-S on an H100): not measured in this run (no CUDA device); "
                      "`python benchmarks/bench_train.py --gpu-vit` on a CUDA machine.")
-    SPEED_DIR.mkdir(parents=True, exist_ok=True)
-    out = SPEED_DIR / "train.json"
-    out.write_text(json.dumps(result, indent=1))
-    print(f"wrote {out}")
-    for item in measures:
-        print(f"  {item['name']}: {item['value']}" + (f" (target {item['target']})" if item.get("target") else ""))
+    write_speed_result("train", result, measures)
     return 0
 
 

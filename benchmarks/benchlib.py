@@ -108,3 +108,14 @@ def fmt_mean_std(values: List[float], digits: int = 3) -> str:
     if len(values) == 1:
         return f"{values[0]:.{digits}f}"
     return f"{np.mean(values):.{digits}f} ± {np.std(values, ddof=1):.{digits}f}"
+
+
+def write_speed_result(name: str, result: dict, measures: List[dict]) -> Path:
+    """Write ``out/speed/<name>.json`` and print its measures (shared by bench_train and bench_predict)."""
+    SPEED_DIR.mkdir(parents=True, exist_ok=True)
+    out = SPEED_DIR / f"{name}.json"
+    out.write_text(json.dumps(result, indent=1))
+    print(f"wrote {out}")
+    for item in measures:
+        print(f"  {item['name']}: {item['value']}" + (f" (target {item['target']})" if item.get("target") else ""))
+    return out

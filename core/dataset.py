@@ -333,7 +333,7 @@ def compute_band_stats(rasters: Sequence[Union[RasterInput, str]], max_samples: 
         b = max(1, min(block_size_px, info.width, info.height))
         origins = [(r, c) for r in range(0, info.height, b) for c in range(0, info.width, b)]
         order = rng.permutation(len(origins))
-        blocks, valids, found = [], [], 0
+        blocks, found = [], 0
         with rasterio.open(path) as ds:
             for k in order:
                 r, c = origins[k]

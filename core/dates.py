@@ -236,11 +236,18 @@ def _date_from_landsat_mtl(folder: str, name: str) -> Optional[AcquisitionDate]:
     return None
 
 
-def _read_mtl(path: str) -> Optional[datetime.date]:
+def _read_text(path: str) -> Optional[str]:
+    """A sidecar's text; None when it cannot be read (the user cannot fix that from here, so no error)."""
     try:
         with open(path, encoding="utf-8", errors="replace") as handle:
-            text = handle.read()
+            return handle.read()
     except OSError:
+        return None
+
+
+def _read_mtl(path: str) -> Optional[datetime.date]:
+    text = _read_text(path)
+    if text is None:
         return None
     if path.lower().endswith(".json"):
         try:
@@ -287,10 +294,8 @@ def _folders_up_to_safe_root(folder: str) -> List[str]:
 
 
 def _read_sentinel2_xml(path: str) -> Optional[datetime.date]:
-    try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            text = handle.read()
-    except OSError:
+    text = _read_text(path)
+    if text is None:
         return None
     for match in _SENTINEL2_XML_DATE.finditer(text):
         parsed = _parse_quietly(match.group(2))

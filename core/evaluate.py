@@ -24,7 +24,7 @@ from .errors import InputError
 from .metrics import class_names_or_default, summarize
 from .normalization import normalize_tiles, robust_band_stats, sample_valid_pixels
 from .params import TrainOptions
-from .trainer import Trainer, TrainProgress
+from .trainer import Trainer, TrainProgress, predict_logits
 from .training_data import meta_batch, assemble_training_data
 
 REQUIRED_KEYS = ("images", "labels", "split", "lat", "lon", "date")
@@ -132,7 +132,7 @@ def evaluate_patchset(path: str, method: str = "fixmatch", metadata: str = "teac
     test_images = torch.from_numpy(images[test_idx])
     test_meta = meta_batch(encoder, ps["lat"][test_idx], ps["lon"][test_idx], ps["doy"][test_idx])
     cpu = torch.device("cpu")
-    student_logits = trainer._predict_logits(result.model.student, test_images, test_meta, cpu).numpy()
+    student_logits = predict_logits(result.model.student, test_images, test_meta, cpu).numpy()
     truth = targets[test_idx]
     out = {
         "patch_set": os.path.abspath(path), "method": method, "metadata": metadata, "encoding": opts.encoding,
@@ -149,7 +149,7 @@ def evaluate_patchset(path: str, method: str = "fixmatch", metadata: str = "teac
         "multi_label": multi,
     }
     if metadata == "teacher" and result.model.teacher is not None:
-        teacher_logits = trainer._predict_logits(result.model.teacher, test_images, test_meta, cpu).numpy()
+        teacher_logits = predict_logits(result.model.teacher, test_images, test_meta, cpu).numpy()
         t = summarize(truth, teacher_logits, multi, ps["num_classes"])
         out["teacher_accuracy"] = t["accuracy"]
         out["teacher_balanced_accuracy"] = t["balanced_accuracy"]

@@ -20,7 +20,7 @@ from .modelfile import read_model_blob, save_model
 from .normalization import normalize_tiles
 from .outputs import check_output_path
 from .params import TrainRequest
-from .trainer import Trainer, TrainProgress
+from .trainer import Trainer, TrainProgress, predict_logits
 from .training_data import assemble_training_data
 
 __all__ = ["train_model", "TrainResult", "TrainProgress"]
@@ -47,9 +47,7 @@ def _validation_report(result, data, classes, multi_label: bool) -> dict:
     if data.val_images.shape[0] == 0:
         return {"class_names": names, "n_validation": 0, "accuracy": None, "per_class_accuracy": [],
                 "confusion_matrix": [], "note": "too few labelled tiles to hold any out for validation"}
-    with torch.inference_mode():
-        logits = torch.cat([result.model.student(data.val_images[i:i + 512]).logits.float()
-                            for i in range(0, data.val_images.shape[0], 512)])
+    logits = predict_logits(result.model.student, data.val_images, data.val_meta, torch.device("cpu"))
     truth = data.val_targets.numpy()
     if multi_label:
         m = multi_label_metrics(truth, torch.sigmoid(logits).numpy())

@@ -204,20 +204,22 @@ def _accuracy(logits: torch.Tensor, targets: torch.Tensor, multi_label: bool) ->
     return (logits.argmax(dim=1) == targets).float().mean().item()
 
 
+@torch.no_grad()
+def predict_logits(net: LandCoverNet, images: torch.Tensor, meta: Optional[MetaBatch], device: torch.device,
+                   batch: int = 512) -> torch.Tensor:
+    """Logits of ``net`` for CPU tiles, in batches on ``device``; metadata only for networks that read it."""
+    out = []
+    for i in range(0, images.shape[0], batch):
+        x = images[i:i + batch].to(device)
+        m = meta.index(torch.arange(i, min(i + batch, images.shape[0]))).to(device) if net.uses_metadata else None
+        out.append(net(x, m).logits.float().cpu())
+    return torch.cat(out) if out else torch.zeros(0)
+
+
 class Trainer:
     def __init__(self, options: TrainOptions):
         options.validate()
         self.options = options
-
-    @torch.no_grad()
-    def _predict_logits(self, net: LandCoverNet, images: torch.Tensor, meta: MetaBatch, device: torch.device,
-                        batch: int = 512) -> torch.Tensor:
-        out = []
-        for i in range(0, images.shape[0], batch):
-            x = images[i:i + batch].to(device)
-            m = meta.index(torch.arange(i, min(i + batch, images.shape[0]))).to(device) if net.uses_metadata else None
-            out.append(net(x, m).logits.float().cpu())
-        return torch.cat(out) if out else torch.zeros(0)
 
     def fit(self, data: TrainingData, progress: Optional[Callable[[TrainProgress], None]] = None,
             should_stop: Optional[Callable[[], bool]] = None, resume_state: Optional[dict] = None,
@@ -435,14 +437,14 @@ class Trainer:
         if data.val_images.shape[0] == 0:
             return None, None, None
         multi = self.options.multi_label
-        logits = self._predict_logits(ema_model.student, data.val_images, data.val_meta, device)
+        logits = predict_logits(ema_model.student, data.val_images, data.val_meta, device)
         val_acc = _accuracy(logits, data.val_targets, multi)
         val_loss = float(supervised_loss(logits, data.val_targets, multi))
         pl_acc = None
         if model.labeler is not None:
             was_training = model.training
             model.eval()
-            pl_logits = self._predict_logits(model.pseudo_labeling_net, data.val_images, data.val_meta, device)
+            pl_logits = predict_logits(model.pseudo_labeling_net, data.val_images, data.val_meta, device)
             model.train(was_training)
             pseudo = model.labeler(probabilities(pl_logits.to(device), multi), update=False)
             w = pseudo.weights.cpu()

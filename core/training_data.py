@@ -37,7 +37,7 @@ def assemble_training_data(
     lab_idx = np.flatnonzero(labeled)
     unl_idx = np.flatnonzero(~labeled)
     lab_targets = targets[lab_idx]
-    tr, va = split_validation(lab_targets if not multi_label else lab_targets, val_fraction, seed, multi_label)
+    tr, va = split_validation(lab_targets, val_fraction, seed, multi_label)
     train_idx, val_idx = lab_idx[tr], lab_idx[va]
 
     def imgs(idx: np.ndarray) -> torch.Tensor:
