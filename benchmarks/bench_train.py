@@ -140,7 +140,7 @@ def main(argv: Optional[list] = None) -> int:
 
     torch.set_num_threads(args.threads)
     steps = args.steps or (40 if args.quick else 80)
-    repeats = args.repeats or (1 if args.quick else 3)
+    repeats = args.repeats or (1 if args.quick else 5)
     make_splits.build([args.set], [10], [0], make_splits.DEFAULT_UNLABELED_CAP, make_splits.DEFAULT_TEST_CAP,
                       verbose=False)
     set_file = set_path(args.set, 10, 0)

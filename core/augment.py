@@ -99,7 +99,8 @@ def strong_augment(
     Ops: per-band brightness, per-band contrast, gamma, gaussian noise, 3x3 blur, cutout, band dropout and
     spectral jitter; those that cannot act on the tile's size or band count are left out of the draw (blur
     needs 3x3 pixels, cutout and contrast 2 pixels, band dropout 2 bands). ``magnitude`` in [0, 1] scales
-    every op's strength; each sample draws its own strength up to it. Chosen ops run in a fixed order.
+    every op's strength (doubled, up to 1, on 1x1 tiles); each sample draws its own strength up to it. Chosen
+    ops run in a fixed order.
     """
     if n_ops < 0:
         raise ValueError(f"n_ops must be >= 0, got {n_ops}")
@@ -111,6 +112,11 @@ def strong_augment(
     ops = _available_ops(channels, height, width)
     if batch == 0 or n_ops == 0 or not ops:
         return out.to(x.dtype)
+    if height * width == 1:
+        # A single pixel has no weak view (no flip or crop changes it) and no spatial op, so the spectral ops are
+        # the whole difference between the two views: they run at twice the magnitude (at most 1). On the Mato
+        # Grosso pixel series this raised FixMatch's test accuracy by 0.02-0.04 at 400 steps (README, benchmarks).
+        magnitude = min(1.0, 2.0 * magnitude)
 
     if n_ops >= len(ops):
         chosen = torch.ones((batch, len(ops)), dtype=torch.bool, device=out.device)

@@ -144,3 +144,14 @@ def test_bad_arguments_are_refused():
         weak_augment(torch.zeros(1, 3, 8, 8, dtype=torch.int64))
     with pytest.raises(ValueError, match="magnitude"):
         strong_augment(torch.zeros(1, 3, 8, 8), magnitude=5)
+
+
+def test_single_pixels_get_twice_the_spectral_strength():
+    # Same draws, same op (n_ops = number of ops: all of them): a 1x1 tile moves further than at magnitude 0.5
+    # and exactly as far as at magnitude 1.0, because it has no weak or spatial change to carry the strength.
+    x = torch.randn(64, 6, 1, 1)
+    half = strong_augment(x, n_ops=8, magnitude=0.5, generator=_seeded(3))
+    full = strong_augment(x, n_ops=8, magnitude=1.0, generator=_seeded(3))
+    assert torch.equal(half, full)
+    quarter = strong_augment(x, n_ops=8, magnitude=0.25, generator=_seeded(3))
+    assert (quarter - x).abs().mean() < (half - x).abs().mean()

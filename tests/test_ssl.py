@@ -112,3 +112,33 @@ def test_validation_split_is_stratified_and_keeps_a_training_tile_per_class():
     assert sorted(set(targets[val])) == [0, 1]  # class 2 has a single tile: never held out
     assert (targets[val] == 0).sum() == 2 and (targets[val] == 1).sum() == 1
     assert set(train).isdisjoint(val) and len(train) + len(val) == len(targets)
+
+
+def test_cnn_student_has_no_film_but_legacy_student_configs_keep_it():
+    student, teacher = _nets("cnn")
+    assert student.backbone.film is None and teacher.backbone.film is not None
+    assert student(torch.randn(2, 3, 4, 4)).meta_feature.shape == (2, 64)
+    # A model file written before `token_film` existed: its config lacks the key and its weights have FiLM.
+    legacy = student.config.to_dict()
+    del legacy["token_film"]
+    old_student = LandCoverNet(NetworkConfig.from_dict(legacy))
+    assert old_student.backbone.film is not None
+    reloaded = LandCoverNet(NetworkConfig.from_dict(old_student.config.to_dict()))
+    reloaded.load_state_dict(old_student.state_dict())  # strict: the FiLM weights have somewhere to go
+
+
+def test_cnn_teacher_film_equals_scale_and_shift_after_every_stage():
+    # The last stage's FiLM runs after pooling (cheaper); it must give the textbook per-stage result.
+    torch.manual_seed(0)
+    teacher = LandCoverNet(NetworkConfig("cnn", "tiny", 6, 8, 7, "metadata", 2, 2)).eval()
+    for lin in teacher.backbone.film:  # FiLM starts as the identity; make it do something
+        torch.nn.init.normal_(lin.weight, std=0.3)
+        torch.nn.init.normal_(lin.bias, std=0.3)
+    x, meta = torch.randn(5, 6, 8, 8), _meta(5)
+    cond = teacher.meta_embedding(meta)
+    backbone, h = teacher.backbone, teacher.backbone.stem(x)
+    for stage, film in zip(backbone.stages, backbone.film):
+        gamma, beta = film(cond).chunk(2, dim=1)
+        h = stage(h) * (1 + gamma[:, :, None, None]) + beta[:, :, None, None]
+    feat, _ = backbone(x, cond)
+    assert torch.allclose(feat, h.mean(dim=(2, 3)), atol=1e-5)

@@ -4,6 +4,10 @@ FiLM (per-channel scale and shift computed from the metadata embedding, after ea
 analogue of the ViT's metadata token; it is not in the authors' code. The "meta feature" for distillation
 is a projection of [pooled image features, conditioning vector], i.e. what the network made of the image
 *given* the metadata: the teacher's sees real metadata, the student's a learned constant vector.
+
+The student (``film=False``) keeps the meta head but skips FiLM: FiLM of a constant vector is a constant
+per-channel affine map, which the next stage's convolution and BatchNorm (or the linear class head) can
+already express, so it would only cost time.
 """
 from __future__ import annotations
 
@@ -35,7 +39,8 @@ class BasicBlock(nn.Module):
 
 
 class CNNBackbone(nn.Module):
-    def __init__(self, in_channels: int, tile_size_px: int, size: str = "tiny", cond_dim: Optional[int] = None):
+    def __init__(self, in_channels: int, tile_size_px: int, size: str = "tiny", cond_dim: Optional[int] = None,
+                 film: bool = True):
         super().__init__()
         widths = CNN_SIZES[size]
         self.stem = nn.Sequential(nn.Conv2d(in_channels, widths[0], 3, 1, 1, bias=False), nn.BatchNorm2d(widths[0]), nn.ReLU(inplace=True))
@@ -49,11 +54,13 @@ class CNNBackbone(nn.Module):
         self.stages = nn.ModuleList(stages)
         self.widths = widths
         self.cond_dim = cond_dim
-        if cond_dim:
+        self.film: Optional[nn.ModuleList] = None
+        if cond_dim and film:
             self.film = nn.ModuleList([nn.Linear(cond_dim, 2 * c) for c in widths])
             for lin in self.film:  # start as the identity transform
                 nn.init.zeros_(lin.weight)
                 nn.init.zeros_(lin.bias)
+        if cond_dim:
             self.meta_head = nn.Sequential(nn.Linear(widths[-1] + cond_dim, cond_dim), nn.GELU(), nn.Linear(cond_dim, cond_dim))
         self.pool = nn.AdaptiveAvgPool2d(1)
 
@@ -64,11 +71,19 @@ class CNNBackbone(nn.Module):
     def forward(self, images: torch.Tensor, cond: Optional[torch.Tensor] = None) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
         """Returns (pooled feature (B, D), meta feature (B, cond_dim) or None)."""
         x = self.stem(images)
+        film = cond is not None and self.film is not None
+        last = len(self.stages) - 1
         for i, stage in enumerate(self.stages):
             x = stage(x)
-            if cond is not None:
+            if film and i < last:
                 gamma, beta = self.film[i](cond).chunk(2, dim=1)
-                x = x * (1 + gamma[:, :, None, None]) + beta[:, :, None, None]
+                # beta + x * (1 + gamma) as one fused op: two separate ones cost more on a CPU.
+                x = torch.addcmul(beta[:, :, None, None], x, 1 + gamma[:, :, None, None])
         feat = self.pool(x).flatten(1)
+        if film:
+            # The last stage's FiLM is per channel and average pooling is linear, so FiLM after pooling gives the
+            # same result on (B, C) instead of (B, C, H, W) values.
+            gamma, beta = self.film[last](cond).chunk(2, dim=1)
+            feat = torch.addcmul(beta, feat, 1 + gamma)
         meta_feat = self.meta_head(torch.cat([feat, cond], dim=1)) if cond is not None else None
         return feat, meta_feat

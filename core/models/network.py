@@ -34,12 +34,17 @@ class NetworkConfig:
     meta_mode: str = "none"
     loc_dim: int = 0
     date_dim: int = 0
+    # CNN student ("token"): FiLM of its constant token. Off for new models (see cnn.py); model files written
+    # before this field existed had it on, so from_dict turns it on for them and their weights still load.
+    token_film: bool = False
 
     def to_dict(self) -> dict:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, d: dict) -> "NetworkConfig":
+        d = dict(d)
+        d.setdefault("token_film", d.get("meta_mode") == "token")
         return cls(**d)
 
 
@@ -59,7 +64,9 @@ class LandCoverNet(nn.Module):
             cond_dim = self.backbone.embed_dim
         elif config.backbone == "cnn":
             cond_dim = 64 if config.meta_mode != "none" else None
-            self.backbone = CNNBackbone(config.in_channels, config.tile_size_px, config.size, cond_dim=cond_dim)
+            film = config.meta_mode == "metadata" or config.token_film
+            self.backbone = CNNBackbone(config.in_channels, config.tile_size_px, config.size, cond_dim=cond_dim,
+                                        film=film)
         else:
             raise ValueError(f"unknown backbone {config.backbone!r}")
         self.meta_embedding: Optional[MetadataEmbedding] = None
