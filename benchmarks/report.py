@@ -19,7 +19,7 @@ from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
-from benchlib import BENCH_DIR, REPO_ROOT, RUNS_DIR, SPEED_DIR, fmt_mean_std, load_patch_set, set_info, set_path
+from benchlib import BENCH_DIR, OUT_DIR, REPO_ROOT, RUNS_DIR, SPEED_DIR, fmt_mean_std, load_patch_set, set_info, set_path
 
 import make_splits
 from run_accuracy import ROWS, grid_for
@@ -250,6 +250,41 @@ def speed_section() -> List[str]:
     return lines
 
 
+def dynamics_section() -> List[str]:
+    """Test accuracy and FixMatch's mask rate during training (benchmarks/ssl_dynamics.py), if it was run."""
+    path = OUT_DIR / "diagnostics" / "ssl_dynamics.json"
+    if not path.exists():
+        return []
+    data = json.loads(path.read_text())
+    lines = ["## Diagnostic: supervised and FixMatch during training", "",
+             f"`python benchmarks/ssl_dynamics.py` ({data.get('when', '')}): {data['steps']} steps, no validation "
+             "tiles held out; the EMA model is scored on the test tiles every "
+             f"{data['eval_every']} steps only to draw these curves (no checkpoint is selected on them).", ""]
+    for case in data["cases"]:
+        sup, fix = case["supervised"], case["fixmatch"]
+        title = SET_TITLES.get(case["set"], case["set"])
+        lines.append(f"**{title}, {case['labels_per_class']} labels/class, seed {case['seed']}**")
+        lines.append("")
+        lines.append("| step | supervised test acc. | FixMatch test acc. | FixMatch mask rate |")
+        lines.append("|---|---|---|---|")
+        for i, step in enumerate(fix["step"]):
+            if step % 100 and i != len(fix["step"]) - 1 and i != 0:
+                continue
+            mask = fix["mask_rate"][i]
+            lines.append(f"| {step} | {sup['test_accuracy'][i]:.3f} | {fix['test_accuracy'][i]:.3f} | "
+                         f"{'–' if mask is None else f'{mask:.2f}'} |")
+        dip = int(np.argmin(fix["test_accuracy"][1:])) + 1 if len(fix["test_accuracy"]) > 1 else 0
+        over = [s for s, m in zip(fix["step"], fix["mask_rate"]) if m is not None and m >= 0.95]
+        lines.append("")
+        lines.append(f"- Final test accuracy: supervised {sup['test_accuracy'][-1]:.3f}, FixMatch "
+                     f"{fix['test_accuracy'][-1]:.3f}; FixMatch's lowest point after the first evaluation: "
+                     f"{fix['test_accuracy'][dip]:.3f} at step {fix['step'][dip]}; its mask rate (share of the unlabelled batch above "
+                     "the confidence threshold) is "
+                     + (f"at least 0.95 from step {over[0]} on." if over else "below 0.95 throughout."))
+        lines.append("")
+    return lines
+
+
 # ----------------------------------------------------------------------------------------------------------------
 def git_revision() -> str:
     try:
@@ -461,6 +496,7 @@ def build_report(variant: str) -> str:
                     + (f"{np.mean(list(secs.values())):.0f}" if secs else "–") + " |")
             out.append("")
 
+    out.extend(dynamics_section())
     out.extend(speed_section())
 
     out.append("## Data: sources and attributions")

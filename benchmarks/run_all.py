@@ -1,4 +1,5 @@
-"""One command for the whole benchmark: splits, speed and memory, the accuracy grid, then RESULTS.md.
+"""One command for the whole benchmark: splits, speed and memory, the accuracy grid, the supervised-vs-FixMatch
+training curves (ssl_dynamics.py), then RESULTS.md.
 
     python benchmarks/run_all.py --quick     # minutes: checks the pipeline end to end
     python benchmarks/run_all.py             # the full benchmark (under 2 hours on a 2-core CPU)
@@ -17,7 +18,7 @@ import time
 from pathlib import Path
 from typing import List, Optional
 
-from benchlib import BENCH_DIR, REPO_ROOT, RUNS_DIR, SPEED_DIR
+from benchlib import BENCH_DIR, OUT_DIR, REPO_ROOT, RUNS_DIR, SPEED_DIR
 
 
 def step(title: str, command: List[str]) -> bool:
@@ -44,6 +45,7 @@ def main(argv: Optional[list] = None) -> int:
         if not args.skip_speed:
             for name in ("train.json", "predict.json"):
                 (SPEED_DIR / name).unlink(missing_ok=True)
+        (OUT_DIR / "diagnostics" / "ssl_dynamics.json").unlink(missing_ok=True)
     started = time.perf_counter()
     ok = step("splits", [python, str(BENCH_DIR / "make_splits.py")] +
               (["--budgets", "10"] if args.quick else []))
@@ -51,6 +53,7 @@ def main(argv: Optional[list] = None) -> int:
         ok &= step("training speed", [python, str(BENCH_DIR / "bench_train.py")] + quick)
         ok &= step("prediction speed and memory", [python, str(BENCH_DIR / "bench_predict.py")] + quick)
     ok &= step("accuracy grid", [python, str(BENCH_DIR / "run_accuracy.py"), "--jobs", str(args.jobs)] + quick)
+    ok &= step("supervised vs FixMatch during training", [python, str(BENCH_DIR / "ssl_dynamics.py")] + quick)
     ok &= step("report", [python, str(BENCH_DIR / "report.py"), "--variant", variant])
     print(f"\n{'all done' if ok else 'finished with failures (see above)'} in "
           f"{(time.perf_counter() - started) / 60:.1f} min; see {Path(BENCH_DIR / 'RESULTS.md').relative_to(REPO_ROOT)}")

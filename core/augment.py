@@ -9,7 +9,11 @@ pixels wide, so:
 - the photometric ops are spectral (per band) and kept moderate, because in small tiles the spectrum is
   often the land-cover cue itself and a strong view that changes the class would teach wrong labels;
 - spatial ops need pixels to act on and switch themselves off for tiles too small for them, down to 1x1
-  tiles where only the spectral ops remain.
+  tiles where only the spectral ops remain;
+- band swap (each band taken, with some probability, from another tile of the batch) is the feature corruption
+  of SCARF (Bahri et al., ICLR 2022) for tabular data. It is what makes FixMatch work on per-pixel time series
+  (many bands, 1x1 tiles), where per-band noise is too small next to the differences between pixels of one
+  class for the consistency loss to link them; see benchmarks/RESULTS.md.
 
 Random numbers come from the optional ``generator`` (on its own device), so a seeded generator gives the same
 views on CPU and GPU runs.
@@ -30,6 +34,8 @@ GAMMA_MAX_LOG = 0.4  # gamma in [exp(-0.4m), exp(0.4m)]
 NOISE_MAX = 0.2  # gaussian noise std
 BLUR_SIGMA_MAX = 2.0  # 3x3 gaussian sigma in [0.1, 0.1 + 2m] px
 JITTER_MAX = 0.2  # per-band scale in [1 - 0.2m, 1 + 0.2m]
+BAND_SWAP_MAX = 0.6  # each band taken from another tile of the batch with probability 0.6m (SCARF's 60 % at m = 1)
+BAND_SWAP_MIN_BANDS = 4  # fewer bands: swapping even one of them replaces too much of the spectrum
 
 
 def weak_augment(x: Tensor, generator: Optional[torch.Generator] = None, crop: bool = True) -> Tensor:
@@ -96,9 +102,9 @@ def strong_augment(
 ) -> Tensor:
     """:func:`weak_augment`, then ``n_ops`` distinct ops per sample, RandAugment-style.
 
-    Ops: per-band brightness, per-band contrast, gamma, gaussian noise, 3x3 blur, cutout, band dropout and
-    spectral jitter; those that cannot act on the tile's size or band count are left out of the draw (blur
-    needs 3x3 pixels, cutout and contrast 2 pixels, band dropout 2 bands). ``magnitude`` in [0, 1] scales
+    Ops: per-band brightness, per-band contrast, gamma, gaussian noise, 3x3 blur, cutout, band dropout, band
+    swap and spectral jitter; those that cannot act on the tile's size or band count are left out of the draw
+    (blur needs 3x3 pixels, cutout and contrast 2 pixels, band dropout 2 bands, band swap 4 bands and 2 tiles). ``magnitude`` in [0, 1] scales
     every op's strength (doubled, up to 1, on 1x1 tiles); each sample draws its own strength up to it. Chosen
     ops run in a fixed order.
     """
@@ -109,7 +115,7 @@ def strong_augment(
     _check_batch(x)
     out = _weak(_working_copy(x), generator, crop)
     batch, channels, height, width = out.shape
-    ops = _available_ops(channels, height, width)
+    ops = _available_ops(channels, height, width, batch)
     if batch == 0 or n_ops == 0 or not ops:
         return out.to(x.dtype)
     if height * width == 1:
@@ -167,6 +173,15 @@ def _band_dropout(x: Tensor, magnitude: float, generator: Optional[torch.Generat
     return x * keep[:, :, None, None].to(x.dtype)
 
 
+def _band_swap(x: Tensor, magnitude: float, generator: Optional[torch.Generator]) -> Tensor:
+    # Every band of a sample comes, with probability 0.6m, from one other randomly chosen tile of the batch (its
+    # own band when the draw picks itself). The rest of the spectrum keeps the cue the pseudo-label came from.
+    batch, channels = x.shape[:2]
+    donor = _randint(batch, (batch,), generator, x.device)
+    swap = _uniform((batch, channels), generator, x.device) < BAND_SWAP_MAX * magnitude
+    return torch.where(swap[:, :, None, None], x[donor], x)
+
+
 def _spectral_jitter(x: Tensor, magnitude: float, generator: Optional[torch.Generator]) -> Tensor:
     batch, channels = x.shape[:2]
     scale = 1.0 + _symmetric((batch, channels), generator, x.device) * (JITTER_MAX * magnitude)
@@ -206,7 +221,7 @@ def _cutout(x: Tensor, magnitude: float, generator: Optional[torch.Generator]) -
 Op = Callable[[Tensor, float, Optional[torch.Generator]], Tensor]
 
 
-def _available_ops(channels: int, height: int, width: int) -> List[Op]:
+def _available_ops(channels: int, height: int, width: int, batch: int = 2) -> List[Op]:
     ops: List[Op] = [_brightness]
     if height * width >= 2:
         ops.append(_contrast)  # around the band mean: a no-op on a single pixel
@@ -217,6 +232,8 @@ def _available_ops(channels: int, height: int, width: int) -> List[Op]:
         ops.append(_cutout)
     if channels >= 2:
         ops.append(_band_dropout)
+    if channels >= BAND_SWAP_MIN_BANDS and batch >= 2:
+        ops.append(_band_swap)
     ops.append(_spectral_jitter)
     return ops
 

@@ -51,9 +51,10 @@ class PseudoLabeler(nn.Module):
 
 
 class FixMatchLabeler(PseudoLabeler):
-    """Fixed threshold tau (0.95 single-label); multi-label mask p <= 0.05 or p >= 0.70 (the authors')."""
+    """Fixed threshold tau (the authors' 0.95 single-label; the engine's default is 0.9, see TrainOptions);
+    multi-label mask p <= 0.05 or p >= 0.70 (the authors')."""
 
-    def __init__(self, num_classes: int, multi_label: bool, threshold: float = 0.95,
+    def __init__(self, num_classes: int, multi_label: bool, threshold: float = 0.9,
                  multi_low: float = 0.05, multi_high: float = 0.70):
         super().__init__(num_classes, multi_label)
         self.threshold, self.multi_low, self.multi_high = threshold, multi_low, multi_high

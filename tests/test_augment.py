@@ -98,13 +98,15 @@ def test_small_tiles_are_not_cropped():
         assert any(torch.equal(view, augmented) for view in _dihedral_views(tile))
 
 
-@pytest.mark.parametrize("bands, size", [(13, 8), (13, 1), (4, 32)])
-def test_strong_changes_pixels_but_keeps_the_spectrum(bands, size):
+# Single pixels get twice the spectral strength (no weak or spatial op changes them), so less of the spectrum stays.
+@pytest.mark.parametrize("bands, size, kept", [(13, 8, 0.8), (13, 1, 0.6), (4, 32, 0.8)])
+def test_strong_changes_pixels_but_keeps_the_spectrum(bands, size, kept):
     x = _tiles(64, bands, size, size, seed=9)
     y = strong_augment(x, generator=_seeded(10))
     assert (y - x).abs().mean() > 0.05  # really augmented
     correlation = _pearson_rows(x.mean(dim=(2, 3)), y.mean(dim=(2, 3)))
-    assert correlation.mean() > 0.8
+    # The median tile keeps its spectrum; band swap (about half the tiles draw it) replaces part of it on purpose.
+    assert correlation.median() > kept
 
 
 def test_strong_on_single_pixels_changes_values():
@@ -155,3 +157,29 @@ def test_single_pixels_get_twice_the_spectral_strength():
     assert torch.equal(half, full)
     quarter = strong_augment(x, n_ops=8, magnitude=0.25, generator=_seeded(3))
     assert (quarter - x).abs().mean() < (half - x).abs().mean()
+
+
+def test_band_swap_takes_each_band_from_the_tile_itself_or_one_other_tile():
+    from spatiotemporal_ssl.core.augment import BAND_SWAP_MAX, _band_swap
+
+    x = torch.arange(200 * 12, dtype=torch.float32).reshape(200, 12, 1, 1)  # every value unique
+    y = _band_swap(x, 1.0, _seeded(5))
+    kept = (y == x).squeeze(-1).squeeze(-1)  # (200, 12)
+    # About 60 % swapped (less the draws that picked the tile itself), each sample from a single donor.
+    assert 0.45 < 1 - kept.float().mean().item() <= BAND_SWAP_MAX + 0.05
+    flat = x.flatten(1)
+    for i in range(200):
+        swapped = (~kept[i]).nonzero().squeeze(1)
+        if swapped.numel():
+            donors = {int(y[i, c, 0, 0].item()) // 12 for c in swapped}
+            assert len(donors) == 1 and donors != {i}
+            donor = donors.pop()
+            assert torch.equal(y[i, swapped, 0, 0], flat[donor, swapped])  # same band, other tile
+
+
+def test_band_swap_needs_four_bands():
+    from spatiotemporal_ssl.core.augment import _available_ops, _band_swap
+
+    assert _band_swap in _available_ops(4, 1, 1, batch=8)
+    assert _band_swap not in _available_ops(3, 1, 1, batch=8)
+    assert _band_swap not in _available_ops(13, 1, 1, batch=1)
