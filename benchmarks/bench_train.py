@@ -37,17 +37,12 @@ WARMUP_STEPS = 10
 def training_data(set_file: Path, metadata_encoding: str, seed: int = 0):
     """The engine's own path from a patch set to TrainingData (as `stssl evaluate` does it)."""
     from spatiotemporal_ssl.core.encoding import MetadataEncoder
-    from spatiotemporal_ssl.core.evaluate import load_patch_set
-    from spatiotemporal_ssl.core.normalization import normalize_tiles, robust_band_stats, sample_valid_pixels
+    from spatiotemporal_ssl.core.evaluate import load_patch_set, normalized_images
     from spatiotemporal_ssl.core.training_data import assemble_training_data
 
     ps = load_patch_set(str(set_file))
     train = ps["split"] != "test"
-    images = ps["images"].astype(np.float32)[train]
-    valid = np.all(np.isfinite(images), axis=1)
-    images = np.nan_to_num(images)
-    stats = robust_band_stats(sample_valid_pixels(list(images), list(valid), 200_000, seed))
-    images = normalize_tiles(images, valid, stats)
+    images = normalized_images(ps, seed)[train]
     labels = ps["labels"][train].astype(np.int64)
     labeled = (ps["split"][train] == "labeled") & (labels >= 0)
     encoder = MetadataEncoder(metadata_encoding, 3)

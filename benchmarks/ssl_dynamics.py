@@ -34,18 +34,12 @@ def training_data(set_name: str, k: int, seed: int):
     import torch
 
     from spatiotemporal_ssl.core.encoding import MetadataEncoder
-    from spatiotemporal_ssl.core.evaluate import load_patch_set
-    from spatiotemporal_ssl.core.normalization import normalize_tiles, robust_band_stats, sample_valid_pixels
+    from spatiotemporal_ssl.core.evaluate import load_patch_set, normalized_images
     from spatiotemporal_ssl.core.trainer import TrainingData
     from spatiotemporal_ssl.core.training_data import meta_batch
 
     ps = load_patch_set(str(set_path(set_name, k, seed)))
-    images = ps["images"].astype(np.float32)
-    valid = np.all(np.isfinite(images), axis=1)
-    images = np.nan_to_num(images)
-    train = np.flatnonzero(ps["split"] != "test")
-    stats = robust_band_stats(sample_valid_pixels([images[i] for i in train], [valid[i] for i in train], 200_000, seed))
-    images = normalize_tiles(images, valid, stats)
+    images = normalized_images(ps, seed)
     encoder = MetadataEncoder("season", 3)
     labeled = np.flatnonzero((ps["split"] == "labeled") & (ps["labels"] >= 0))
     unlabeled = np.flatnonzero(ps["split"] == "unlabeled")

@@ -79,6 +79,17 @@ def load_patch_set(path: str) -> dict:
     }
 
 
+def normalized_images(ps: dict, seed: int) -> np.ndarray:
+    """All tiles of a loaded patch set as normalised float32, with band statistics from the non-test tiles only
+    (the test tiles stay unseen); non-finite values count as nodata."""
+    images = ps["images"].astype(np.float32)
+    valid = np.all(np.isfinite(images), axis=1)  # (N, H, W)
+    images = np.nan_to_num(images, nan=0.0, posinf=0.0, neginf=0.0)
+    tr_idx = np.flatnonzero(ps["split"] != "test")
+    samples = sample_valid_pixels([images[i] for i in tr_idx[:20000]], [valid[i] for i in tr_idx[:20000]], 200_000, seed)
+    return normalize_tiles(images, valid, robust_band_stats(samples))
+
+
 def evaluate_patchset(path: str, method: str = "fixmatch", metadata: str = "teacher", encoding: str = "season",
                       steps: int = 500, seed: int = 0, device: str = "auto",
                       progress: Optional[Callable[[TrainProgress], None]] = None, **options) -> dict:
@@ -96,14 +107,7 @@ def evaluate_patchset(path: str, method: str = "fixmatch", metadata: str = "teac
     if not multi and len(np.unique(labels[labeled])) < 2:
         raise InputError(f"patch set '{os.path.basename(path)}' labels only one class; label at least two")
 
-    images = ps["images"].astype(np.float32)
-    valid = np.all(np.isfinite(images), axis=1)  # (N, H, W)
-    images = np.nan_to_num(images, nan=0.0, posinf=0.0, neginf=0.0)
-    # Band statistics from training pixels only: the test tiles stay unseen.
-    tr_idx = np.flatnonzero(train_mask)
-    samples = sample_valid_pixels([images[i] for i in tr_idx[:20000]], [valid[i] for i in tr_idx[:20000]], 200_000, seed)
-    stats = robust_band_stats(samples)
-    images = normalize_tiles(images, valid, stats)
+    images = normalized_images(ps, seed)
 
     opts = TrainOptions(method=method, metadata=metadata, encoding=encoding, steps=steps, seed=seed, device=device,
                         multi_label=multi, tile_size_px=images.shape[-1])
