@@ -89,6 +89,19 @@ def bar_texts(bar) -> list:
     return [item.text() for item in bar.items()]
 
 
+def label_tiles(dock, gpkg_path, tiles):
+    """A new label layer at ``gpkg_path`` for the dock, with ``tiles`` = [(row, col, ClassSpec), ...] labelled in one
+    edit session, as the tile tool would. Returns the layer."""
+    from spatiotemporal_ssl.plugin.label_layer import TileEditSession
+
+    layer = dock.labels.create_layer(str(gpkg_path))
+    session = TileEditSession(layer, dock.labels.tile_grid(), "test")
+    for row, col, spec in tiles:
+        session.label_tile(row, col, spec)
+    assert session.finish()
+    return layer
+
+
 @pytest.fixture
 def dock(project, canvas, message_bar):
     """The plugin's dock on a real canvas and message bar, with the engine's dependencies present."""

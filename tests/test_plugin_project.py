@@ -3,14 +3,13 @@ from __future__ import annotations
 
 import shutil
 
-from conftest import SAMPLE_RASTER
+from conftest import SAMPLE_RASTER, label_tiles
 
 from qgis.core import QgsRasterLayer, QgsSettings
 from qgis.PyQt.QtCore import Qt
 
 from spatiotemporal_ssl.core.params import ClassSpec
 from spatiotemporal_ssl.plugin.imagery_panel import COL_DATE, COL_LAYER
-from spatiotemporal_ssl.plugin.label_layer import TileEditSession
 
 
 def set_up_job(dock, project, tmp_path):
@@ -31,11 +30,8 @@ def set_up_job(dock, project, tmp_path):
     dock.options.steps.setValue(500)
     dock.options.method.setCurrentIndex(dock.options.method.findData("softmatch"))
     dock.options.set_output_dir(str(tmp_path / "outputs"))
-    layer = dock.labels.create_layer(str(tmp_path / "labels.gpkg"))
-    session = TileEditSession(layer, dock.labels.tile_grid(), "test")
-    session.label_tile(3, 4, ClassSpec(80, "Permanent water bodies", (0, 100, 200)))
-    session.label_tile(5, 6, ClassSpec(101, "Solar park", (1, 2, 3)))
-    assert session.finish()
+    label_tiles(dock, tmp_path / "labels.gpkg", [(3, 4, ClassSpec(80, "Permanent water bodies", (0, 100, 200))),
+                                                  (5, 6, ClassSpec(101, "Solar park", (1, 2, 3)))])
     dock.save_state()
     return raster.id(), other.id()
 

@@ -7,7 +7,7 @@ import threading
 import time
 
 import pytest
-from conftest import SAMPLE_LABELS, SAMPLE_RASTER, bar_texts
+from conftest import SAMPLE_LABELS, SAMPLE_RASTER, bar_texts, label_tiles
 
 from qgis.core import (
     QgsCategorizedSymbolRenderer, QgsCoordinateReferenceSystem, QgsFillSymbol, QgsPalettedRasterRenderer, QgsRasterLayer, QgsRendererCategory,
@@ -30,6 +30,18 @@ def crop_path(tmp_path_factory):
 
     path = str(tmp_path_factory.mktemp("crop") / "raleigh_crop.tif")
     gdal.Translate(path, SAMPLE_RASTER, srcWin=list(CROP_WINDOW))
+    return path
+
+
+def crop_without_crs(tmp_path) -> str:
+    """The sample's crop window as a GeoTIFF without a CRS (what gdal_edit.py -unsetsrs does)."""
+    from osgeo import gdal
+
+    path = str(tmp_path / "no_crs.tif")
+    gdal.Translate(path, SAMPLE_RASTER, srcWin=list(CROP_WINDOW))
+    ds = gdal.Open(path, gdal.GA_Update)
+    ds.SetProjection("")
+    ds = None
     return path
 
 
@@ -177,16 +189,10 @@ def test_no_labels_shows_message_and_starts_nothing(dock, project, crop_path, tm
 
 
 def test_one_class_shows_message_and_starts_nothing(dock, project, crop_path, tmp_path, message_bar):
-    from spatiotemporal_ssl.plugin.label_layer import TileEditSession
-
     raster = QgsRasterLayer(crop_path, "raleigh crop")
     project.addMapLayer(raster)
     dock.options.tile_size.setValue(8)
-    layer = dock.labels.create_layer(str(tmp_path / "one.gpkg"))
-    session = TileEditSession(layer, dock.labels.tile_grid(), "test")
-    for col in range(4):
-        session.label_tile(2, col, ClassSpec(10, "Tree cover", (0, 100, 0)))
-    assert session.finish()
+    label_tiles(dock, tmp_path / "one.gpkg", [(2, col, ClassSpec(10, "Tree cover", (0, 100, 0))) for col in range(4)])
     assert not dock.train()
     assert dock.controller.job is None
     assert "Only one class ('Tree cover')" in bar_texts(message_bar)[-1]
@@ -195,23 +201,13 @@ def test_one_class_shows_message_and_starts_nothing(dock, project, crop_path, tm
 def test_crs_set_in_qgis_reaches_the_engine(dock, project, tmp_path):
     """A file without a CRS whose CRS the user set in QGIS: the engine reads it through a VRT with that CRS."""
     import rasterio
-    from osgeo import gdal
-    from spatiotemporal_ssl.plugin.label_layer import TileEditSession
 
-    path = str(tmp_path / "no_crs.tif")
-    gdal.Translate(path, SAMPLE_RASTER, srcWin=list(CROP_WINDOW))
-    ds = gdal.Open(path, gdal.GA_Update)
-    ds.SetProjection("")
-    ds = None
+    path = crop_without_crs(tmp_path)
     layer = QgsRasterLayer(path, "crs set by user")
     layer.setCrs(QgsCoordinateReferenceSystem("EPSG:32119"))
     project.addMapLayer(layer)
     dock.options.set_output_dir(str(tmp_path / "out"))
-    labels = dock.labels.create_layer(str(tmp_path / "labels.gpkg"))
-    session = TileEditSession(labels, dock.labels.tile_grid(), "test")
-    session.label_tile(1, 1, ClassSpec(10, "Tree cover", (0, 100, 0)))
-    session.label_tile(2, 2, ClassSpec(80, "Permanent water bodies", (0, 100, 200)))
-    assert session.finish()
+    label_tiles(dock, tmp_path / "labels.gpkg", [(1, 1, ClassSpec(10, "Tree cover", (0, 100, 0))), (2, 2, ClassSpec(80, "Permanent water bodies", (0, 100, 200)))])
     request, specs, classes = dock.build_train_request()
     assert [c.value for c in classes] == [10, 80]
     engine_path = request.rasters[0].path
@@ -221,13 +217,7 @@ def test_crs_set_in_qgis_reaches_the_engine(dock, project, tmp_path):
 
 
 def test_raster_without_crs_shows_message_and_starts_nothing(dock, project, tmp_path, message_bar):
-    from osgeo import gdal
-
-    path = str(tmp_path / "no_crs.tif")
-    gdal.Translate(path, SAMPLE_RASTER, srcWin=list(CROP_WINDOW))
-    ds = gdal.Open(path, gdal.GA_Update)
-    ds.SetProjection("")  # what gdal_edit.py -unsetsrs does
-    ds = None
+    path = crop_without_crs(tmp_path)
     layer = QgsRasterLayer(path, "no crs")
     # Depending on the user's settings QGIS may fill in the project CRS; here the user has not set one.
     layer.setCrs(QgsCoordinateReferenceSystem())
@@ -245,7 +235,6 @@ def test_engine_error_comes_back_as_message_not_traceback(dock, project, tmp_pat
     import numpy as np
     from osgeo import gdal, osr
     from qgis.core import Qgis, QgsApplication
-    from spatiotemporal_ssl.plugin.label_layer import TileEditSession
 
     path = str(tmp_path / "complex.tif")
     ds = gdal.GetDriverByName("GTiff").Create(path, 40, 40, 1, gdal.GDT_CFloat32)
@@ -258,11 +247,7 @@ def test_engine_error_comes_back_as_message_not_traceback(dock, project, tmp_pat
     project.addMapLayer(QgsRasterLayer(path, "complex"))
     dock.options.tile_size.setValue(8)
     dock.options.set_output_dir(str(tmp_path / "out"))
-    labels = dock.labels.create_layer(str(tmp_path / "labels.gpkg"))
-    session = TileEditSession(labels, dock.labels.tile_grid(), "test")
-    session.label_tile(0, 0, ClassSpec(10, "Tree cover", (0, 100, 0)))
-    session.label_tile(1, 1, ClassSpec(80, "Permanent water bodies", (0, 100, 200)))
-    assert session.finish()
+    label_tiles(dock, tmp_path / "labels.gpkg", [(0, 0, ClassSpec(10, "Tree cover", (0, 100, 0))), (1, 1, ClassSpec(80, "Permanent water bodies", (0, 100, 200)))])
     logged = []
     QgsApplication.messageLog().messageReceived.connect(lambda text, tag, level: logged.append((text, tag, level)))
     with qtbot.waitSignal(dock.controller.jobFailed, timeout=120_000) as failed:
