@@ -2,13 +2,14 @@
 import math
 
 import pytest
+import numpy as np
 import torch
 
 from spatiotemporal_ssl.core.models.metadata import MetaBatch
 from spatiotemporal_ssl.core.models.network import LandCoverNet, NetworkConfig
 from spatiotemporal_ssl.core.ssl import (FixMatchLabeler, FreeMatchLabeler, SoftMatchLabeler, SSLModel,
                                          distillation_loss, unsupervised_loss)
-from spatiotemporal_ssl.core.trainer import EMA, split_validation
+from spatiotemporal_ssl.core.trainer import EMA, accuracy_standard_error, split_validation, within_noise_of_best
 
 
 def test_fixmatch_mask_and_pseudo_labels_on_crafted_logits():
@@ -106,12 +107,24 @@ def test_ema_update_follows_the_formula():
     assert ema.model.weight[0, 0].item() == pytest.approx(0.1 * 1.2 + 0.9 * 3.0)
 
 
-def test_validation_split_is_stratified_and_keeps_a_training_tile_per_class():
-    targets = torch.tensor([0] * 10 + [1] * 2 + [2] * 1).numpy()
+def test_validation_split_is_stratified_and_skips_classes_too_small_to_validate():
+    targets = torch.tensor([0] * 10 + [1] * 7 + [2] * 1).numpy()
     train, val = split_validation(targets, 0.2, seed=0, multi_label=False)
-    assert sorted(set(targets[val])) == [0, 1]  # class 2 has a single tile: never held out
-    assert (targets[val] == 0).sum() == 2 and (targets[val] == 1).sum() == 1
+    # Class 0: round(0.2 * 10) = 2 held out. Class 1: round(1.4) = 1 tile cannot rank checkpoints, so it keeps
+    # all 7 for training; class 2's single tile is never held out.
+    assert (targets[val] == 0).sum() == 2 and sorted(set(targets[val])) == [0]
     assert set(train).isdisjoint(val) and len(train) + len(val) == len(targets)
+    train, val = split_validation(np.repeat(np.arange(4), 5), 0.2, seed=0, multi_label=False)
+    assert len(val) == 0 and len(train) == 20  # 5 labels per class: nothing held out, the last model is kept
+
+
+def test_checkpoint_selection_tolerates_one_standard_error():
+    # 8 validation tiles: one tile less than a perfect score is outside the error, a tie is inside.
+    assert within_noise_of_best(1.0, 1.0, 8) and not within_noise_of_best(0.875, 1.0, 8)
+    # 100 tiles at 0.9: the error is about 0.03, so 0.88 is as good as 0.9 and 0.8 is not.
+    assert within_noise_of_best(0.88, 0.9, 100) and not within_noise_of_best(0.8, 0.9, 100)
+    assert within_noise_of_best(0.5, -1.0, 8)  # the first evaluation is always kept
+    assert accuracy_standard_error(1.0, 4) > accuracy_standard_error(1.0, 40) > 0
 
 
 def test_cnn_student_has_no_film_but_legacy_student_configs_keep_it():
