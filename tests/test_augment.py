@@ -151,12 +151,26 @@ def test_bad_arguments_are_refused():
 def test_single_pixels_get_twice_the_spectral_strength():
     # Same draws, same op (n_ops = number of ops: all of them): a 1x1 tile moves further than at magnitude 0.5
     # and exactly as far as at magnitude 1.0, because it has no weak or spatial change to carry the strength.
-    x = torch.randn(64, 6, 1, 1)
+    # Three bands: band swap (which keeps its magnitude, see below) is not in the draw.
+    x = torch.randn(64, 3, 1, 1)
     half = strong_augment(x, n_ops=8, magnitude=0.5, generator=_seeded(3))
     full = strong_augment(x, n_ops=8, magnitude=1.0, generator=_seeded(3))
     assert torch.equal(half, full)
     quarter = strong_augment(x, n_ops=8, magnitude=0.25, generator=_seeded(3))
     assert (quarter - x).abs().mean() < (half - x).abs().mean()
+
+
+def test_band_swap_on_single_pixels_keeps_its_magnitude(monkeypatch):
+    from spatiotemporal_ssl.core import augment
+    from spatiotemporal_ssl.core.augment import BAND_SWAP_MAX, _band_swap
+
+    monkeypatch.setattr(augment, "_available_ops", lambda *args, **kwargs: [_band_swap])
+    batch, channels = 256, 40
+    x = torch.arange(batch, dtype=torch.float32)[:, None, None, None].expand(batch, channels, 1, 1).contiguous()
+    swapped = (strong_augment(x, n_ops=1, magnitude=0.5, generator=_seeded(9)) != x).float().mean().item()
+    # Each band is swapped with probability 0.6 * 0.5, unless the donor is the tile itself (1 / batch).
+    expected = BAND_SWAP_MAX * 0.5 * (1 - 1 / batch)
+    assert abs(swapped - expected) < 0.03  # 10,240 draws: the doubled 0.6 would be far outside
 
 
 def test_band_swap_takes_each_band_from_the_tile_itself_or_one_other_tile():
