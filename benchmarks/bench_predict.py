@@ -6,7 +6,8 @@
 (a) Throughput ratio: tiles per second of `stssl predict` end to end (a subprocess: start-up, model load, windowed
     reads, normalisation, tiling, the network, probability averaging, writing the class and confidence GeoTIFFs) on
     a 4096 x 4096 four-band uint16 raster, divided by the bare model's tiles per second on the same batches already
-    in memory. Both are measured in this one run, interleaved, and the median of the repeats is reported.
+    in memory (the first 800 batches of 256 tiles). Both are measured in this one run, back to back in each repeat;
+    the median of the per-repeat ratios is reported.
     Target >= 0.8.
 (b) Memory: peak RSS of `stssl predict` on a 16384 x 16384 four-band raster minus the same on a 2048 x 2048 one.
     Target < 300 MB: it streams blocks and never loads the raster.
@@ -194,7 +195,7 @@ def main(argv: Optional[list] = None) -> int:
     workdir.mkdir(parents=True, exist_ok=True)
     throughput_size = 2048 if args.quick else 4096
     memory_sizes = (2048, 8192 if args.quick else 16384)
-    repeats = args.repeats or (2 if args.quick else 3)
+    repeats = args.repeats or (2 if args.quick else 5)
 
     model = train_model(workdir, args.threads)
     raster = make_raster(workdir / f"raleigh4_{throughput_size}.tif", throughput_size)
@@ -203,14 +204,18 @@ def main(argv: Optional[list] = None) -> int:
     print(f"{n_tiles:,} tiles; in-process predict_raster {in_process_seconds:.1f} s", flush=True)
     e2e_rates, bare_rates, walls = [], [], []
     for repeat in range(repeats):
-        rate = bare_model_rate(model, raster, args.batch_size, args.threads, max_batches=200)
+        # 800 batches (~205k tiles, several seconds): a short burst of load on this shared machine moved a
+        # 200-batch measure by a third from repeat to repeat.
+        rate = bare_model_rate(model, raster, args.batch_size, args.threads, max_batches=800)
         bare_rates.append(rate)
         wall, _rss, _log = run_predict(model, raster, workdir, args.threads, extra)
         walls.append(wall)
         e2e_rates.append(n_tiles / wall)
         print(f"throughput repeat {repeat + 1}/{repeats}: end to end {n_tiles / wall:,.0f} tiles/s ({wall:.1f} s), "
               f"bare model {rate:,.0f} tiles/s", flush=True)
-    ratio = float(np.median(e2e_rates) / np.median(bare_rates))
+    # Each repeat's two measures run back to back under the same load, so the ratio is taken per repeat and
+    # the median of those ratios is reported.
+    ratio = float(np.median(np.asarray(e2e_rates) / np.asarray(bare_rates)))
     measures = [
         {"name": f"predict throughput / bare model ({throughput_size}² px, 4 bands uint16)",
          "value": f"{ratio:.2f}", "target": "≥ 0.8", "met": ratio >= 0.8},
@@ -220,7 +225,7 @@ def main(argv: Optional[list] = None) -> int:
         {"name": "in-process predict_raster seconds (once, no start-up)", "value": f"{in_process_seconds:.1f}"},
     ]
     notes = [f"{n_tiles:,} tiles of the model's size at its prediction stride; batch {args.batch_size}; "
-             f"{args.threads} torch thread(s) on both sides; {repeats} repeats, interleaved.",
+             f"{args.threads} torch thread(s) on both sides; {repeats} repeats, interleaved; median of the per-repeat ratios.",
              "End to end is the `stssl predict` process from start to exit (interpreter and torch import, model "
              "load, windowed reads, normalisation, tiling, probability averaging, class + confidence GeoTIFFs)."]
     result = {"when": _dt.datetime.now().isoformat(timespec="seconds"), "device": "cpu", "measures": measures,
