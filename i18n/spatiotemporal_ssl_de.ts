@@ -915,8 +915,8 @@
         </message>
         <message>
             <location filename="../plugin/results.py" />
-            <source>Too few labelled tiles to hold any out for validation; label more tiles for an accuracy estimate.</source>
-            <translation>Zu wenige gelabelte Kacheln, um welche für die Validierung zurückzuhalten; labeln Sie mehr Kacheln für eine Genauigkeitsschätzung.</translation>
+            <source>No labelled tiles were held out for validation: a class is validated only when at least 2 of its tiles can be held out (10 labelled tiles at the default 20 %). Label more tiles for an accuracy estimate; the last model of the run was kept.</source>
+            <translation>Es wurden keine gelabelten Kacheln für die Validierung zurückgehalten: Eine Klasse wird nur validiert, wenn mindestens 2 ihrer Kacheln zurückgehalten werden können (10 gelabelte Kacheln bei den voreingestellten 20 %). Labeln Sie mehr Kacheln für eine Genauigkeitsschätzung; das letzte Modell des Laufs wurde behalten.</translation>
         </message>
         <message>
             <location filename="../plugin/results.py" />

@@ -83,7 +83,7 @@ def report_html(report: dict, model_path: str = "", device_name: str = "", cance
     n_val = report.get("n_validation", 0) or 0
     accuracy = report.get("accuracy")
     if accuracy is None or not n_val:
-        parts.append(f"<p>{html.escape(tr('Too few labelled tiles to hold any out for validation; label more tiles for an accuracy estimate.'))}</p>")
+        parts.append(f"<p>{html.escape(tr('No labelled tiles were held out for validation: a class is validated only when at least 2 of its tiles can be held out (10 labelled tiles at the default 20 %). Label more tiles for an accuracy estimate; the last model of the run was kept.'))}</p>")
         return "".join(parts)
     parts.append("<p>" + html.escape(tr("Validation accuracy: {acc} on {n} held-out labelled tiles").format(
         acc=_pct(accuracy), n=n_val)))
