@@ -104,9 +104,9 @@ def strong_augment(
 
     Ops: per-band brightness, per-band contrast, gamma, gaussian noise, 3x3 blur, cutout, band dropout, band
     swap and spectral jitter; those that cannot act on the tile's size or band count are left out of the draw
-    (blur needs 3x3 pixels, cutout and contrast 2 pixels, band dropout 2 bands, band swap 4 bands and 2 tiles). ``magnitude`` in [0, 1] scales
-    every op's strength (doubled, up to 1, on 1x1 tiles, except band swap); each sample draws its own strength up to it. Chosen
-    ops run in a fixed order.
+    (blur needs 3x3 pixels, cutout and contrast 2 pixels, band dropout 2 bands, band swap 4 bands and 2 tiles).
+    ``magnitude`` in [0, 1] scales every op's strength (doubled, up to 1, on 1x1 tiles, except band swap); each
+    sample draws its own strength up to it. Chosen ops run in a fixed order.
     """
     if n_ops < 0:
         raise ValueError(f"n_ops must be >= 0, got {n_ops}")

@@ -266,7 +266,7 @@ class Trainer:
         scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: 0.5 * (1 + math.cos(math.pi * min(s, total) / total)))
         start_step = 0
         # top_val: the best validation accuracy so far; best_val: that of the kept (selected) checkpoint.
-        best_state, best_val, top_val, best_loss, best_step = None, -1.0, -1.0, math.inf, 0
+        best_state, best_val, top_val, best_step = None, -1.0, -1.0, 0
         history: List[dict] = []
         if resume_state is not None:
             model.load_state_dict(resume_state["model"])
@@ -276,7 +276,6 @@ class Trainer:
             start_step = int(resume_state["step"])
             best_val = float(resume_state.get("best_val", -1.0))
             top_val = float(resume_state.get("top_val", best_val))
-            best_loss = float(resume_state.get("best_loss", math.inf))
             best_step = int(resume_state.get("best_step", 0))
             best_state = resume_state.get("best_ema")
             history = list(resume_state.get("history", []))
@@ -331,7 +330,7 @@ class Trainer:
                 "step": step, "model": {k: v.detach().cpu() for k, v in model.state_dict().items()},
                 "ema": {k: v.detach().cpu() for k, v in ema.model.state_dict().items()},
                 "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
-                "best_val": best_val, "top_val": top_val, "best_loss": best_loss, "best_step": best_step, "best_ema": best_state, "history": history,
+                "best_val": best_val, "top_val": top_val, "best_step": best_step, "best_ema": best_state, "history": history,
             }
             final = copy.deepcopy(ema.model).cpu()
             if best_state is not None:
@@ -428,7 +427,7 @@ class Trainer:
                     # the first evaluations; selection still steps back when accuracy clearly drops. Online
                     # this equals the offline rule: the last step within one error of the overall best.
                     top_val = max(top_val, val_score)
-                    best_val, best_loss, best_step = val_score, val_loss, step
+                    best_val, best_step = val_score, step
                     best_state = {k: v.detach().cpu().clone() for k, v in ema.model.state_dict().items()}
                 record = {"step": step, **{k: v / running_n for k, v in running.items()}, "val_accuracy": last_val,
                           "val_loss": val_loss,
