@@ -140,18 +140,38 @@ def test_cnn_student_has_no_film_but_legacy_student_configs_keep_it():
     reloaded.load_state_dict(old_student.state_dict())  # strict: the FiLM weights have somewhere to go
 
 
-def test_cnn_teacher_film_equals_scale_and_shift_after_every_stage():
+@pytest.mark.parametrize("film_stages", ["last", "all"])
+def test_cnn_teacher_film_equals_the_textbook_scale_and_shift(film_stages):
     # The last stage's FiLM runs after pooling (cheaper); it must give the textbook per-stage result.
     torch.manual_seed(0)
-    teacher = LandCoverNet(NetworkConfig("cnn", "tiny", 6, 8, 7, "metadata", 2, 2)).eval()
+    teacher = LandCoverNet(NetworkConfig("cnn", "tiny", 6, 8, 7, "metadata", 2, 2, film_stages=film_stages)).eval()
     for lin in teacher.backbone.film:  # FiLM starts as the identity; make it do something
         torch.nn.init.normal_(lin.weight, std=0.3)
         torch.nn.init.normal_(lin.bias, std=0.3)
     x, meta = torch.randn(5, 6, 8, 8), _meta(5)
     cond = teacher.meta_embedding(meta)
     backbone, h = teacher.backbone, teacher.backbone.stem(x)
-    for stage, film in zip(backbone.stages, backbone.film):
-        gamma, beta = film(cond).chunk(2, dim=1)
-        h = stage(h) * (1 + gamma[:, :, None, None]) + beta[:, :, None, None]
+    films = iter(backbone.film)
+    conditioned = range(3) if film_stages == "all" else [2]
+    for i, stage in enumerate(backbone.stages):
+        h = stage(h)
+        if i in conditioned:
+            gamma, beta = next(films)(cond).chunk(2, dim=1)
+            h = h * (1 + gamma[:, :, None, None]) + beta[:, :, None, None]
     feat, _ = backbone(x, cond)
     assert torch.allclose(feat, h.mean(dim=(2, 3)), atol=1e-5)
+
+
+def test_cnn_teacher_conditions_pooled_features_and_legacy_teachers_keep_film_after_every_stage():
+    teacher = LandCoverNet(NetworkConfig("cnn", "tiny", 6, 8, 7, "metadata", 2, 2))
+    assert [lin.out_features for lin in teacher.backbone.film] == [2 * 64]
+    # A teacher written before `film_stages` existed: FiLM after every stage, and its weights still load.
+    legacy = teacher.config.to_dict()
+    del legacy["film_stages"]
+    old_config = NetworkConfig.from_dict(legacy)
+    assert old_config.film_stages == "all"
+    old_teacher = LandCoverNet(old_config)
+    assert [lin.out_features for lin in old_teacher.backbone.film] == [2 * 16, 2 * 32, 2 * 64]
+    LandCoverNet(NetworkConfig.from_dict(old_teacher.config.to_dict())).load_state_dict(old_teacher.state_dict())
+    with pytest.raises(ValueError, match="film_stages"):
+        LandCoverNet(NetworkConfig("cnn", "tiny", 6, 8, 7, "metadata", 2, 2, film_stages="first"))

@@ -3,7 +3,7 @@
 ``meta_mode``:
 - ``"none"``: pixels only (plain SSL, or a student without distillation);
 - ``"metadata"``: the teacher (or the metadata-as-input baseline): an MLP embeds the encoded metadata into
-  one token (ViT) or one FiLM conditioning vector (CNN);
+  one token (ViT) or one FiLM conditioning vector (CNN, applied to the pooled features);
 - ``"token"``: the Spatiotemporal SSL student: a learned, constant, data-free token/vector in the same place,
   kept at test time, whose output is distilled towards the teacher's metadata-token output.
 """
@@ -37,6 +37,9 @@ class NetworkConfig:
     # CNN student ("token"): FiLM of its constant token. Off for new models (see cnn.py); model files written
     # before this field existed had it on, so from_dict turns it on for them and their weights still load.
     token_film: bool = False
+    # CNN teacher: FiLM on the pooled features only ("last", new models) or after every stage ("all", model files
+    # written before this field existed; from_dict keeps them so).
+    film_stages: str = "last"
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -45,6 +48,7 @@ class NetworkConfig:
     def from_dict(cls, d: dict) -> "NetworkConfig":
         d = dict(d)
         d.setdefault("token_film", d.get("meta_mode") == "token")
+        d.setdefault("film_stages", "all")
         return cls(**d)
 
 
@@ -66,7 +70,7 @@ class LandCoverNet(nn.Module):
             cond_dim = 64 if config.meta_mode != "none" else None
             film = config.meta_mode == "metadata" or config.token_film
             self.backbone = CNNBackbone(config.in_channels, config.tile_size_px, config.size, cond_dim=cond_dim,
-                                        film=film)
+                                        film=film, film_stages=config.film_stages)
         else:
             raise ValueError(f"unknown backbone {config.backbone!r}")
         self.meta_embedding: Optional[MetadataEmbedding] = None
