@@ -8,10 +8,10 @@
   student on the labelled and strong views) over plain `fixmatch` (`metadata=none`), same backbone, batch and data,
   steps after a warm-up. The two runs are interleaved step by step (each runs in its own thread and hands the
   turn to the other after every step), and the ratio is the median over step pairs (teacher step k / FixMatch
-  step k), so a burst of load on this shared machine hits both sides of a pair alike. Whole-run interleaving gave
-  per-repeat ratios from 1.19 to 1.75 on the same code. Switching networks every step makes both steps slower
-  (about 10-25 % here), so the absolute times and steps/s are from the same interleaved runs and are pessimistic.
-  Target <= 1.6.
+  step k), so a burst of load on this shared machine hits both sides of a pair alike. The process is pinned to
+  one CPU while it measures: the two CPUs of this virtual machine run at different speeds from minute to minute,
+  and a thread on the slower one biased a whole repeat (unpinned per-repeat ratios ranged from 1.19 to 1.94;
+  pinned, 1.50 to 1.54). Target <= 1.6.
 - Steps per second of the default CPU model (the engine's defaults: CNN backbone, auto size, batch 32 + 7 x 32).
 - Data wait: the trainer's own measure of the fraction of step time spent sampling and augmenting tiles.
 
@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as _dt
+import os
 import subprocess
 import sys
 import threading
@@ -140,6 +141,15 @@ def interleaved_step_times(data, steps: int, device: str, **overrides) -> dict:
     return results
 
 
+def pin_to_one_cpu() -> Optional[int]:
+    """Keep this process (both training threads) on one CPU, so both sides of a step pair see the same CPU."""
+    if not hasattr(os, "sched_setaffinity"):
+        return None
+    cpu = min(os.sched_getaffinity(0))
+    os.sched_setaffinity(0, {cpu})
+    return cpu
+
+
 def gpu_utilisation_sampler(samples: List[float], stop: threading.Event) -> threading.Thread:
     def run() -> None:
         while not stop.is_set():
@@ -206,6 +216,8 @@ def main(argv: Optional[list] = None) -> int:
                       verbose=False)
     set_file = set_path(args.set, 10, 0)
     data = training_data(set_file, "season")
+    all_cpus = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
+    pinned = pin_to_one_cpu()
     runs = {"none": [], "teacher": []}
     for repeat in range(repeats):
         pair = interleaved_step_times(data, steps, "cpu")
@@ -214,6 +226,8 @@ def main(argv: Optional[list] = None) -> int:
             runs[metadata].append(timing)
             print(f"repeat {repeat + 1}/{repeats} fixmatch metadata={metadata}: {timing['median_step_s'] * 1000:.0f} "
                   f"ms/step, data wait {timing['data_wait_fraction']:.1%}", flush=True)
+    if all_cpus is not None:
+        os.sched_setaffinity(0, all_cpus)  # the GPU measure below feeds the device from every CPU
     fixmatch = float(np.median([r["median_step_s"] for r in runs["none"]]))
     teacher = float(np.median([r["median_step_s"] for r in runs["teacher"]]))
     # Per repeat: the median over step pairs; overall: the median over every pair of every repeat.
@@ -233,7 +247,8 @@ def main(argv: Optional[list] = None) -> int:
     ]
     notes = [f"Tiles: `{args.set}` set ({bands} bands, {tile}x{tile} px), {steps} steps per run, first "
              f"{WARMUP_STEPS} and the last (validation) left out; {repeats} repeat(s) of the pair, interleaved step by step; "
-             f"{args.threads} torch thread(s). Ratio: median over {sum(len(p) for p in pairs)} step pairs; per repeat "
+             f"{args.threads} torch thread(s), "
+             f"{'pinned to CPU ' + str(pinned) if pinned is not None else 'not pinned to a CPU'}. Ratio: median over {sum(len(p) for p in pairs)} step pairs; per repeat "
              f"{', '.join(f'{r:.2f}' for r in ratios)}; ratio of the median step times "
              f"{teacher / fixmatch:.2f}."]
     result = {"when": _dt.datetime.now().isoformat(timespec="seconds"), "device": runs["none"][0]["device"],
