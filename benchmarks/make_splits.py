@@ -31,6 +31,8 @@ Splits:
 - ``mtts_west_east`` / ``mt_west_east``: train west of -55 deg, test east of it (no Forest in the east).
 - ``mtts_para`` / ``mt_para``: Mato Grosso -> Para, Forest vs non-forest, on the three bands both files share
   (nir, ndvi, evi).
+- ``mtts_para_target``: ``mtts_para`` with half of Para's locations (stratified by class) added, unlabelled, to the
+  pool and the other half as the test set: does unlabelled data from the target region let SSL adapt?
 - ``mt_wet_dry``: the location split of ``mt_random``; train on wet-season dates (Oct-Apr) of training locations,
   test on dry-season dates (May-Sep) of test locations.
 - ``slo_summer_winter`` / ``slo_summer_summer``: Slovenia, 8x8 px NDVI patches, Forest vs Grassland (the two classes
@@ -158,7 +160,10 @@ def sample_labeled(obs: Observations, train_rows: np.ndarray, labels_per_class: 
 
 
 def assemble(obs: Observations, train_rows: np.ndarray, test_rows: np.ndarray, labels_per_class: int, seed: int,
-             unlabeled_cap: int, test_cap: int, info: dict) -> Dict[str, np.ndarray]:
+             unlabeled_cap: int, test_cap: int, info: dict,
+             extra_unlabeled_rows: Optional[np.ndarray] = None) -> Dict[str, np.ndarray]:
+    """``extra_unlabeled_rows``: rows outside the training domain that join the unlabelled pool only (never
+    labelled, never tested; their locations must not be test locations)."""
     rng = np.random.default_rng([seed, labels_per_class, 7919])
     train_rows = train_rows & (obs.labels >= 0)
     test_rows = test_rows & (obs.labels >= 0)
@@ -170,6 +175,11 @@ def assemble(obs: Observations, train_rows: np.ndarray, test_rows: np.ndarray, l
 
     labeled = sample_labeled(obs, train_rows, labels_per_class, rng)
     pool = np.setdiff1d(np.flatnonzero(train_rows), labeled)
+    if extra_unlabeled_rows is not None:
+        extra = np.flatnonzero(extra_unlabeled_rows & (obs.labels >= 0))
+        if set(np.unique(obs.location_id[extra]).tolist()) & test_locations:
+            raise AssertionError(f"{info['set']}: unlabelled rows at test locations")
+        pool = np.concatenate([pool, extra])
     unlabeled = rng.permutation(pool)[:unlabeled_cap]
     test = rng.permutation(np.flatnonzero(test_rows))[:test_cap]
     order = np.concatenate([labeled, np.sort(unlabeled), np.sort(test)])
@@ -314,6 +324,24 @@ def build_mt_blocks(k: int, seed: int, ucap: int, tcap: int, series: bool = Fals
 
 
 def build_mt_para(k: int, seed: int, ucap: int, tcap: int, series: bool = False) -> Dict[str, np.ndarray]:
+    obs, in_para, info = _mt_para_observations(series)
+    return assemble(obs, ~in_para, in_para, k, seed, ucap, tcap, info)
+
+
+def build_mtts_para_target(k: int, seed: int, ucap: int, tcap: int) -> Dict[str, np.ndarray]:
+    """``mtts_para`` with half of Para's locations (stratified by class) in the unlabelled pool: the tiles of the
+    raster being mapped are unlabelled training data in the plugin. The test set is the other half."""
+    obs, in_para, info = _mt_para_observations(True)
+    rng = np.random.default_rng([seed, 4243])
+    test_half = stratified_location_split(obs.location_id, np.where(in_para, obs.labels, -1), 0.5, rng)
+    info = dict(info, set="mtts_para_target",
+                rule=info["rule"] + "; half of Para's locations (stratified by class) join the unlabelled pool, the "
+                                    "other half is the test set")
+    return assemble(obs, ~in_para, in_para & test_half, k, seed, ucap, tcap, info,
+                    extra_unlabeled_rows=in_para & ~test_half)
+
+
+def _mt_para_observations(series: bool) -> Tuple[Observations, np.ndarray, dict]:
     mt = _mt()
     with np.load(PARA_FILE, allow_pickle=False) as npz:
         para = {key: npz[key] for key in npz.files}
@@ -353,7 +381,7 @@ def build_mt_para(k: int, seed: int, ucap: int, tcap: int, series: bool = False)
                     "cross-region: train Mato Grosso (Forest vs Cerrado/Pasture/Agriculture), test Para (Forest vs "
                     "Pasture/Deforestation_2014; Deforestation_2015 left out); bands nir, ndvi, evi")
     info.update(dataset="mato_grosso -> para", bands=shared_bands, sources=[SOURCES["mato_grosso"], SOURCES["para"]])
-    return assemble(obs, ~in_para, in_para, k, seed, ucap, tcap, info)
+    return obs, in_para, info
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -502,6 +530,7 @@ BUILDERS: Dict[str, Callable[..., Optional[Dict[str, np.ndarray]]]] = {
     "mtts_blocks": functools.partial(build_mt_blocks, series=True),
     "mtts_west_east": functools.partial(build_mt_west_east, series=True),
     "mtts_para": functools.partial(build_mt_para, series=True),
+    "mtts_para_target": build_mtts_para_target,
     "mt_random": build_mt_random,
     "mt_blocks": build_mt_blocks,
     "mt_west_east": build_mt_west_east,

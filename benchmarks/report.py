@@ -32,6 +32,7 @@ SET_TITLES = {
     "mtts_blocks": "Mato Grosso series, held-out 1° blocks",
     "mtts_west_east": "Mato Grosso series, west → east",
     "mtts_para": "Mato Grosso → Pará series (forest / non-forest)",
+    "mtts_para_target": "Mato Grosso → Pará series, half of Pará unlabelled in the pool",
     "mt_random": "Mato Grosso dates, in distribution (location-grouped)",
     "mt_blocks": "Mato Grosso dates, held-out 1° blocks",
     "mt_west_east": "Mato Grosso dates, west → east",
@@ -42,7 +43,7 @@ SET_TITLES = {
     "raleigh": "Raleigh, single-site control",
 }
 SHIFTED_SETS = {"mt_blocks", "mt_west_east", "mt_wet_dry", "mt_para", "slo_summer_winter", "mtts_blocks",
-                "mtts_west_east", "mtts_para"}
+                "mtts_west_east", "mtts_para", "mtts_para_target"}
 PLOT_ROWS = ["metadata_only_knn", "supervised", "fixmatch", "fixmatch_input", "stssl_season"]
 HEADLINE_ROWS = ["metadata_only_knn", "supervised", "fixmatch", "fixmatch_input", "stssl_season"]
 METRICS = [("accuracy", "accuracy"), ("balanced_accuracy", "balanced acc."), ("macro_f1", "macro F1")]

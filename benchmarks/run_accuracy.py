@@ -153,7 +153,9 @@ def grid_for(variant: str) -> Grid:
     if variant == "full":
         # The references: mt_random for mt_wet_dry (same locations, all dates), slo_summer_summer for
         # slo_summer_winter; Raleigh is the single-site control.
-        control_sets = ["mt_random", "slo_summer_summer"] + (["raleigh"] if make_splits.RALEIGH_IMAGE.exists() else [])
+        # mtts_para_target asks whether unlabelled tiles from the target region help on mtts_para.
+        control_sets = (["mt_random", "slo_summer_summer", "mtts_para_target"]
+                        + (["raleigh"] if make_splits.RALEIGH_IMAGE.exists() else []))
         return Grid("full", [
             Block(MAIN_SETS, [5, 10, 25], METADATA_ROWS + ["supervised", "fixmatch", "stssl_season"]),
             Block(MAIN_SETS, [MAIN_BUDGET], ["fixmatch_input"] + EXTRA_ROWS),
