@@ -246,11 +246,11 @@ def main(argv: Optional[list] = None) -> int:
         {"name": "fraction of step time waiting for data (default CPU model)", "value": f"{wait:.1%}"},
     ]
     notes = [f"Tiles: `{args.set}` set ({bands} bands, {tile}x{tile} px), {steps} steps per run, first "
-             f"{WARMUP_STEPS} and the last (validation) left out; {repeats} repeat(s) of the pair, interleaved step by step; "
-             f"{args.threads} torch thread(s), "
-             f"{'pinned to CPU ' + str(pinned) if pinned is not None else 'not pinned to a CPU'}. Ratio: median over {sum(len(p) for p in pairs)} step pairs; per repeat "
-             f"{', '.join(f'{r:.2f}' for r in ratios)}; ratio of the median step times "
-             f"{teacher / fixmatch:.2f}."]
+             f"{WARMUP_STEPS} and the last (validation) left out; {repeats} repeat(s) of the pair, interleaved "
+             f"step by step; {args.threads} torch thread(s), "
+             f"{'pinned to CPU ' + str(pinned) if pinned is not None else 'not pinned to a CPU'}. "
+             f"Ratio: median over {sum(len(p) for p in pairs)} step pairs; per repeat "
+             f"{', '.join(f'{r:.2f}' for r in ratios)}; ratio of the median step times {teacher / fixmatch:.2f}."]
     result = {"when": _dt.datetime.now().isoformat(timespec="seconds"), "device": runs["none"][0]["device"],
               "measures": measures, "notes": notes, "raw": runs}
     if args.gpu_vit:
