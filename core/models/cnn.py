@@ -62,10 +62,12 @@ class CNNBackbone(nn.Module):
         self.widths = widths
         self.cond_dim = cond_dim
         self.film: Optional[nn.ModuleList] = None
-        # Stages whose output FiLM conditions, in the order of self.film; the last one always runs after pooling.
-        self.film_at = list(range(len(widths))) if film_stages == "all" else [len(widths) - 1]
+        # "all": one FiLM per stage (self.film[i] for stage i); "last": only the last stage's. The last one always
+        # runs after pooling.
+        self.film_every_stage = film_stages == "all"
         if cond_dim and film:
-            self.film = nn.ModuleList([nn.Linear(cond_dim, 2 * widths[i]) for i in self.film_at])
+            self.film = nn.ModuleList([nn.Linear(cond_dim, 2 * c)
+                                       for c in (widths if self.film_every_stage else widths[-1:])])
             for lin in self.film:  # start as the identity transform
                 nn.init.zeros_(lin.weight)
                 nn.init.zeros_(lin.bias)
@@ -84,8 +86,8 @@ class CNNBackbone(nn.Module):
         last = len(self.stages) - 1
         for i, stage in enumerate(self.stages):
             x = stage(x)
-            if film and i < last and i in self.film_at:
-                gamma, beta = self.film[self.film_at.index(i)](cond).chunk(2, dim=1)
+            if film and self.film_every_stage and i < last:
+                gamma, beta = self.film[i](cond).chunk(2, dim=1)
                 # beta + x * (1 + gamma) as one fused op: two separate ones cost more on a CPU.
                 x = torch.addcmul(beta[:, :, None, None], x, 1 + gamma[:, :, None, None])
         feat = self.pool(x).flatten(1)
