@@ -374,8 +374,11 @@ def build_report(variant: str) -> str:
     out.append("Computed from the runs above with one rule: on one split and budget, row A is **better** than row B "
                "on a metric when A beats B on every seed and by at least 0.005 on average, **worse** when it loses on "
                "every seed by at least 0.005, and otherwise there is **no clear difference**. Differences are A − B, "
-               "mean ± std over seeds, then the per-seed values. With 3 seeds this is a weak test: read "
-               "\"no clear difference\" as \"not shown\", not as \"equal\".")
+               "mean ± std over seeds, then the per-seed values. "
+               + (f"With {len(seeds)} seeds, two equal rows would still agree in sign on every seed with probability "
+                  f"2/2^{len(seeds)} = {2 / 2 ** len(seeds):.3f} per cell, so some of the verdicts below may be chance; "
+                  if seeds else "")
+               + "read \"no clear difference\" as \"not shown\", not as \"equal\".")
     out.append("")
     checks = [
         ("fixmatch", "supervised", "Semi-supervised learning first has to beat supervised training: FixMatch − "

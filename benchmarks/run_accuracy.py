@@ -160,7 +160,7 @@ def grid_for(variant: str) -> Grid:
             Block(MAIN_SETS, [5, 10, 25], METADATA_ROWS + ["supervised", "fixmatch", "stssl_season"]),
             Block(MAIN_SETS, [MAIN_BUDGET], ["fixmatch_input"] + EXTRA_ROWS),
             Block(control_sets, [MAIN_BUDGET], METADATA_ROWS + CORE_ROWS),
-        ], seeds=[0, 1, 2], steps=400)
+        ], seeds=[0, 1, 2, 3, 4], steps=400)
     raise ValueError(variant)
 
 

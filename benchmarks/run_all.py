@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import List, Optional
 
 from benchlib import BENCH_DIR, OUT_DIR, REPO_ROOT, RUNS_DIR, SPEED_DIR
+from run_accuracy import grid_for
 
 
 def step(title: str, command: List[str]) -> bool:
@@ -47,8 +48,9 @@ def main(argv: Optional[list] = None) -> int:
                 (SPEED_DIR / name).unlink(missing_ok=True)
         (OUT_DIR / "diagnostics" / "ssl_dynamics.json").unlink(missing_ok=True)
     started = time.perf_counter()
-    ok = step("splits", [python, str(BENCH_DIR / "make_splits.py")] +
-              (["--budgets", "10"] if args.quick else []))
+    grid = grid_for(variant)  # build the splits the grid uses, no more
+    ok = step("splits", [python, str(BENCH_DIR / "make_splits.py"),
+                         "--budgets", ",".join(map(str, grid.budgets)), "--seeds", ",".join(map(str, grid.seeds))])
     if not args.skip_speed:
         ok &= step("training speed", [python, str(BENCH_DIR / "bench_train.py")] + quick)
         ok &= step("prediction speed and memory", [python, str(BENCH_DIR / "bench_predict.py")] + quick)
