@@ -101,6 +101,10 @@ def cmd_train(args: argparse.Namespace) -> int:
             print(f"held-out validation accuracy: {rep['accuracy']:.3f} on {rep['n_validation']} tiles")
             for name, acc in zip(rep["class_names"], rep.get("per_class_accuracy", [])):
                 print(f"  {name:>20}: {'-' if acc is None else f'{acc:.3f}'}")
+        elif rep.get("min_tiles_per_class_for_validation") is not None:
+            print(f"no held-out validation: at --val-fraction {rep['val_fraction']:g} a class needs "
+                  f"{rep['min_tiles_per_class_for_validation']} labelled tiles before "
+                  f"{rep['min_validation_tiles_per_class']} are held out; the last model of the run was kept")
         for p in result.provenance:
             print(f"raster {os.path.basename(p['path'])}: date {p.get('acquisition_date') or 'unknown'} ({p.get('date_source')})")
         if result.cancelled:

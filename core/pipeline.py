@@ -20,7 +20,8 @@ from .modelfile import read_model_blob, save_model
 from .normalization import normalize_tiles
 from .outputs import check_output_path
 from .params import TrainRequest
-from .trainer import Trainer, TrainProgress, predict_logits
+from .trainer import (MIN_VALIDATION_TILES_PER_CLASS, Trainer, TrainProgress, min_tiles_for_validation,
+                      predict_logits)
 from .training_data import assemble_training_data
 
 __all__ = ["train_model", "TrainResult", "TrainProgress"]
@@ -42,11 +43,14 @@ class TrainResult:
     history: List[dict] = field(default_factory=list)
 
 
-def _validation_report(result, data, classes, multi_label: bool) -> dict:
+def _validation_report(result, data, classes, multi_label: bool, val_fraction: float) -> dict:
     names = [c.name for c in classes]
     if data.val_images.shape[0] == 0:
+        # What the user must change to get a validation estimate, for the plugin's and the CLI's message.
         return {"class_names": names, "n_validation": 0, "accuracy": None, "per_class_accuracy": [],
-                "confusion_matrix": [], "note": "too few labelled tiles to hold any out for validation"}
+                "confusion_matrix": [], "note": "too few labelled tiles to hold any out for validation",
+                "val_fraction": val_fraction, "min_validation_tiles_per_class": MIN_VALIDATION_TILES_PER_CLASS,
+                "min_tiles_per_class_for_validation": min_tiles_for_validation(val_fraction)}
     logits = predict_logits(result.model.student, data.val_images, data.val_meta, torch.device("cpu"))
     truth = data.val_targets.numpy()
     if multi_label:
@@ -101,7 +105,7 @@ def train_model(request: TrainRequest, progress: Optional[Callable[[TrainProgres
     stride_predict = max(1, opts.tile_size_px // 2)
 
     def write(result) -> dict:
-        val_report = _validation_report(result, data, classes, opts.multi_label)
+        val_report = _validation_report(result, data, classes, opts.multi_label, opts.val_fraction)
         val_report.update({"best_step": result.best_step, "steps_done": result.steps_done, "cancelled": result.cancelled,
                            "stopped_early": result.stopped_early, "mean_mask_rate": result.mean_mask_rate,
                            "mean_pseudo_label_accuracy": result.mean_pseudo_label_accuracy})

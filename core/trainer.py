@@ -190,6 +190,19 @@ def split_validation(targets: np.ndarray, val_fraction: float, seed: int, multi_
     return train, val
 
 
+def min_tiles_for_validation(val_fraction: float) -> Optional[int]:
+    """The fewest labelled tiles a class needs before ``split_validation`` holds any of them out (None: never).
+
+    Found by applying the same rule as ``split_validation`` to growing counts, so the two cannot disagree (Python's
+    round() halves to even, which a closed form would have to copy)."""
+    if val_fraction <= 0:
+        return None
+    for n in range(2, 100_000):
+        if min(n - 1, int(round(val_fraction * n))) >= MIN_VALIDATION_TILES_PER_CLASS:
+            return n
+    return None
+
+
 def accuracy_standard_error(accuracy: float, n: int) -> float:
     """Standard error of an accuracy measured on ``n`` tiles, Agresti-Coull adjusted (two successes and two
     failures added), so that a perfect score on a few tiles still has an honest, non-zero error."""

@@ -910,13 +910,28 @@
         </message>
         <message>
             <location filename="../plugin/results.py" />
-            <source>Training was cancelled; the best model so far was saved.</source>
-            <translation>Das Training wurde abgebrochen; das bisher beste Modell wurde gespeichert.</translation>
+            <source>No labelled tiles were held out for validation.</source>
+            <translation>Es wurden keine gelabelten Kacheln für die Validierung zurückgehalten.</translation>
         </message>
         <message>
             <location filename="../plugin/results.py" />
-            <source>No labelled tiles were held out for validation: a class is validated only when at least 2 of its tiles can be held out (10 labelled tiles at the default 20 %). Label more tiles for an accuracy estimate; the last model of the run was kept.</source>
-            <translation>Es wurden keine gelabelten Kacheln für die Validierung zurückgehalten: Eine Klasse wird nur validiert, wenn mindestens 2 ihrer Kacheln zurückgehalten werden können (10 gelabelte Kacheln bei den voreingestellten 20 %). Labeln Sie mehr Kacheln für eine Genauigkeitsschätzung; das letzte Modell des Laufs wurde behalten.</translation>
+            <source>A class is validated only when at least {n} of its tiles can be held out.</source>
+            <translation>Eine Klasse wird nur validiert, wenn mindestens {n} ihrer Kacheln zurückgehalten werden können.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/results.py" />
+            <source>At the held-out fraction of {pct:.0f} % that takes {n} labelled tiles of a class.</source>
+            <translation>Beim zurückgehaltenen Anteil von {pct:.0f} % braucht das {n} gelabelte Kacheln einer Klasse.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/results.py" />
+            <source>Label more tiles for an accuracy estimate; the last model of the run was kept.</source>
+            <translation>Labeln Sie mehr Kacheln für eine Genauigkeitsschätzung; das letzte Modell des Laufs wurde behalten.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/results.py" />
+            <source>Training was cancelled; the best model so far was saved.</source>
+            <translation>Das Training wurde abgebrochen; das bisher beste Modell wurde gespeichert.</translation>
         </message>
         <message>
             <location filename="../plugin/results.py" />

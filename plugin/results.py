@@ -72,6 +72,21 @@ def _pct(value: Optional[float]) -> str:
     return "–" if value is None else f"{100.0 * float(value):.1f}%"
 
 
+def no_validation_message(report: dict) -> str:
+    """Why no accuracy estimate came back, with the numbers of the run (the fraction held out and the tiles per class
+    that fraction needs), and what to do about it."""
+    fraction = report.get("val_fraction")
+    needed = report.get("min_tiles_per_class_for_validation")
+    text = tr("No labelled tiles were held out for validation.")
+    held_out = report.get("min_validation_tiles_per_class")
+    if held_out is not None:
+        text += " " + tr("A class is validated only when at least {n} of its tiles can be held out.").format(n=held_out)
+    if fraction is not None and needed is not None:
+        text += " " + tr("At the held-out fraction of {pct:.0f} % that takes {n} labelled tiles of a class.").format(
+            pct=100.0 * float(fraction), n=needed)
+    return text + " " + tr("Label more tiles for an accuracy estimate; the last model of the run was kept.")
+
+
 def report_html(report: dict, model_path: str = "", device_name: str = "", cancelled: bool = False) -> str:
     """Per-class validation accuracy and the confusion matrix, on labelled tiles held out from training."""
     names = [str(n) for n in report.get("class_names", [])]
@@ -83,7 +98,7 @@ def report_html(report: dict, model_path: str = "", device_name: str = "", cance
     n_val = report.get("n_validation", 0) or 0
     accuracy = report.get("accuracy")
     if accuracy is None or not n_val:
-        parts.append(f"<p>{html.escape(tr('No labelled tiles were held out for validation: a class is validated only when at least 2 of its tiles can be held out (10 labelled tiles at the default 20 %). Label more tiles for an accuracy estimate; the last model of the run was kept.'))}</p>")
+        parts.append(f"<p>{html.escape(no_validation_message(report))}</p>")
         return "".join(parts)
     parts.append("<p>" + html.escape(tr("Validation accuracy: {acc} on {n} held-out labelled tiles").format(
         acc=_pct(accuracy), n=n_val)))

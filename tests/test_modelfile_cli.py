@@ -165,3 +165,14 @@ def test_demo_quick_end_to_end(tmp_path):
     assert set(np.unique(data)) <= {0, 1, 2, 3, 4, 5, 6, 7}
     m = result["metrics"]
     assert m["held_out_pixels"] > 50_000 and m["held_out_pixel_accuracy"] > 0.4
+
+
+def test_train_command_says_how_many_tiles_validation_needs(tmp_path, capsys):
+    # At a held-out fraction of 1 %, a class needs 150 labelled tiles (round(1.5) = 2): more than the sample has.
+    p = sample_paths()
+    rc = cli.main(["train", p["image"], "--labels", p["labels"], "--class-field", "label", "--out",
+                   str(tmp_path / "m.pt"), "--steps", "2", "--tile-size", "4", "--device", "cpu",
+                   "--val-fraction", "0.01"])
+    assert rc == 0
+    out = capsys.readouterr().out
+    assert "no held-out validation: at --val-fraction 0.01 a class needs 150 labelled tiles before 2 are held out" in out

@@ -258,3 +258,19 @@ def test_engine_error_comes_back_as_message_not_traceback(dock, project, tmp_pat
     assert any(tag == "Spatiotemporal SSL" and "complex.tif" in text for text, tag, _ in logged)
     assert "Traceback" not in item.text()
     assert dock.run.train_button.isEnabled() and not dock.controller.is_running()
+
+
+def test_report_without_validation_names_the_tiles_a_class_needs(qgis_app):
+    import types
+
+    import torch
+
+    from spatiotemporal_ssl.core.pipeline import _validation_report
+    from spatiotemporal_ssl.plugin.results import report_html
+
+    # What train_model reports when every class has too few labelled tiles to hold any out.
+    data = types.SimpleNamespace(val_images=torch.zeros(0, 3, 4, 4))
+    classes = [ClassSpec(1, "crop", (255, 255, 0)), ClassSpec(2, "forest", (0, 128, 0))]
+    text = report_html(_validation_report(None, data, classes, False, 0.25), "m.pt")
+    assert "at least 2 of its tiles" in text and "fraction of 25 % that takes 6 labelled tiles" in text
+    assert "Validation accuracy" not in text

@@ -9,7 +9,8 @@ from spatiotemporal_ssl.core.models.metadata import MetaBatch
 from spatiotemporal_ssl.core.models.network import LandCoverNet, NetworkConfig
 from spatiotemporal_ssl.core.ssl import (FixMatchLabeler, FreeMatchLabeler, SoftMatchLabeler, SSLModel,
                                          distillation_loss, unsupervised_loss)
-from spatiotemporal_ssl.core.trainer import EMA, accuracy_standard_error, split_validation, within_noise_of_best
+from spatiotemporal_ssl.core.trainer import (EMA, accuracy_standard_error, min_tiles_for_validation, split_validation,
+                                             within_noise_of_best)
 
 
 def test_fixmatch_mask_and_pseudo_labels_on_crafted_logits():
@@ -116,6 +117,16 @@ def test_validation_split_is_stratified_and_skips_classes_too_small_to_validate(
     assert set(train).isdisjoint(val) and len(train) + len(val) == len(targets)
     train, val = split_validation(np.repeat(np.arange(4), 5), 0.2, seed=0, multi_label=False)
     assert len(val) == 0 and len(train) == 20  # 5 labels per class: nothing held out, the last model is kept
+
+
+def test_min_tiles_for_validation_is_where_the_split_starts_holding_out():
+    # 0.2: round(1.4) = 1 at 7 tiles, round(1.6) = 2 at 8. 0.1: round(1.5) = 2 (half to even) at 15.
+    assert [min_tiles_for_validation(f) for f in (0.1, 0.2, 0.3, 0.5)] == [15, 8, 5, 3]
+    assert min_tiles_for_validation(0.0) is None
+    for fraction in (0.1, 0.15, 0.2, 0.25, 0.3, 0.5, 0.9):
+        held_out = [len(split_validation(np.zeros(n, dtype=np.int64), fraction, 0, False)[1]) > 0 for n in range(1, 41)]
+        assert held_out.index(True) + 1 == min_tiles_for_validation(fraction), fraction
+        assert all(held_out[held_out.index(True):]), fraction
 
 
 def test_checkpoint_selection_tolerates_one_standard_error():
