@@ -46,11 +46,13 @@ class TrainResult:
 def _validation_report(result, data, classes, multi_label: bool, val_fraction: float) -> dict:
     names = [c.name for c in classes]
     if data.val_images.shape[0] == 0:
-        # What the user must change to get a validation estimate, for the plugin's and the CLI's message.
-        return {"class_names": names, "n_validation": 0, "accuracy": None, "per_class_accuracy": [],
-                "confusion_matrix": [], "note": "too few labelled tiles to hold any out for validation",
-                "val_fraction": val_fraction, "min_validation_tiles_per_class": MIN_VALIDATION_TILES_PER_CLASS,
-                "min_tiles_per_class_for_validation": min_tiles_for_validation(val_fraction)}
+        report = {"class_names": names, "n_validation": 0, "accuracy": None, "per_class_accuracy": [],
+                  "confusion_matrix": [], "note": "too few labelled tiles to hold any out for validation",
+                  "val_fraction": val_fraction}
+        if not multi_label:  # what a class needs for a validation estimate, for the plugin's and the CLI's message
+            report.update(min_validation_tiles_per_class=MIN_VALIDATION_TILES_PER_CLASS,
+                          min_tiles_per_class_for_validation=min_tiles_for_validation(val_fraction))
+        return report
     logits = predict_logits(result.model.student, data.val_images, data.val_meta, torch.device("cpu"))
     truth = data.val_targets.numpy()
     if multi_label:

@@ -167,6 +167,13 @@ def load_init_weights(model: SSLModel, path: str) -> None:
 MIN_VALIDATION_TILES_PER_CLASS = 2
 
 
+def _held_out_count(n: int, val_fraction: float) -> int:
+    """Tiles of a class of ``n`` that ``split_validation`` holds out: round(fraction * n), never the last tile, and
+    none below ``MIN_VALIDATION_TILES_PER_CLASS``."""
+    n_val = min(n - 1, int(round(val_fraction * n)))
+    return n_val if n_val >= MIN_VALIDATION_TILES_PER_CLASS else 0
+
+
 def split_validation(targets: np.ndarray, val_fraction: float, seed: int, multi_label: bool) -> tuple:
     """Stratified hold-out of labelled tiles: per class round(fraction * n) tiles, only when that is at least
     ``MIN_VALIDATION_TILES_PER_CLASS`` and never a class's last tile. Returns (train_idx, val_idx); val_idx is
@@ -182,25 +189,18 @@ def split_validation(targets: np.ndarray, val_fraction: float, seed: int, multi_
     val = []
     for c in np.unique(targets):
         idx = rng.permutation(np.flatnonzero(targets == c))
-        n_val = min(len(idx) - 1, int(round(val_fraction * len(idx))))
-        if n_val >= MIN_VALIDATION_TILES_PER_CLASS:
-            val.extend(idx[:n_val])
+        val.extend(idx[:_held_out_count(len(idx), val_fraction)])
     val = np.sort(np.asarray(val, dtype=np.int64))
     train = np.setdiff1d(np.arange(n), val)
     return train, val
 
 
 def min_tiles_for_validation(val_fraction: float) -> Optional[int]:
-    """The fewest labelled tiles a class needs before ``split_validation`` holds any of them out (None: never).
-
-    Found by applying the same rule as ``split_validation`` to growing counts, so the two cannot disagree (Python's
-    round() halves to even, which a closed form would have to copy)."""
+    """The fewest labelled tiles a class needs before ``split_validation`` holds any of them out (None: never;
+    single-label). Found by trying growing counts with the split's own rule, so the two cannot disagree."""
     if val_fraction <= 0:
         return None
-    for n in range(2, 100_000):
-        if min(n - 1, int(round(val_fraction * n))) >= MIN_VALIDATION_TILES_PER_CLASS:
-            return n
-    return None
+    return next((n for n in range(2, 100_000) if _held_out_count(n, val_fraction) > 0), None)
 
 
 def accuracy_standard_error(accuracy: float, n: int) -> float:

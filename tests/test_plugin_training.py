@@ -274,3 +274,6 @@ def test_report_without_validation_names_the_tiles_a_class_needs(qgis_app):
     text = report_html(_validation_report(None, data, classes, False, 0.25), "m.pt")
     assert "at least 2 of its tiles" in text and "fraction of 25 % that takes 6 labelled tiles" in text
     assert "Validation accuracy" not in text
+    # Multi-label hold-out is not per class, so no per-class count is claimed.
+    text = report_html(_validation_report(None, data, classes, True, 0.25), "m.pt")
+    assert "No labelled tiles were held out" in text and "of a class" not in text and "A class" not in text
