@@ -118,10 +118,12 @@ def fmt_diff(diff: Tuple[float, float, List[float]]) -> str:
 
 
 def comparison_lines(runs: Runs, sets: List[str], budgets: List[int], row_a: str, row_b: str
-                     ) -> Tuple[List[str], Dict[str, collections.Counter]]:
-    """One line per split and budget with the verdict on accuracy and on balanced accuracy; tallies per metric."""
+                     ) -> Tuple[List[str], Dict[str, collections.Counter], Dict[str, List[float]]]:
+    """One line per split and budget with the verdict on accuracy and on balanced accuracy; tallies per metric, and
+    every per-seed difference per metric (pooled over splits and budgets)."""
     lines: List[str] = []
     tally = {"accuracy": collections.Counter(), "balanced_accuracy": collections.Counter()}
+    pooled: Dict[str, List[float]] = {"accuracy": [], "balanced_accuracy": []}
     for set_name in sets:
         for k in budgets:
             parts = []
@@ -131,10 +133,18 @@ def comparison_lines(runs: Runs, sets: List[str], budgets: List[int], row_a: str
                     continue
                 v = verdict(diff)
                 tally[key][v] += 1
+                pooled[key].extend(diff[2])
                 parts.append(f"{name} **{v}** {fmt_diff(diff)}")
             if parts:
                 lines.append(f"  - {SET_TITLES.get(set_name, set_name)}, {k} labels/class: " + "; ".join(parts))
-    return lines, tally
+    return lines, tally, pooled
+
+
+def pooled_summary(diffs: List[float]) -> str:
+    """How often A is ahead over all split x budget x seed pairs: a coarser but steadier read than the per-cell
+    verdicts when single runs swing by 0.1."""
+    return (f"ahead on {sum(d > 0 for d in diffs)} and behind on {sum(d < 0 for d in diffs)} of {len(diffs)} "
+            f"split × budget × seed pairs, mean {float(np.mean(diffs)):+.3f}")
 
 
 def diagnostics_lines(runs: Runs, sets: List[str], k: int) -> List[str]:
@@ -391,11 +401,12 @@ def build_report(variant: str) -> str:
         (TEACHER_DEFAULT, "supervised", "Spatiotemporal SSL against supervised: student − supervised"),
     ]
     for row_a, row_b, title in checks:
-        lines, tally = comparison_lines(runs, sets, budgets, row_a, row_b)
+        lines, tally, pooled = comparison_lines(runs, sets, budgets, row_a, row_b)
         if not lines:
             continue
         summary = "; ".join(f"{name}: {tally[key]['better']} better, {tally[key]['worse']} worse, "
                             f"{tally[key]['no clear difference']} no clear difference"
+                            + (f" ({pooled_summary(pooled[key])})" if pooled[key] else "")
                             for key, name in (("accuracy", "accuracy"), ("balanced_accuracy", "balanced acc.")))
         out.append(f"- **{title}** ({summary}):")
         out.extend(lines)
