@@ -236,10 +236,13 @@ def write_plot(runs: Runs, sets: List[str], budgets: List[int], path: Path) -> b
 def speed_section() -> List[str]:
     lines = ["## Speed and memory", ""]
     found = False
-    for name, title in (("predict", "Prediction"), ("train", "Training")):
+    missing = {"predict": "run `python benchmarks/bench_predict.py`", "train": "run `python benchmarks/bench_train.py`",
+               # run_all.py --fresh keeps train_gpu.json: a CPU machine cannot measure it again
+               "train_gpu": "needs a CUDA machine: `python benchmarks/bench_train.py --gpu-vit`"}
+    for name, title in (("predict", "Prediction"), ("train", "Training"), ("train_gpu", "Training on the GPU")):
         path = SPEED_DIR / f"{name}.json"
         if not path.exists():
-            lines.append(f"- {title}: not measured (run `python benchmarks/bench_{name}.py`).")
+            lines += [f"- {title}: not measured ({missing[name]}).", ""]
             continue
         found = True
         data = json.loads(path.read_text())
