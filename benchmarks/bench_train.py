@@ -308,8 +308,8 @@ def main(argv: Optional[list] = None) -> int:
     result = {"when": _dt.datetime.now().isoformat(timespec="seconds"), "device": runs["none"][0]["device"],
               "measures": measures, "notes": notes, "raw": runs,
               "vit_smoke": {m: {k: v for k, v in t.items() if k != "step_s"} for m, t in smoke.items()}}
-    notes.append("The GPU measure (ViT-S on an H100) is `python benchmarks/bench_train.py --gpu-vit` on a CUDA "
-                 "machine; it writes `train_gpu.json`. Its code path ran here on the CPU at a toy size "
+    notes.append("The GPU measure (ViT-S on an H100) is `bash benchmarks/gpu_check.sh` (`bench_train.py --gpu-vit`) "
+                 "on a CUDA machine; it writes `train_gpu.json`. Its code path ran here on the CPU at a toy size "
                  f"({VIT_SMOKE['labeled']} + {7 * VIT_SMOKE['labeled']} tiles of {VIT_SMOKE['size_px']} px, "
                  f"{VIT_SMOKE['steps']} steps per method): ViT-S step {smoke['none']['median_step_s'] * 1000:.0f} ms "
                  f"(FixMatch), {smoke['teacher']['median_step_s'] * 1000:.0f} ms (Spatiotemporal SSL).")

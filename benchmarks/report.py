@@ -238,7 +238,7 @@ def speed_section() -> List[str]:
     found = False
     missing = {"predict": "run `python benchmarks/bench_predict.py`", "train": "run `python benchmarks/bench_train.py`",
                # run_all.py --fresh keeps train_gpu.json: a CPU machine cannot measure it again
-               "train_gpu": "needs a CUDA machine: `python benchmarks/bench_train.py --gpu-vit`"}
+               "train_gpu": "needs a CUDA machine: `bash benchmarks/gpu_check.sh`"}
     for name, title in (("predict", "Prediction"), ("train", "Training"), ("train_gpu", "Training on the GPU")):
         path = SPEED_DIR / f"{name}.json"
         if not path.exists():
