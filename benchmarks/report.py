@@ -11,6 +11,7 @@ import argparse
 import collections
 import datetime as _dt
 import json
+import math
 import platform
 import subprocess
 import sys
@@ -117,27 +118,66 @@ def fmt_diff(diff: Tuple[float, float, List[float]]) -> str:
     return f"{mean:+.3f} ± {std:.3f} (seeds: {', '.join(f'{d:+.3f}' for d in diffs)})"
 
 
+def sign_test_p(diffs: List[float]) -> float:
+    """Two-sided exact sign test of "A and B are equally likely to be ahead" (ties left out)."""
+    ahead, behind = sum(d > 0 for d in diffs), sum(d < 0 for d in diffs)
+    n = ahead + behind
+    if n == 0:
+        return 1.0
+    tail = sum(math.comb(n, i) for i in range(min(ahead, behind) + 1)) / 2 ** n
+    return min(1.0, 2 * tail)
+
+
+def split_verdict(diffs: List[float], alpha: float = 0.05, margin: float = 0.005) -> str:
+    """One split, every budget and seed pooled: better / worse when the sign test rejects "equal" at ``alpha`` and
+    the mean gap is at least ``margin``. More pairs than one cell has, so it can speak where the all-seeds rule of a
+    single cell cannot, at a stated error rate."""
+    mean = float(np.mean(diffs))
+    if sign_test_p(diffs) < alpha and abs(mean) >= margin:
+        return "better" if mean > 0 else "worse"
+    return "no clear difference"
+
+
 def comparison_lines(runs: Runs, sets: List[str], budgets: List[int], row_a: str, row_b: str
-                     ) -> Tuple[List[str], Dict[str, collections.Counter], Dict[str, List[float]]]:
-    """One line per split and budget with the verdict on accuracy and on balanced accuracy; tallies per metric, and
-    every per-seed difference per metric (pooled over splits and budgets)."""
+                     ) -> Tuple[List[str], Dict[str, collections.Counter], Dict[str, List[float]],
+                                Dict[str, collections.Counter]]:
+    """One line per split and budget with the verdict on accuracy and on balanced accuracy, and one per split with
+    its budgets pooled (where it has several); per-cell tallies per metric, every per-seed difference per metric
+    (pooled over splits and budgets), and per-split tallies per metric."""
     lines: List[str] = []
     tally = {"accuracy": collections.Counter(), "balanced_accuracy": collections.Counter()}
     pooled: Dict[str, List[float]] = {"accuracy": [], "balanced_accuracy": []}
+    split_tally = {"accuracy": collections.Counter(), "balanced_accuracy": collections.Counter()}
+    metrics = (("accuracy", "accuracy"), ("balanced_accuracy", "balanced acc."))
     for set_name in sets:
+        per_split: Dict[str, List[float]] = {"accuracy": [], "balanced_accuracy": []}
+        n_budgets = 0
         for k in budgets:
             parts = []
-            for key, name in (("accuracy", "accuracy"), ("balanced_accuracy", "balanced acc.")):
+            for key, name in metrics:
                 diff = paired(runs, set_name, k, row_a, row_b, key)
                 if diff is None:
                     continue
                 v = verdict(diff)
                 tally[key][v] += 1
                 pooled[key].extend(diff[2])
+                per_split[key].extend(diff[2])
                 parts.append(f"{name} **{v}** {fmt_diff(diff)}")
             if parts:
+                n_budgets += 1
                 lines.append(f"  - {SET_TITLES.get(set_name, set_name)}, {k} labels/class: " + "; ".join(parts))
-    return lines, tally, pooled
+        if n_budgets < 2:
+            continue
+        parts = []
+        for key, name in metrics:
+            diffs = per_split[key]
+            v = split_verdict(diffs)
+            split_tally[key][v] += 1
+            parts.append(f"{name} **{v}** (ahead on {sum(d > 0 for d in diffs)}, behind on "
+                         f"{sum(d < 0 for d in diffs)} of {len(diffs)}, mean {float(np.mean(diffs)):+.3f}, "
+                         f"sign test p = {sign_test_p(diffs):.3f})")
+        lines.append(f"  - {SET_TITLES.get(set_name, set_name)}, all {n_budgets} budgets pooled: " + "; ".join(parts))
+    return lines, tally, pooled, split_tally
 
 
 def pooled_summary(diffs: List[float]) -> str:
@@ -384,14 +424,19 @@ def build_report(variant: str) -> str:
     # Verdicts
     out.append("## Where it helped and where it did not")
     out.append("")
-    out.append("Computed from the runs above with one rule: on one split and budget, row A is **better** than row B "
+    out.append("Computed from the runs above. Per cell (one split and budget), row A is **better** than row B "
                "on a metric when A beats B on every seed and by at least 0.005 on average, **worse** when it loses on "
                "every seed by at least 0.005, and otherwise there is **no clear difference**. Differences are A − B, "
                "mean ± std over seeds, then the per-seed values. "
                + (f"With {len(seeds)} seeds, two equal rows would still agree in sign on every seed with probability "
                   f"2/2^{len(seeds)} = {2 / 2 ** len(seeds):.3f} per cell, so some of the verdicts below may be chance; "
                   if seeds else "")
-               + "read \"no clear difference\" as \"not shown\", not as \"equal\".")
+               + "read \"no clear difference\" as \"not shown\", not as \"equal\". "
+               "A split with several budgets also gets one line with its budgets pooled: **better** or **worse** "
+               "when a two-sided exact sign test over all its budget × seed pairs (ties left out) gives p < 0.05 and "
+               "the mean gap is at least 0.005. That test has more pairs than a cell, so it can speak where the "
+               "all-seeds rule cannot; for two equal rows it errs on 1 split in 20, with no correction for the "
+               "number of splits and comparisons.")
     out.append("")
     checks = [
         ("fixmatch", "supervised", "Semi-supervised learning first has to beat supervised training: FixMatch − "
@@ -404,12 +449,20 @@ def build_report(variant: str) -> str:
         (TEACHER_DEFAULT, "supervised", "Spatiotemporal SSL against supervised: student − supervised"),
     ]
     for row_a, row_b, title in checks:
-        lines, tally, pooled = comparison_lines(runs, sets, budgets, row_a, row_b)
+        lines, tally, pooled, split_tally = comparison_lines(runs, sets, budgets, row_a, row_b)
         if not lines:
             continue
+
+        def per_split(key: str) -> str:
+            t = split_tally[key]
+            if not sum(t.values()):
+                return ""
+            return (f"; per split, budgets pooled: {t['better']} better, {t['worse']} worse, "
+                    f"{t['no clear difference']} no clear difference")
+
         summary = "; ".join(f"{name}: {tally[key]['better']} better, {tally[key]['worse']} worse, "
                             f"{tally[key]['no clear difference']} no clear difference"
-                            + (f" ({pooled_summary(pooled[key])})" if pooled[key] else "")
+                            + (f" ({pooled_summary(pooled[key])}{per_split(key)})" if pooled[key] else "")
                             for key, name in (("accuracy", "accuracy"), ("balanced_accuracy", "balanced acc.")))
         out.append(f"- **{title}** ({summary}):")
         out.extend(lines)
