@@ -187,6 +187,14 @@ def pooled_summary(diffs: List[float]) -> str:
             f"split × budget × seed pairs, mean {float(np.mean(diffs)):+.3f}")
 
 
+def split_summary(split_tally: collections.Counter) -> str:
+    """The per-split verdicts (budgets pooled) of one comparison, or nothing where no split has several budgets."""
+    if not sum(split_tally.values()):
+        return ""
+    return (f"; per split, budgets pooled: {split_tally['better']} better, {split_tally['worse']} worse, "
+            f"{split_tally['no clear difference']} no clear difference")
+
+
 def diagnostics_lines(runs: Runs, sets: List[str], k: int) -> List[str]:
     """Pseudo-label accuracy and mask rate of the teacher (stssl) against plain FixMatch's."""
     lines = []
@@ -452,17 +460,10 @@ def build_report(variant: str) -> str:
         lines, tally, pooled, split_tally = comparison_lines(runs, sets, budgets, row_a, row_b)
         if not lines:
             continue
-
-        def per_split(key: str) -> str:
-            t = split_tally[key]
-            if not sum(t.values()):
-                return ""
-            return (f"; per split, budgets pooled: {t['better']} better, {t['worse']} worse, "
-                    f"{t['no clear difference']} no clear difference")
-
         summary = "; ".join(f"{name}: {tally[key]['better']} better, {tally[key]['worse']} worse, "
                             f"{tally[key]['no clear difference']} no clear difference"
-                            + (f" ({pooled_summary(pooled[key])}{per_split(key)})" if pooled[key] else "")
+                            + (f" ({pooled_summary(pooled[key])}{split_summary(split_tally[key])})"
+                               if pooled[key] else "")
                             for key, name in (("accuracy", "accuracy"), ("balanced_accuracy", "balanced acc.")))
         out.append(f"- **{title}** ({summary}):")
         out.extend(lines)
