@@ -44,6 +44,9 @@ def test_callback_reports_step_losses_mask_rate_validation_and_eta():
     assert last.total_steps == 12 and "loss" in last.losses and "loss_distill" in last.losses
     assert last.mask_rate is not None and last.val_accuracy is not None and last.eta_seconds is not None
     assert last.device_name.startswith("CPU")
+    # The cumulative data-wait seconds (so a caller can take the fraction over a window of steps) only grow.
+    waits = [p.data_wait_seconds for p in seen]
+    assert all(w is not None for w in waits) and waits == sorted(waits) and waits[-1] > 0
 
 
 def test_cancel_stops_within_one_step_and_returns_a_usable_model():
