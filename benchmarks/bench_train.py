@@ -30,7 +30,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 import numpy as np
 
@@ -74,6 +74,7 @@ def step_times(data, metadata: str, steps: int, device: str, turn_taking=None, w
         setattr(options, key, value)
     starts: List[float] = [time.perf_counter()]
     ends: List[float] = []
+    waits: List[float] = []  # the trainer's cumulative data-wait seconds at each step's end
 
     def on_progress(progress) -> None:
         if progress.phase != "training":
@@ -82,6 +83,7 @@ def step_times(data, metadata: str, steps: int, device: str, turn_taking=None, w
             import torch
             torch.cuda.synchronize()
         ends.append(time.perf_counter())
+        waits.append(progress.data_wait_seconds)
         if turn_taking is not None:
             pass_turn, wait_for_turn = turn_taking
             pass_turn(metadata)
@@ -93,9 +95,13 @@ def step_times(data, metadata: str, steps: int, device: str, turn_taking=None, w
     total = time.perf_counter() - started
     # Step k runs from starts[k] to ends[k]; the first start includes building the model (inside the warm-up).
     per_step = (np.asarray(ends) - np.asarray(starts[:len(ends)]))[warmup:-1]
+    # Data wait over the timed steps only: the first steps include warm-up work (lazy initialisation, kernel
+    # selection) that would otherwise count against whichever method runs first.
+    data_wait = (waits[-2] - waits[warmup - 1]) / float(np.sum(per_step))
     return {"median_step_s": float(np.median(per_step)), "n_steps_timed": int(len(per_step)),
-            "step_s": [float(t) for t in per_step],
-            "data_wait_fraction": float(result.data_wait_fraction), "total_s": total, "device": result.device_name}
+            "step_s": [float(t) for t in per_step], "timed_window": (starts[warmup], ends[-2]),
+            "data_wait_fraction": data_wait, "data_wait_fraction_all_steps": float(result.data_wait_fraction),
+            "total_s": total, "device": result.device_name}
 
 
 def interleaved_step_times(data, steps: int, device: str, **overrides) -> dict:
@@ -152,16 +158,17 @@ def pin_to_one_cpu() -> Optional[int]:
     return cpu
 
 
-def gpu_utilisation_sampler(samples: List[float], stop: threading.Event) -> threading.Thread:
+def gpu_utilisation_sampler(samples: List[Tuple[float, float]], stop: threading.Event) -> threading.Thread:
+    """Appends (time.perf_counter(), utilisation %) every 0.2 s until ``stop``."""
     def run() -> None:
         while not stop.is_set():
             try:
                 out = subprocess.run(["nvidia-smi", "--query-gpu=utilization.gpu", "--format=csv,noheader,nounits"],
                                      capture_output=True, text=True, timeout=5).stdout
-                samples.append(float(out.strip().splitlines()[0]))
+                samples.append((time.perf_counter(), float(out.strip().splitlines()[0])))
             except (OSError, ValueError, IndexError, subprocess.TimeoutExpired):
                 pass
-            stop.wait(0.5)
+            stop.wait(0.2)
 
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
@@ -175,12 +182,9 @@ GPU_VIT = {"labeled": 64, "size_px": 128}
 VIT_SMOKE = {"labeled": 2, "size_px": 4, "steps": 4, "warmup": 2}
 
 
-def vit_step_times(steps: int, device: str, labeled: int, size_px: int, warmup: int = WARMUP_STEPS) -> dict:
-    """ViT-S at ``labeled`` + 7 x ``labeled`` tiles of ``size_px`` on random tiles, metadata=none then teacher.
-
-    The two runs go one after the other, not interleaved as on the CPU: a GPU is not shared with other
-    processes, and each run's utilisation must be sampled while it runs alone.
-    """
+def random_training_data(labeled: int, size_px: int):
+    """Random tiles (3 bands, 10 classes): 10 x ``labeled`` labelled and 70 x ``labeled`` unlabelled, so a batch of
+    ``labeled`` + 7 x ``labeled`` samples from a pool ten times its size. Speed does not depend on the pixels."""
     from spatiotemporal_ssl.core.encoding import MetadataEncoder
     from spatiotemporal_ssl.core.training_data import assemble_training_data
 
@@ -193,9 +197,20 @@ def vit_step_times(steps: int, device: str, labeled: int, size_px: int, warmup: 
     doy = rng.uniform(1, 365, n_l + n_u)
     data, _, _ = assemble_training_data(images, labels, labeled_mask, lat, lon, doy, MetadataEncoder("season", 3),
                                         classes, False, 0.0, 0)
+    return data
+
+
+def vit_step_times(steps: int, device: str, labeled: int, size_px: int, warmup: int = WARMUP_STEPS,
+                   data=None) -> dict:
+    """ViT-S at ``labeled`` + 7 x ``labeled`` tiles of ``size_px`` on random tiles, metadata=none then teacher.
+
+    The two runs go one after the other, not interleaved as on the CPU: a GPU is not shared with other
+    processes, and each run's utilisation must be sampled while it runs alone.
+    """
+    data = data if data is not None else random_training_data(labeled, size_px)
     results = {}
     for metadata in ("none", "teacher"):
-        util: List[float] = []
+        util: List[Tuple[float, float]] = []
         stop = threading.Event()
         sampler = gpu_utilisation_sampler(util, stop) if device.startswith("cuda") else None
         try:
@@ -205,39 +220,157 @@ def vit_step_times(steps: int, device: str, labeled: int, size_px: int, warmup: 
             stop.set()
             if sampler is not None:
                 sampler.join()
-        timing["gpu_utilisation_median_pct"] = float(np.median(util)) if util else None
+        # Only the samples taken during the timed steps: building the model and the warm-up leave the GPU idle.
+        first, last = timing["timed_window"]
+        timed = [pct for t, pct in util if first <= t <= last]
+        timing["gpu_utilisation_pct"] = timed
         results[metadata] = timing
     return results
 
 
-def gpu_main(steps: int) -> int:
+def plain_vit_step_times(steps: int, device: str, labeled: int, size_px: int, warmup: int = WARMUP_STEPS) -> dict:
+    """The compute floor: the same ViT-S maths in a plain PyTorch loop, on one fixed batch already on the device.
+
+    FixMatch: one network, forward and backward over labelled + weak + strong views, confidence-masked
+    pseudo-labels. Spatiotemporal SSL: that network with a metadata token (the teacher) plus a second one with a
+    learned token (the student) over labelled + strong views, and the distillation loss. Both in bfloat16 autocast
+    (on a GPU) with AdamW. No augmentation, EMA, metadata dropout, statistics or progress reports: the ratio of
+    the two is what the networks cost, and the engine's ratio above it is the engine's overhead.
+    """
+    import torch
+    import torch.nn.functional as F
+    from torch import nn
+
+    from spatiotemporal_ssl.core.models.vit import ViTBackbone
+
+    dev = torch.device(device)
+    gen = torch.Generator(device=dev).manual_seed(0)
+    n_l, n_u, classes, meta_dim = labeled, 7 * labeled, 10, 8
+    x = torch.randn(n_l + 2 * n_u, 3, size_px, size_px, device=dev, generator=gen)
+    y = torch.randint(0, classes, (n_l,), device=dev, generator=gen)
+    meta = torch.randn(n_l + 2 * n_u, meta_dim, device=dev, generator=gen)
+    amp = dev.type == "cuda"
+
+    def network() -> nn.Module:
+        backbone = ViTBackbone(3, size_px, "small")
+        return nn.ModuleDict({"backbone": backbone, "head": nn.Linear(backbone.feature_dim, classes)}).to(dev)
+
+    def fixmatch_losses(logits: torch.Tensor) -> torch.Tensor:
+        logits = logits.float()
+        conf, pseudo = logits[n_l:n_l + n_u].detach().softmax(dim=1).max(dim=1)
+        unsup = F.cross_entropy(logits[n_l + n_u:], pseudo, reduction="none") * (conf >= 0.9)
+        return F.cross_entropy(logits[:n_l], y) + unsup.mean(), pseudo, conf >= 0.9
+
+    results = {}
+    for metadata in ("none", "teacher"):
+        torch.manual_seed(0)
+        teacher = network()
+        modules = [teacher]
+        if metadata == "teacher":
+            dim = teacher["backbone"].feature_dim
+            meta_mlp = nn.Sequential(nn.Linear(meta_dim, dim), nn.GELU(), nn.Linear(dim, dim)).to(dev)
+            student = network()
+            token = nn.Parameter(torch.zeros(1, dim, device=dev))
+            modules += [meta_mlp, student]
+        params = [p for m in modules for p in m.parameters()] + ([token] if metadata == "teacher" else [])
+        optimizer = torch.optim.AdamW(params, lr=1e-4, **({"fused": True} if amp else {"foreach": True}))
+        times: List[float] = []
+        for _ in range(steps):
+            t0 = time.perf_counter()
+            with torch.autocast(device_type=dev.type, dtype=torch.bfloat16, enabled=amp):
+                if metadata == "none":
+                    feat, _ = teacher["backbone"](x)
+                    loss, _, _ = fixmatch_losses(teacher["head"](feat))
+                else:
+                    feat, t_tok = teacher["backbone"](x, meta_mlp(meta))
+                    loss, pseudo, mask = fixmatch_losses(teacher["head"](feat))
+                    s_views = torch.cat([x[:n_l], x[n_l + n_u:]])
+                    s_feat, s_tok = student["backbone"](s_views, token.expand(s_views.shape[0], -1))
+                    s_logits = student["head"](s_feat).float()
+                    s_unsup = F.cross_entropy(s_logits[n_l:], pseudo, reduction="none") * mask
+                    distill = F.mse_loss(s_tok.float(), torch.cat([t_tok[:n_l], t_tok[n_l + n_u:]]).detach().float())
+                    loss = loss + F.cross_entropy(s_logits[:n_l], y) + s_unsup.mean() + distill
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            if dev.type == "cuda":
+                torch.cuda.synchronize()
+            times.append(time.perf_counter() - t0)
+        per_step = times[warmup:]
+        results[metadata] = {"median_step_s": float(np.median(per_step)), "step_s": [float(t) for t in per_step]}
+        del modules, optimizer
+    return results
+
+
+def paired_ratio(runs: List[dict]) -> Tuple[float, List[float]]:
+    """Median over every step pair (step i of FixMatch with step i of Spatiotemporal SSL, in each repeat) of the
+    step-time ratio, and the median per repeat."""
+    pairs = [np.asarray(r["teacher"]["step_s"]) / np.asarray(r["none"]["step_s"]) for r in runs]
+    return float(np.median(np.concatenate(pairs))), [float(np.median(p)) for p in pairs]
+
+
+def vit_result(device: str, steps: int, repeats: int, labeled: int, size_px: int, warmup: int = WARMUP_STEPS) -> dict:
+    """The ViT-S measure: each repeat runs the engine (FixMatch, then Spatiotemporal SSL) and then the plain PyTorch
+    loop of the same maths; the ratios are medians over every step pair of every repeat, as on the CPU."""
+    import torch
+
+    data = random_training_data(labeled, size_px)
+    engine, plain = [], []
+    for repeat in range(repeats):
+        engine.append(vit_step_times(steps, device, labeled, size_px, warmup, data=data))
+        plain.append(plain_vit_step_times(steps, device, labeled, size_px, warmup))
+        print(f"repeat {repeat + 1}/{repeats}: engine {engine[-1]['none']['median_step_s'] * 1000:.1f} / "
+              f"{engine[-1]['teacher']['median_step_s'] * 1000:.1f} ms, plain {plain[-1]['none']['median_step_s'] * 1000:.1f}"
+              f" / {plain[-1]['teacher']['median_step_s'] * 1000:.1f} ms (FixMatch / Spatiotemporal SSL)", flush=True)
+    ratio, per_repeat = paired_ratio(engine)
+    plain_ratio, plain_per_repeat = paired_ratio(plain)
+
+    def median_of(runs: List[dict], metadata: str, key: str = "median_step_s") -> float:
+        return float(np.median([r[metadata][key] for r in runs]))
+
+    def utilisation(metadata: str) -> str:
+        samples = [pct for r in engine for pct in r[metadata]["gpu_utilisation_pct"]]
+        if not samples:
+            return "not sampled (no nvidia-smi, or no sample in the timed steps)"
+        return f"{np.median(samples):.0f} % ({len(samples)} samples)"
+
+    batch = f"{labeled} + {7 * labeled} x {size_px} px"
+    measures = [
+        {"name": f"ViT-S {batch}: steps/s (Spatiotemporal SSL)", "value": f"{1 / median_of(engine, 'teacher'):.2f}"},
+        {"name": f"ViT-S {batch}: steps/s (FixMatch)", "value": f"{1 / median_of(engine, 'none'):.2f}"},
+        {"name": "ViT-S: step ratio Spatiotemporal SSL / FixMatch", "value": f"{ratio:.2f}", "target": "≤ 1.6",
+         "met": ratio <= 1.6},
+        {"name": "ViT-S: the same ratio for a plain PyTorch loop of the same maths (no augmentation, EMA or "
+                 "bookkeeping; the compute floor)", "value": f"{plain_ratio:.2f}"},
+        {"name": "GPU utilisation (median of nvidia-smi samples every 0.2 s over the timed steps, Spatiotemporal SSL)",
+         "value": utilisation("teacher")},
+        {"name": "GPU utilisation (the same, FixMatch)", "value": utilisation("none")},
+        {"name": "fraction of step time waiting for data (Spatiotemporal SSL)",
+         "value": f"{median_of(engine, 'teacher', 'data_wait_fraction'):.1%}"},
+    ]
+    notes = [f"Random tiles (3 bands, 10 classes), {repeats} repeat(s) of {steps} steps per method, the first "
+             f"{warmup} and the engine's last (validation) left out; in each repeat FixMatch then Spatiotemporal "
+             "SSL, one after the other (a GPU is not shared, and each run's utilisation is sampled while it runs "
+             "alone), then the plain loop of each; "
+             f"{'bfloat16 mixed precision' if device.startswith('cuda') else 'float32'}; "
+             f"{torch.get_num_threads()} torch CPU threads. Ratio per repeat: "
+             f"{', '.join(f'{r:.2f}' for r in per_repeat)} (engine), "
+             f"{', '.join(f'{r:.2f}' for r in plain_per_repeat)} (plain). Plain step times: "
+             f"{median_of(plain, 'none') * 1000:.1f} ms (FixMatch), {median_of(plain, 'teacher') * 1000:.1f} ms "
+             "(Spatiotemporal SSL)."]
+    return {"when": _dt.datetime.now().isoformat(timespec="seconds"), "device": engine[0]["none"]["device"],
+            "measures": measures, "notes": notes, "raw": {"engine": engine, "plain": plain}}
+
+
+def gpu_main(steps: int, repeats: int) -> int:
     """``--gpu-vit``: only the GPU measure, written to ``out/speed/train_gpu.json``, so a run on a GPU machine (whose
     CPUs differ from the ones the CPU figures come from) does not replace the CPU figures in ``train.json``."""
     import torch
 
     if not torch.cuda.is_available():
         raise SystemExit("--gpu-vit needs a CUDA device; without it, run bench_train.py for the CPU figures")
-    gpu = vit_step_times(steps, "cuda", **GPU_VIT)
-    ratio = gpu["teacher"]["median_step_s"] / gpu["none"]["median_step_s"]
-    batch = f"{GPU_VIT['labeled']} + {7 * GPU_VIT['labeled']} x {GPU_VIT['size_px']} px"
-    measures = [
-        {"name": f"ViT-S {batch}: steps/s (Spatiotemporal SSL)", "value": f"{1 / gpu['teacher']['median_step_s']:.2f}"},
-        {"name": f"ViT-S {batch}: steps/s (FixMatch)", "value": f"{1 / gpu['none']['median_step_s']:.2f}"},
-        {"name": "ViT-S: step ratio Spatiotemporal SSL / FixMatch", "value": f"{ratio:.2f}", "target": "≤ 1.6",
-         "met": ratio <= 1.6},
-        {"name": "GPU utilisation (median of nvidia-smi samples every 0.5 s, Spatiotemporal SSL)",
-         "value": "not sampled (no nvidia-smi)" if gpu["teacher"]["gpu_utilisation_median_pct"] is None
-         else f"{gpu['teacher']['gpu_utilisation_median_pct']:.0f} %"},
-        {"name": "fraction of step time waiting for data (Spatiotemporal SSL)",
-         "value": f"{gpu['teacher']['data_wait_fraction']:.1%}"},
-    ]
-    notes = [f"Random tiles (3 bands, 10 classes), {steps} steps per method, first {WARMUP_STEPS} and the last left "
-             "out; FixMatch then Spatiotemporal SSL, one after the other (a GPU is not shared, and each run's "
-             "utilisation is sampled while it runs alone); mixed precision on; "
-             f"{torch.get_num_threads()} torch CPU threads for the data pipeline."]
-    result = {"when": _dt.datetime.now().isoformat(timespec="seconds"), "device": gpu["none"]["device"],
-              "measures": measures, "notes": notes, "raw": gpu}
-    write_speed_result("train_gpu", result, measures)
+    result = vit_result("cuda", steps, repeats, **GPU_VIT)
+    write_speed_result("train_gpu", result, result["measures"])
     return 0
 
 
@@ -259,7 +392,8 @@ def main(argv: Optional[list] = None) -> int:
     if args.gpu_vit:
         if args.threads:
             torch.set_num_threads(args.threads)
-        return gpu_main(max(WARMUP_STEPS + 20, steps // 2))
+        # 3 repeats of 60 steps: at about 0.1 s a step, enough nvidia-smi samples fall in each method's timed steps.
+        return gpu_main(args.steps or 60, args.repeats or 3)
     args.threads = args.threads or 1
     torch.set_num_threads(args.threads)
     repeats = args.repeats or (1 if args.quick else 5)
@@ -304,15 +438,14 @@ def main(argv: Optional[list] = None) -> int:
              f"{', '.join(f'{r:.2f}' for r in ratios)}; ratio of the median step times {teacher / fixmatch:.2f}."]
     # The GPU script's code path, at a toy size on the CPU: a GPU session is short and rare, and should not be the
     # first to run it.
-    smoke = vit_step_times(device="cpu", **VIT_SMOKE)
+    smoke = vit_result("cpu", repeats=1, **VIT_SMOKE)
     result = {"when": _dt.datetime.now().isoformat(timespec="seconds"), "device": runs["none"][0]["device"],
-              "measures": measures, "notes": notes, "raw": runs,
-              "vit_smoke": {m: {k: v for k, v in t.items() if k != "step_s"} for m, t in smoke.items()}}
+              "measures": measures, "notes": notes, "raw": runs, "vit_smoke": smoke["measures"]}
     notes.append("The GPU measure (ViT-S on an H100) is `bash benchmarks/gpu_check.sh` (`bench_train.py --gpu-vit`) "
-                 "on a CUDA machine; it writes `train_gpu.json`. Its code path ran here on the CPU at a toy size "
+                 "on a CUDA machine; it writes `train_gpu.json`. Its code path, the plain PyTorch reference "
+                 "included, ran here on the CPU at a toy size "
                  f"({VIT_SMOKE['labeled']} + {7 * VIT_SMOKE['labeled']} tiles of {VIT_SMOKE['size_px']} px, "
-                 f"{VIT_SMOKE['steps']} steps per method): ViT-S step {smoke['none']['median_step_s'] * 1000:.0f} ms "
-                 f"(FixMatch), {smoke['teacher']['median_step_s'] * 1000:.0f} ms (Spatiotemporal SSL).")
+                 f"{VIT_SMOKE['steps']} steps per method).")
     write_speed_result("train", result, measures)
     return 0
 
