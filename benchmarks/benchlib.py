@@ -21,6 +21,9 @@ OUT_DIR = BENCH_DIR / "out"  # git-ignored
 SPLITS_DIR = OUT_DIR / "splits"
 RUNS_DIR = OUT_DIR / "runs"
 SPEED_DIR = OUT_DIR / "speed"
+# GPU figures measured on a lent machine and committed, since a CPU machine cannot measure them again; report.py
+# reads them when out/speed has no train_gpu.json of its own.
+MEASURED_DIR = BENCH_DIR / "measured"
 SAMPLE_DIR = REPO_ROOT / "resources" / "sample"
 
 SPLIT_LABELED = "labeled"
