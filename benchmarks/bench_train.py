@@ -255,7 +255,8 @@ def plain_vit_step_times(steps: int, device: str, labeled: int, size_px: int, wa
         backbone = ViTBackbone(3, size_px, "small")
         return nn.ModuleDict({"backbone": backbone, "head": nn.Linear(backbone.feature_dim, classes)}).to(dev)
 
-    def fixmatch_losses(logits: torch.Tensor) -> torch.Tensor:
+    def fixmatch_losses(logits: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(loss, pseudo-labels, confidence mask) from logits over labelled + weak + strong views."""
         logits = logits.float()
         conf, pseudo = logits[n_l:n_l + n_u].detach().softmax(dim=1).max(dim=1)
         unsup = F.cross_entropy(logits[n_l + n_u:], pseudo, reduction="none") * (conf >= 0.9)

@@ -280,9 +280,8 @@ class Trainer:
         # On a GPU, torch's fused AdamW: one kernel per step instead of a few per parameter group, and no host-side
         # step counters. With ViT-S it cut the optimizer's GPU time per step by 2.8x and its CPU time by 3-4x
         # (benchmarks/profile_step.py, README). The CPU keeps foreach, whose results the benchmarks cache.
-        fused = device.type == "cuda"
-        optimizer = torch.optim.AdamW(params, lr=opt.lr, weight_decay=opt.weight_decay,
-                                      **({"fused": True} if fused else {"foreach": True}))
+        implementation = {"fused": True} if device.type == "cuda" else {"foreach": True}
+        optimizer = torch.optim.AdamW(params, lr=opt.lr, weight_decay=opt.weight_decay, **implementation)
         total = opt.steps
         scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: 0.5 * (1 + math.cos(math.pi * min(s, total) / total)))
         start_step = 0
