@@ -200,14 +200,13 @@ def random_training_data(labeled: int, size_px: int):
     return data
 
 
-def vit_step_times(steps: int, device: str, labeled: int, size_px: int, warmup: int = WARMUP_STEPS,
-                   data=None) -> dict:
-    """ViT-S at ``labeled`` + 7 x ``labeled`` tiles of ``size_px`` on random tiles, metadata=none then teacher.
+def vit_step_times(data, steps: int, device: str, labeled: int, warmup: int = WARMUP_STEPS) -> dict:
+    """ViT-S on ``data`` (``random_training_data``) at batches of ``labeled`` + 7 x ``labeled`` tiles,
+    metadata=none then teacher.
 
     The two runs go one after the other, not interleaved as on the CPU: a GPU is not shared with other
     processes, and each run's utilisation must be sampled while it runs alone.
     """
-    data = data if data is not None else random_training_data(labeled, size_px)
     results = {}
     for metadata in ("none", "teacher"):
         util: List[Tuple[float, float]] = []
@@ -318,7 +317,7 @@ def vit_result(device: str, steps: int, repeats: int, labeled: int, size_px: int
     data = random_training_data(labeled, size_px)
     engine, plain = [], []
     for repeat in range(repeats):
-        engine.append(vit_step_times(steps, device, labeled, size_px, warmup, data=data))
+        engine.append(vit_step_times(data, steps, device, labeled, warmup))
         plain.append(plain_vit_step_times(steps, device, labeled, size_px, warmup))
         print(f"repeat {repeat + 1}/{repeats}: engine {engine[-1]['none']['median_step_s'] * 1000:.1f} / "
               f"{engine[-1]['teacher']['median_step_s'] * 1000:.1f} ms, plain {plain[-1]['none']['median_step_s'] * 1000:.1f}"
