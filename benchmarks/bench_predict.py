@@ -132,8 +132,8 @@ def bare_model_rate(model_path: Path, raster: Path, batch_size: int, threads: in
     import rasterio
     import torch
 
-    from spatiotemporal_ssl.core.modelfile import load_model
-    from spatiotemporal_ssl.core.normalization import normalize_tiles
+    from spatiotemporal_ssl.core.app.modelfile import load_model
+    from spatiotemporal_ssl.core.data.normalization import normalize_tiles
 
     torch.set_num_threads(threads)
     model = load_model(str(model_path), device="cpu")
@@ -167,8 +167,8 @@ def tiles_predicted(model_path: Path, raster: Path, out_dir: Path, batch_size: i
     """(tiles the student classifies, seconds) of one in-process `predict_raster` on the raster."""
     import torch
 
-    from spatiotemporal_ssl.core.modelfile import load_model
-    from spatiotemporal_ssl.core.predict import predict_raster
+    from spatiotemporal_ssl.core.app.modelfile import load_model
+    from spatiotemporal_ssl.core.app.predict import predict_raster
 
     torch.set_num_threads(threads)
     model = load_model(str(model_path), device="cpu")

@@ -43,9 +43,9 @@ WARMUP_STEPS = 10
 
 def training_data(set_file: Path, metadata_encoding: str, seed: int = 0):
     """The engine's own path from a patch set to TrainingData (as `stssl evaluate` does it)."""
-    from spatiotemporal_ssl.core.encoding import MetadataEncoder
-    from spatiotemporal_ssl.core.evaluate import load_patch_set, normalized_images
-    from spatiotemporal_ssl.core.training_data import assemble_training_data
+    from spatiotemporal_ssl.core.data.encoding import MetadataEncoder
+    from spatiotemporal_ssl.core.app.evaluate import load_patch_set, normalized_images
+    from spatiotemporal_ssl.core.learning.training_data import assemble_training_data
 
     ps = load_patch_set(str(set_file))
     train = ps["split"] != "test"
@@ -66,7 +66,7 @@ def step_times(data, metadata: str, steps: int, device: str, turn_taking=None, w
     gets the turn back.
     """
     from spatiotemporal_ssl.core.params import TrainOptions
-    from spatiotemporal_ssl.core.trainer import Trainer
+    from spatiotemporal_ssl.core.learning.trainer import Trainer
 
     options = TrainOptions(method="fixmatch", metadata=metadata, steps=steps, eval_every=steps, seed=0, device=device,
                            tile_size_px=int(data.labeled_images.shape[-1]))
@@ -185,8 +185,8 @@ VIT_SMOKE = {"labeled": 2, "size_px": 4, "steps": 4, "warmup": 2}
 def random_training_data(labeled: int, size_px: int):
     """Random tiles (3 bands, 10 classes): 10 x ``labeled`` labelled and 70 x ``labeled`` unlabelled, so a batch of
     ``labeled`` + 7 x ``labeled`` samples from a pool ten times its size. Speed does not depend on the pixels."""
-    from spatiotemporal_ssl.core.encoding import MetadataEncoder
-    from spatiotemporal_ssl.core.training_data import assemble_training_data
+    from spatiotemporal_ssl.core.data.encoding import MetadataEncoder
+    from spatiotemporal_ssl.core.learning.training_data import assemble_training_data
 
     rng = np.random.default_rng(0)
     n_l, n_u, bands, classes = 10 * labeled, 70 * labeled, 3, 10

@@ -2,7 +2,7 @@
 
 The benchmark scripts are run as ``python benchmarks/<script>.py`` from the repository root, so this module is
 imported by its plain name. The split builder and the metadata-only row work without the engine; when it is
-installed, the metrics are the engine's own (``core.metrics``), so every row is scored the same way.
+installed, the metrics are the engine's own (``core.learning.metrics``), so every row is scored the same way.
 """
 from __future__ import annotations
 
@@ -51,7 +51,7 @@ def set_info(patch_set: Dict[str, np.ndarray]) -> dict:
 
 
 # ----------------------------------------------------------------------------------------------------------------
-# Metrics: the engine's own definitions (core.metrics), so the metadata-only row is scored exactly like the engine's
+# Metrics: the engine's own definitions (core.learning.metrics), so the metadata-only row is scored exactly like the engine's
 # rows. Balanced accuracy averages recall over the classes present in the test labels; macro F1 averages over the
 # classes present in the test labels or the predictions (under a spatial shift a class can exist only on the
 # training side, e.g. Forest in Mato Grosso lives in one 1-degree block; predicting it there counts against F1).
@@ -65,7 +65,7 @@ def classification_metrics(y_true: np.ndarray, y_pred: np.ndarray, class_names: 
     if n_classes is None:
         n_classes = len(class_names) if class_names else int(max(y_true.max(initial=0), y_pred.max(initial=0))) + 1
     try:
-        from spatiotemporal_ssl.core.metrics import single_label_metrics
+        from spatiotemporal_ssl.core.learning.metrics import single_label_metrics
     except ImportError:  # the engine is not installed: the same definitions, written out
         single_label_metrics = _single_label_metrics
     metrics = single_label_metrics(y_true, y_pred, n_classes)

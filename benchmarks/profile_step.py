@@ -50,7 +50,7 @@ def _sync(device: str) -> None:
 def throughput(data, metadata: str, args: argparse.Namespace) -> float:
     """Seconds per step with no per-step synchronisation: (T(long) - T(short)) / (long - short), which also
     removes building the model and the final validation."""
-    from spatiotemporal_ssl.core.trainer import Trainer
+    from spatiotemporal_ssl.core.learning.trainer import Trainer
 
     walls = []
     for steps in (args.short, args.long):
@@ -66,7 +66,7 @@ def profiled_window(data, metadata: str, args: argparse.Namespace) -> Dict:
     import torch
     from torch.profiler import ProfilerActivity, profile
 
-    from spatiotemporal_ssl.core.trainer import Trainer
+    from spatiotemporal_ssl.core.learning.trainer import Trainer
 
     activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if args.device.startswith("cuda") else [])
     prof = profile(activities=activities)

@@ -33,10 +33,10 @@ def training_data(set_name: str, k: int, seed: int):
     """The engine's TrainingData with the test tiles in the validation slot (see the module docstring)."""
     import torch
 
-    from spatiotemporal_ssl.core.encoding import MetadataEncoder
-    from spatiotemporal_ssl.core.evaluate import load_patch_set, normalized_images
-    from spatiotemporal_ssl.core.trainer import TrainingData
-    from spatiotemporal_ssl.core.training_data import meta_batch
+    from spatiotemporal_ssl.core.data.encoding import MetadataEncoder
+    from spatiotemporal_ssl.core.app.evaluate import load_patch_set, normalized_images
+    from spatiotemporal_ssl.core.learning.trainer import TrainingData
+    from spatiotemporal_ssl.core.learning.training_data import meta_batch
 
     ps = load_patch_set(str(set_path(set_name, k, seed)))
     images = normalized_images(ps, seed)
@@ -63,7 +63,7 @@ def training_data(set_name: str, k: int, seed: int):
 
 def curve(data, method: str, steps: int, seed: int) -> dict:
     from spatiotemporal_ssl.core.params import TrainOptions
-    from spatiotemporal_ssl.core.trainer import Trainer
+    from spatiotemporal_ssl.core.learning.trainer import Trainer
 
     options = TrainOptions(method=method, metadata="none", steps=steps, seed=seed, device="cpu",
                            tile_size_px=int(data.labeled_images.shape[-1]), eval_every=EVAL_EVERY, val_fraction=0.0)

@@ -85,7 +85,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         rasters=[RasterInput(p, d, location) for p, d in zip(args.rasters, dates)], labels_path=args.labels,
         class_field=args.class_field, out_model=args.out, options=opts, min_coverage=args.min_coverage,
         presence_fraction=args.presence, overwrite=args.overwrite)
-    from .pipeline import train_model
+    from .app.pipeline import train_model
 
     bar, on_progress = _training_progress("train")
     result = train_model(request, progress=on_progress, resume_from=args.resume)
@@ -113,8 +113,8 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
-    from .modelfile import load_model
-    from .predict import predict_raster
+    from .app.modelfile import load_model
+    from .app.predict import predict_raster
 
     model = load_model(args.model, device=args.device)
     bar = ProgressBar("predict")
@@ -133,10 +133,10 @@ def cmd_predict(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from .evaluate import evaluate_patchset
+    from .app.evaluate import evaluate_patchset
 
     if args.json:
-        from .outputs import check_output_path
+        from .app.outputs import check_output_path
 
         check_output_path(args.json, True, "JSON result")
     bar, on_progress = _training_progress(f"{args.method}/{args.metadata}")
@@ -164,7 +164,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from .demo import run_demo
+    from .app.demo import run_demo
 
     run_demo(args.out, quick=args.quick, device=args.device, overwrite=True)
     return 0

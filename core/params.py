@@ -52,7 +52,7 @@ class TrainOptions:
     lr: float = 1e-3
     weight_decay: float = 5e-4
     ema_momentum: float = 0.999
-    # The authors' tau is 0.95. With band swap in the strong views (core/augment.py) the networks are less
+    # The authors' tau is 0.95. With band swap in the strong views (core/learning/augment.py) the networks are less
     # overconfident and 0.95 drops pseudo-labels that are 94-98 % right; 0.9 raised FixMatch and Spatiotemporal SSL
     # on the Mato Grosso pixel-series splits (benchmarks/RESULTS.md). Multi-label keeps the authors' 0.05/0.70.
     threshold: float = 0.9

@@ -26,7 +26,7 @@ def describe_layer_crs(layer: QgsRasterLayer) -> str:
     if not crs.isValid():
         return tr("no CRS")
     try:
-        from ..core.geo import describe_crs
+        from ..core.data.geo import describe_crs
 
         return describe_crs(crs.toWkt())
     except Exception:  # pyproj missing or unknown to PROJ: QGIS's own description still helps
@@ -39,7 +39,7 @@ def detect_date(layer: QgsRasterLayer) -> Tuple[str, str]:
     if not path:
         return "", tr("not a file")
     try:
-        from ..core.dates import detect_acquisition_date
+        from ..core.data.dates import detect_acquisition_date
 
         found = detect_acquisition_date(path)
     except ImportError:
@@ -192,7 +192,7 @@ class ImageryPanel(QWidget):
     # --- dates ------------------------------------------------------------------------------------------
     def set_date(self, layer_id: str, text: str) -> None:
         """Use the date the user typed. Unparseable text is refused (the old value stays) with a tooltip."""
-        from ..core.dates import parse_date
+        from ..core.data.dates import parse_date
 
         layer = self.project.mapLayer(layer_id)
         name = layer.name() if layer is not None else layer_id

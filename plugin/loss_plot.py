@@ -46,7 +46,7 @@ class LossPlot(QWidget):
         self.update()
 
     def add_progress(self, progress) -> None:
-        """Append the values of a ``core.trainer.TrainProgress``."""
+        """Append the values of a ``core.learning.trainer.TrainProgress``."""
         if getattr(progress, "phase", "") != "training":
             return
         self.total_steps = max(self.total_steps, int(progress.total_steps or 0))

@@ -14,7 +14,7 @@ from qgis.core import (
 )
 from qgis.PyQt.QtGui import QColor
 
-from ..core import palette as core_palette
+from ..core.app import palette as core_palette
 from ..core.params import ClassSpec
 
 

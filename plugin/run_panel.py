@@ -85,7 +85,7 @@ class RunPanel(QWidget):
             self.cancel_button.setText(tr("Cancel"))
 
     def show_train_progress(self, progress) -> None:
-        """Show a ``core.trainer.TrainProgress`` (called on the GUI thread)."""
+        """Show a ``core.learning.trainer.TrainProgress`` (called on the GUI thread)."""
         phase = progress.phase
         if phase == "tiling":
             self.progress.setRange(0, 0)  # busy indicator while tiles are cut

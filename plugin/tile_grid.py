@@ -1,6 +1,6 @@
 """The tile grid of a QGIS raster layer, in the layer's own CRS, for the map tools and the tile counts.
 
-The arithmetic is the engine's (``core.tiling.TileGrid`` with stride = tile size): tile origins at multiples
+The arithmetic is the engine's (``core.data.tiling.TileGrid`` with stride = tile size): tile origins at multiples
 of the tile size from the raster's top-left pixel, the last row and column reaching past the edge. It is
 restated here from the layer's extent and pixel size so that labelling works before torch and rasterio
 are installed; ``tests/test_plugin_tiles.py`` checks that both agree tile for tile.

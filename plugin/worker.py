@@ -45,8 +45,8 @@ class JobResult:
     """What a job hands back to the GUI thread."""
 
     model_path: str
-    train_result: object = None  # core.pipeline.TrainResult, or None for prediction only
-    predictions: List[object] = field(default_factory=list)  # core.predict.PredictResult, one per raster
+    train_result: object = None  # core.app.pipeline.TrainResult, or None for prediction only
+    predictions: List[object] = field(default_factory=list)  # core.app.predict.PredictResult, one per raster
     prediction_specs: List[PredictJobSpec] = field(default_factory=list)
     model_classes: list = field(default_factory=list)  # ClassSpec list stored in the model file
     cancelled: bool = False
@@ -140,7 +140,7 @@ def train_and_classify_work(request: TrainRequest, predictions: List[PredictJobS
     """The training job: train, then classify each training raster with the new model (EMA student)."""
 
     def work(emit: Callable[[object], None], should_stop: Callable[[], bool]) -> JobResult:
-        from ..core.pipeline import train_model
+        from ..core.app.pipeline import train_model
 
         result = train_model(request, progress=emit, should_stop=should_stop)
         job = JobResult(model_path=result.model_path, train_result=result, cancelled=result.cancelled)
@@ -166,8 +166,8 @@ def predict_work(model_path: str, predictions: List[PredictJobSpec], device: str
 
 def _predict_into(job: JobResult, model_path: str, specs: List[PredictJobSpec], device: str,
                   emit: Callable[[object], None], should_stop: Optional[Callable[[], bool]]) -> None:
-    from ..core.modelfile import load_model
-    from ..core.predict import PredictionCancelled, predict_raster
+    from ..core.app.modelfile import load_model
+    from ..core.app.predict import PredictionCancelled, predict_raster
 
     model = load_model(model_path, device=device)
     job.model_classes = list(model.classes)

@@ -1,8 +1,8 @@
 """Small, separable tile sets for trainer tests (behaviour of the loop, not accuracy claims)."""
 import numpy as np
 
-from spatiotemporal_ssl.core.encoding import MetadataEncoder
-from spatiotemporal_ssl.core.training_data import assemble_training_data
+from spatiotemporal_ssl.core.data.encoding import MetadataEncoder
+from spatiotemporal_ssl.core.learning.training_data import assemble_training_data
 
 
 def separable_tiles(n=120, classes=3, bands=3, tile=4, seed=0):

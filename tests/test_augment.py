@@ -5,7 +5,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from spatiotemporal_ssl.core.augment import strong_augment, weak_augment
+from spatiotemporal_ssl.core.learning.augment import strong_augment, weak_augment
 
 
 def _seeded(seed: int) -> torch.Generator:
@@ -161,8 +161,8 @@ def test_single_pixels_get_twice_the_spectral_strength():
 
 
 def test_band_swap_on_single_pixels_keeps_its_magnitude(monkeypatch):
-    from spatiotemporal_ssl.core import augment
-    from spatiotemporal_ssl.core.augment import BAND_SWAP_MAX, _band_swap
+    from spatiotemporal_ssl.core.learning import augment
+    from spatiotemporal_ssl.core.learning.augment import BAND_SWAP_MAX, _band_swap
 
     monkeypatch.setattr(augment, "_available_ops", lambda *args, **kwargs: [_band_swap])
     batch, channels = 256, 40
@@ -174,7 +174,7 @@ def test_band_swap_on_single_pixels_keeps_its_magnitude(monkeypatch):
 
 
 def test_band_swap_takes_each_band_from_the_tile_itself_or_one_other_tile():
-    from spatiotemporal_ssl.core.augment import BAND_SWAP_MAX, _band_swap
+    from spatiotemporal_ssl.core.learning.augment import BAND_SWAP_MAX, _band_swap
 
     x = torch.arange(200 * 12, dtype=torch.float32).reshape(200, 12, 1, 1)  # every value unique
     y = _band_swap(x, 1.0, _seeded(5))
@@ -192,7 +192,7 @@ def test_band_swap_takes_each_band_from_the_tile_itself_or_one_other_tile():
 
 
 def test_band_swap_needs_four_bands():
-    from spatiotemporal_ssl.core.augment import _available_ops, _band_swap
+    from spatiotemporal_ssl.core.learning.augment import _available_ops, _band_swap
 
     assert _band_swap in _available_ops(4, 1, 1, batch=8)
     assert _band_swap not in _available_ops(3, 1, 1, batch=8)

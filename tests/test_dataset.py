@@ -4,7 +4,7 @@ import os
 import numpy as np
 import pytest
 
-from spatiotemporal_ssl.core.dataset import TileSet, build_tileset, compute_band_stats
+from spatiotemporal_ssl.core.data.dataset import TileSet, build_tileset, compute_band_stats
 from spatiotemporal_ssl.core.errors import InputError
 from spatiotemporal_ssl.core.params import RasterInput
 from spatiotemporal_ssl.tests.rasters import (

@@ -10,7 +10,7 @@ import pytest
 import rasterio
 from affine import Affine
 
-from spatiotemporal_ssl.core.dates import UNKNOWN, AcquisitionDate, detect_acquisition_date, parse_date
+from spatiotemporal_ssl.core.data.dates import UNKNOWN, AcquisitionDate, detect_acquisition_date, parse_date
 from spatiotemporal_ssl.core.errors import InputError
 
 D = datetime.date

@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from spatiotemporal_ssl.core.encoding import ENCODINGS, MetadataEncoder, real_spherical_harmonics
+from spatiotemporal_ssl.core.data.encoding import ENCODINGS, MetadataEncoder, real_spherical_harmonics
 from spatiotemporal_ssl.core.errors import InputError
 
 

@@ -10,7 +10,7 @@ import rasterio
 from affine import Affine
 
 from spatiotemporal_ssl.core.errors import InputError
-from spatiotemporal_ssl.core.geo import (
+from spatiotemporal_ssl.core.data.geo import (
     describe_crs, lonlat_from_xy, pixel_centres_xy, require_crs, tile_centres_latlon,
 )
 

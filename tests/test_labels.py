@@ -5,13 +5,13 @@ import rasterio
 import shapely
 
 from spatiotemporal_ssl.core.errors import InputError
-from spatiotemporal_ssl.core.labels import (
+from spatiotemporal_ssl.core.data.labels import (
     assign_multi_label, assign_single_label, build_class_table, read_class_raster_codes, read_label_vector,
     require_overlap, tile_class_coverage, tile_class_coverage_from_raster,
 )
 from spatiotemporal_ssl.core.params import ClassSpec
-from spatiotemporal_ssl.core.raster import open_raster_info
-from spatiotemporal_ssl.core.tiling import TileGrid, extract_tiles
+from spatiotemporal_ssl.core.data.raster import open_raster_info
+from spatiotemporal_ssl.core.data.tiling import TileGrid, extract_tiles
 from spatiotemporal_ssl.tests.rasters import (
     UTM_CRS, pixel_box, pixel_point, to_crs, utm_transform, write_labels, write_raster,
 )

@@ -9,14 +9,14 @@ import rasterio
 import torch
 
 from spatiotemporal_ssl.core import cli
-from spatiotemporal_ssl.core.demo import run_demo, sample_paths
-from spatiotemporal_ssl.core.encoding import MetadataEncoder
+from spatiotemporal_ssl.core.app.demo import run_demo, sample_paths
+from spatiotemporal_ssl.core.data.encoding import MetadataEncoder
 from spatiotemporal_ssl.core.errors import InputError
-from spatiotemporal_ssl.core.evaluate import evaluate_patchset
-from spatiotemporal_ssl.core.modelfile import load_model, save_model
-from spatiotemporal_ssl.core.normalization import BandStats
+from spatiotemporal_ssl.core.app.evaluate import evaluate_patchset
+from spatiotemporal_ssl.core.app.modelfile import load_model, save_model
+from spatiotemporal_ssl.core.data.normalization import BandStats
 from spatiotemporal_ssl.core.params import ClassSpec, TrainOptions
-from spatiotemporal_ssl.core.trainer import Trainer
+from spatiotemporal_ssl.core.learning.trainer import Trainer
 
 from synthetic import training_data
 

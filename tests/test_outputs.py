@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from spatiotemporal_ssl.core.errors import InputError
-from spatiotemporal_ssl.core.outputs import (
+from spatiotemporal_ssl.core.app.outputs import (
     atomic_output, check_output_path, qml_path_for, write_confidence_qml, write_qml,
 )
 from spatiotemporal_ssl.core.params import ClassSpec

@@ -45,9 +45,9 @@ def labelling(dock, canvas, sample_layer, tmp_path):
 
 
 def test_layer_grid_matches_engine_grid(sample_layer):
-    """The plugin's grid and core.tiling.TileGrid put every tile in the same place."""
+    """The plugin's grid and core.data.tiling.TileGrid put every tile in the same place."""
     import rasterio
-    from spatiotemporal_ssl.core.tiling import TileGrid
+    from spatiotemporal_ssl.core.data.tiling import TileGrid
     from spatiotemporal_ssl.plugin.tile_grid import LayerTileGrid
 
     grid = LayerTileGrid.from_layer(sample_layer, 16)

@@ -75,7 +75,7 @@ def test_dock_counts_labelled_tiles_per_class(ready_dock, crop_path):
     Up to one tile per class may differ: QGIS and pyproj may pick different NAD83(HARN) -> NAD83 operations
     (with or without the grid shift), which moves polygon edges by centimetres across a pixel centre.
     """
-    from spatiotemporal_ssl.core.dataset import build_tileset
+    from spatiotemporal_ssl.core.data.dataset import build_tileset
     from spatiotemporal_ssl.core.params import RasterInput
 
     dock = ready_dock
@@ -265,7 +265,7 @@ def test_report_without_validation_names_the_tiles_a_class_needs(qgis_app):
 
     import torch
 
-    from spatiotemporal_ssl.core.pipeline import _validation_report
+    from spatiotemporal_ssl.core.app.pipeline import _validation_report
     from spatiotemporal_ssl.plugin.results import report_html
 
     # What train_model reports when every class has too few labelled tiles to hold any out.

@@ -1,6 +1,6 @@
 """Whole-raster prediction on small real GeoTIFFs with a tiny stand-in model.
 
-The stand-in has the attributes of :func:`core.modelfile.load_model`'s result: a 1x1 convolution and a mean
+The stand-in has the attributes of :func:`core.app.modelfile.load_model`'s result: a 1x1 convolution and a mean
 over the tile give tile-level class probabilities that vary across the raster, and a teacher that also sees
 latitude, longitude and day of year. A slow, obvious reference (one tile at a time) defines what the fast
 block-wise prediction must produce.
@@ -19,11 +19,11 @@ import torch
 from rasterio.transform import from_origin
 
 from spatiotemporal_ssl.core.errors import InputError
-from spatiotemporal_ssl.core.geo import tile_centres_latlon
-from spatiotemporal_ssl.core.normalization import BandStats, normalize_tiles
+from spatiotemporal_ssl.core.data.geo import tile_centres_latlon
+from spatiotemporal_ssl.core.data.normalization import BandStats, normalize_tiles
 from spatiotemporal_ssl.core.params import ClassSpec
-from spatiotemporal_ssl.core.predict import PredictionCancelled, predict_raster
-from spatiotemporal_ssl.core.raster import read_block
+from spatiotemporal_ssl.core.app.predict import PredictionCancelled, predict_raster
+from spatiotemporal_ssl.core.data.raster import read_block
 
 WIDTH, HEIGHT, BANDS = 70, 53, 3
 NODATA = -9999.0

@@ -7,9 +7,9 @@ import torch
 
 from spatiotemporal_ssl.core.models.metadata import MetaBatch
 from spatiotemporal_ssl.core.models.network import LandCoverNet, NetworkConfig
-from spatiotemporal_ssl.core.ssl import (FixMatchLabeler, FreeMatchLabeler, SoftMatchLabeler, SSLModel,
+from spatiotemporal_ssl.core.learning.ssl import (FixMatchLabeler, FreeMatchLabeler, SoftMatchLabeler, SSLModel,
                                          distillation_loss, unsupervised_loss)
-from spatiotemporal_ssl.core.trainer import (EMA, accuracy_standard_error, min_tiles_for_validation, split_validation,
+from spatiotemporal_ssl.core.learning.trainer import (EMA, accuracy_standard_error, min_tiles_for_validation, split_validation,
                                              within_noise_of_best)
 
 

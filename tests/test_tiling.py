@@ -4,7 +4,7 @@ import pytest
 import rasterio
 
 from spatiotemporal_ssl.core.errors import InputError
-from spatiotemporal_ssl.core.tiling import TileGrid, extract_tiles
+from spatiotemporal_ssl.core.data.tiling import TileGrid, extract_tiles
 from spatiotemporal_ssl.tests.rasters import utm_transform, write_raster
 
 
@@ -44,7 +44,7 @@ def test_tile_bounds_in_map_coordinates():
 
 
 def test_tile_larger_than_raster_is_an_input_error(tmp_path):
-    from spatiotemporal_ssl.core.raster import open_raster_info
+    from spatiotemporal_ssl.core.data.raster import open_raster_info
 
     path = write_raster(tmp_path / "x.tif", np.ones((1, 30, 40), np.uint8))
     with pytest.raises(InputError) as err:

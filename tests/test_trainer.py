@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from spatiotemporal_ssl.core.params import TrainOptions
-from spatiotemporal_ssl.core.trainer import Trainer
+from spatiotemporal_ssl.core.learning.trainer import Trainer
 
 from synthetic import training_data  # noqa: E402  (tests/ is on sys.path via conftest)
 
@@ -88,7 +88,7 @@ def test_ddp_with_two_gloo_processes(tmp_path):
         sys.path.insert(0, {tests_dir!r})
         from synthetic import training_data
         from spatiotemporal_ssl.core.params import TrainOptions
-        from spatiotemporal_ssl.core.trainer import Trainer
+        from spatiotemporal_ssl.core.learning.trainer import Trainer
         import torch.distributed as dist
         opts = TrainOptions(steps=6, batch_size=4, unlabeled_ratio=2, eval_every=3, device="cpu")
         result = Trainer(opts).fit(training_data())
@@ -109,10 +109,10 @@ def test_ddp_with_two_gloo_processes(tmp_path):
 
 
 def test_checkpoints_are_written_every_n_steps_and_resume(tmp_path):
-    from spatiotemporal_ssl.core.demo import sample_paths
-    from spatiotemporal_ssl.core.modelfile import read_model_blob
+    from spatiotemporal_ssl.core.app.demo import sample_paths
+    from spatiotemporal_ssl.core.app.modelfile import read_model_blob
     from spatiotemporal_ssl.core.params import RasterInput, TrainRequest
-    from spatiotemporal_ssl.core.pipeline import train_model
+    from spatiotemporal_ssl.core.app.pipeline import train_model
 
     p = sample_paths()
     out = str(tmp_path / "m.pt")

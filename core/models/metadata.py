@@ -12,7 +12,7 @@ from torch import nn
 
 
 class MetaBatch(NamedTuple):
-    """Encoded metadata of a batch of tiles (see core.encoding.MetadataEncoder)."""
+    """Encoded metadata of a batch of tiles (see core.data.encoding.MetadataEncoder)."""
 
     location: torch.Tensor  # (B, loc_dim) float
     date: torch.Tensor  # (B, date_dim) float

@@ -1,4 +1,4 @@
-"""Processing: "Classify raster with model" (the same core.predict.predict_raster the dock runs)."""
+"""Processing: "Classify raster with model" (the same core.app.predict.predict_raster the dock runs)."""
 from __future__ import annotations
 
 from qgis.core import (
@@ -59,8 +59,8 @@ class ClassifyRasterAlgorithm(EngineAlgorithm):
         out_teacher = self.parameterAsOutputLayer(parameters, self.TEACHER, context) or None
         date = self.parameterAsString(parameters, self.DATE, context).strip() or None
 
-        from ...core.modelfile import load_model
-        from ...core.predict import predict_raster
+        from ...core.app.modelfile import load_model
+        from ...core.app.predict import predict_raster
 
         try:
             model = load_model(model_path, device=self.parameterAsString(parameters, self.DEVICE, context) or "auto")

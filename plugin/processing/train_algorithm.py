@@ -1,4 +1,4 @@
-"""Processing: "Train Spatiotemporal SSL model" (the same core.pipeline.train_model the dock runs)."""
+"""Processing: "Train Spatiotemporal SSL model" (the same core.app.pipeline.train_model the dock runs)."""
 from __future__ import annotations
 
 from qgis.core import (
@@ -121,7 +121,7 @@ class TrainModelAlgorithm(EngineAlgorithm):
             else:
                 feedback.setProgressText(p.phase)
 
-        from ...core.pipeline import train_model
+        from ...core.app.pipeline import train_model
 
         try:
             result = train_model(request, progress=progress, should_stop=feedback.isCanceled)

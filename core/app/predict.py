@@ -2,7 +2,7 @@
 
 The model classifies square tiles of ``tile_size_px``. To map every pixel, tiles are laid on one global grid
 with origins at multiples of the stride from pixel (0, 0), reaching past the raster's edges where needed
-(padded and masked by :func:`core.raster.read_block`). Each output value is the average of the class
+(padded and masked by :func:`core.data.raster.read_block`). Each output value is the average of the class
 probabilities of all tiles that cover it, so overlapping tiles blend without seams and edge pixels get as
 many tiles as interior ones.
 
@@ -32,13 +32,13 @@ import torch
 from numpy.lib.stride_tricks import sliding_window_view
 from rasterio.windows import Window
 
-from .dates import detect_acquisition_date
-from .errors import InputError
-from .geo import require_crs, tile_centres_latlon
-from .normalization import normalize_tiles
+from ..data.dates import detect_acquisition_date
+from ..errors import InputError
+from ..data.geo import require_crs, tile_centres_latlon
+from ..data.normalization import normalize_tiles
 from .outputs import atomic_output, check_output_path, qml_path_for, write_confidence_qml, write_qml
-from .params import ClassSpec
-from .raster import RasterInfo, open_raster_info, read_block
+from ..params import ClassSpec
+from ..data.raster import RasterInfo, open_raster_info, read_block
 
 RESOLUTIONS = ("pixel", "stride")
 CONFIDENCE_NODATA = -1.0
@@ -120,7 +120,7 @@ def predict_raster(
 ) -> PredictResult:
     """Classify a whole raster with ``model`` and write the class map (and optional confidence/teacher maps).
 
-    ``model`` is what :func:`core.modelfile.load_model` returns. ``stride_px`` defaults to the model's
+    ``model`` is what :func:`core.app.modelfile.load_model` returns. ``stride_px`` defaults to the model's
     prediction stride; smaller strides mean more overlapping tiles per pixel (smoother, slower). ``block_px``
     is the edge of the input area processed at once and only bounds memory: the result does not depend on it.
     ``acquisition_date`` ('YYYY-MM-DD', 'unknown', or None to detect it from the raster) only feeds the

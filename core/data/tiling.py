@@ -13,7 +13,7 @@ from typing import Optional, Tuple
 import numpy as np
 import rasterio
 
-from .errors import InputError
+from ..errors import InputError
 from .raster import RasterInfo, read_block
 
 # Upper bound on one read while extracting tiles. Tiles are read in strips of whole tile rows of about this
@@ -50,7 +50,7 @@ class TileGrid:
 
     @classmethod
     def for_raster(cls, info: RasterInfo, tile_size_px: int, stride_px: Optional[int] = None) -> "TileGrid":
-        """The grid of a raster (see :class:`core.raster.RasterInfo`); the stride defaults to the tile size."""
+        """The grid of a raster (see :class:`core.data.raster.RasterInfo`); the stride defaults to the tile size."""
         return cls(info.width, info.height, int(tile_size_px), int(stride_px or tile_size_px), info.name)
 
     @property
@@ -119,7 +119,7 @@ def extract_tiles(
     """Read the tiles with origins (``rows[i]``, ``cols[i]``) from an open raster.
 
     Returns ``(images, valid)``: float32 (N, C, T, T) and bool (N, T, T), in the order asked. Pixels past the
-    raster edge and nodata pixels are 0 in ``images`` and False in ``valid`` (see :func:`core.raster.read_block`).
+    raster edge and nodata pixels are 0 in ``images`` and False in ``valid`` (see :func:`core.data.raster.read_block`).
     Tiles are gathered from horizontal strips read in one go each, so a raster is read in a few large reads
     with memory bounded by ``max_block_bytes`` plus the output.
     """

@@ -10,8 +10,8 @@ from typing import Optional, Tuple
 import numpy as np
 import torch
 
-from .encoding import MetadataEncoder
-from .models.metadata import MetaBatch
+from ..data.encoding import MetadataEncoder
+from ..models.metadata import MetaBatch
 from .trainer import TrainingData, split_validation
 
 

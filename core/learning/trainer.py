@@ -2,7 +2,7 @@
 selection and early stopping, progress callbacks, cooperative cancel, resume, and DistributedDataParallel
 under ``torchrun``.
 
-The loop is the same for every algorithm and metadata mode; what differs lives in :mod:`core.ssl`.
+The loop is the same for every algorithm and metadata mode; what differs lives in :mod:`core.learning.ssl`.
 """
 from __future__ import annotations
 
@@ -18,11 +18,11 @@ import torch
 import torch.distributed as dist
 
 from .augment import strong_augment, weak_augment
-from .device import device_name, resolve_device
-from .errors import InputError
-from .models.metadata import MetaBatch
-from .models.network import LandCoverNet, NetworkConfig, default_size
-from .params import TrainOptions
+from ..device import device_name, resolve_device
+from ..errors import InputError
+from ..models.metadata import MetaBatch
+from ..models.network import LandCoverNet, NetworkConfig, default_size
+from ..params import TrainOptions
 from .ssl import SSLModel, make_pseudo_labeler, probabilities, supervised_loss
 
 

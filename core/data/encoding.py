@@ -21,7 +21,7 @@ from typing import Any, Dict
 
 import numpy as np
 
-from .errors import InputError
+from ..errors import InputError
 
 ENCODINGS = ("paper", "sphere", "season")
 DAYS_PER_YEAR = 365.0  # as the authors: a 365-day period, so 31 December (doy 365/366) meets 1 January

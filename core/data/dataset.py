@@ -15,14 +15,14 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 import numpy as np
 import rasterio
 
-from .errors import InputError
+from ..errors import InputError
 from .labels import (
     LabelShapes, assign_multi_label, assign_single_label, build_class_table, class_indices, class_raster_overlaps,
     crs_label, labels_overlapping, read_class_raster_codes, read_label_vector, require_overlap,
     tile_class_coverage, tile_class_coverage_from_raster,
 )
 from .normalization import BandStats, robust_band_stats
-from .params import ClassSpec, RasterInput
+from ..params import ClassSpec, RasterInput
 from .raster import RasterInfo, open_raster_info, read_block
 from .tiling import TileGrid, extract_tiles
 

@@ -21,16 +21,16 @@ from rasterio.errors import NotGeoreferencedWarning
 from rasterio.features import rasterize
 from rasterio.warp import reproject
 
-from .labels import read_label_vector
-from .metrics import single_label_metrics
+from ..data.labels import read_label_vector
+from ..learning.metrics import single_label_metrics
 from .modelfile import load_model
 from .palette import default_colors
-from .params import ClassSpec, RasterInput, TrainOptions, TrainRequest
+from ..params import ClassSpec, RasterInput, TrainOptions, TrainRequest
 from .pipeline import train_model
 from .predict import predict_raster
-from .progress import ProgressBar
+from ..progress import ProgressBar
 
-SAMPLE_DIR = Path(__file__).resolve().parents[1] / "resources" / "sample"
+SAMPLE_DIR = Path(__file__).resolve().parents[2] / "resources" / "sample"
 IMAGE = "raleigh_landsat7_2000.tif"
 LABELS = "raleigh_labels.gpkg"
 REFERENCE = "raleigh_landcover_reference.tif"

@@ -26,7 +26,7 @@ import re
 from dataclasses import dataclass
 from typing import Dict, Iterable, Iterator, List, Optional, Tuple, Union
 
-from .errors import InputError
+from ..errors import InputError
 
 # Tags that name the acquisition itself (GDAL drivers for Sentinel-2, DIMAP, ENVI, and common custom tags).
 ACQUISITION_TAGS: Tuple[str, ...] = (

@@ -13,7 +13,7 @@ import numpy as np
 import pyproj
 from affine import Affine
 
-from .errors import InputError
+from ..errors import InputError
 
 ArrayLike = Union[float, int, np.ndarray, list, tuple]
 

@@ -14,8 +14,8 @@ from contextlib import contextmanager
 from typing import Iterator, List, Optional, Sequence
 from xml.sax.saxutils import quoteattr
 
-from .errors import InputError
-from .params import ClassSpec
+from ..errors import InputError
+from ..params import ClassSpec
 
 # Files GDAL may create beside a raster (statistics cache, external mask, overviews). They belong to the file
 # they sit beside, so they move with it and a stale one from an overwritten output is removed.

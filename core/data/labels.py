@@ -21,9 +21,9 @@ import rasterio.warp
 import shapely
 from rasterio.windows import Window
 
-from .errors import InputError
-from .palette import default_colors
-from .params import ClassSpec
+from ..errors import InputError
+from ..app.palette import default_colors
+from ..params import ClassSpec
 from .raster import RasterInfo
 from .tiling import TileGrid
 
@@ -233,7 +233,7 @@ def build_class_table(values: Iterable[Any]) -> List[ClassSpec]:
 
     Numeric codes that all fit a class raster (1..65535) keep their value, so the output map uses the user's
     own codes; otherwise classes are numbered 1..K in sorted order (0 stays free for nodata). Names are the
-    values as text; colours come from :mod:`core.palette`.
+    values as text; colours come from :mod:`core.app.palette`.
     """
     distinct = []
     seen = set()
@@ -358,7 +358,7 @@ def tile_class_coverage(
 
     ``shapes`` must be in the raster's CRS. Tiles are all of ``grid`` in :meth:`TileGrid.origins` order, or the
     origins ``rows``/``cols``. ``valid_masks`` (N_tiles, T, T) are the tiles' validity masks (as from
-    :func:`core.tiling.extract_tiles`); nodata pixels count neither as covered nor in the denominator. Without
+    :func:`core.data.tiling.extract_tiles`); nodata pixels count neither as covered nor in the denominator. Without
     them every pixel inside the raster counts.
 
     Polygons are rasterised at pixel resolution with GDAL's pixel-centre rule (``all_touched=False``), one class

@@ -1,6 +1,6 @@
 """Training from rasters and labels: what ``stssl train``, the dock and Processing all call.
 
-rasters + labels -> tiles (core.dataset) -> band statistics -> normalised tiles + encoded metadata ->
+rasters + labels -> tiles (core.data.dataset) -> band statistics -> normalised tiles + encoded metadata ->
 trainer -> held-out report -> model file (written atomically).
 """
 from __future__ import annotations
@@ -12,17 +12,17 @@ from typing import Callable, List, Optional
 import numpy as np
 import torch
 
-from .dataset import build_tileset, compute_band_stats
-from .encoding import MetadataEncoder
-from .errors import InputError, TrainingCancelled
-from .metrics import single_label_metrics, multi_label_metrics
+from ..data.dataset import build_tileset, compute_band_stats
+from ..data.encoding import MetadataEncoder
+from ..errors import InputError, TrainingCancelled
+from ..learning.metrics import single_label_metrics, multi_label_metrics
 from .modelfile import read_model_blob, save_model
-from .normalization import normalize_tiles
+from ..data.normalization import normalize_tiles
 from .outputs import check_output_path
-from .params import TrainRequest
-from .trainer import (MIN_VALIDATION_TILES_PER_CLASS, Trainer, TrainProgress, min_tiles_for_validation,
+from ..params import TrainRequest
+from ..learning.trainer import (MIN_VALIDATION_TILES_PER_CLASS, Trainer, TrainProgress, min_tiles_for_validation,
                       predict_logits)
-from .training_data import assemble_training_data
+from ..learning.training_data import assemble_training_data
 
 __all__ = ["train_model", "TrainResult", "TrainProgress"]
 

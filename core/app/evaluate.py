@@ -18,14 +18,14 @@ from typing import Callable, Dict, Optional
 import numpy as np
 import torch
 
-from .dates import parse_date
-from .encoding import MetadataEncoder
-from .errors import InputError
-from .metrics import class_names_or_default, summarize
-from .normalization import normalize_tiles, robust_band_stats, sample_valid_pixels
-from .params import TrainOptions
-from .trainer import Trainer, TrainProgress, predict_logits
-from .training_data import meta_batch, assemble_training_data
+from ..data.dates import parse_date
+from ..data.encoding import MetadataEncoder
+from ..errors import InputError
+from ..learning.metrics import class_names_or_default, summarize
+from ..data.normalization import normalize_tiles, robust_band_stats, sample_valid_pixels
+from ..params import TrainOptions
+from ..learning.trainer import Trainer, TrainProgress, predict_logits
+from ..learning.training_data import meta_batch, assemble_training_data
 
 REQUIRED_KEYS = ("images", "labels", "split", "lat", "lon", "date")
 

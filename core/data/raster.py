@@ -13,7 +13,7 @@ import numpy as np
 import rasterio
 from rasterio.windows import Window
 
-from .errors import InputError
+from ..errors import InputError
 
 SUPPORTED_DTYPES = ("uint8", "int8", "uint16", "int16", "uint32", "int32", "float32", "float64")
 

@@ -15,14 +15,14 @@ from typing import List, Optional
 import numpy as np
 import torch
 
-from .device import resolve_device
-from .encoding import MetadataEncoder
-from .errors import InputError
-from .models.metadata import MetaBatch
-from .models.network import LandCoverNet, NetworkConfig
-from .normalization import BandStats
+from ..device import resolve_device
+from ..data.encoding import MetadataEncoder
+from ..errors import InputError
+from ..models.metadata import MetaBatch
+from ..models.network import LandCoverNet, NetworkConfig
+from ..data.normalization import BandStats
 from .outputs import atomic_output, check_output_path
-from .params import ClassSpec
+from ..params import ClassSpec
 
 FORMAT = "spatiotemporal-ssl-model"
 FORMAT_VERSION = 1
@@ -100,7 +100,7 @@ def read_model_blob(path: str) -> dict:
 
 @dataclass
 class LoadedModel:
-    """A model ready to predict: the interface core.predict and the plugin use."""
+    """A model ready to predict: the interface core.app.predict and the plugin use."""
 
     path: str
     config: dict

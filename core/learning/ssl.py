@@ -18,8 +18,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .models.metadata import MetaBatch
-from .models.network import LandCoverNet
+from ..models.metadata import MetaBatch
+from ..models.network import LandCoverNet
 
 
 class PseudoLabels(NamedTuple):

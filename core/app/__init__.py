@@ -1,0 +1,1 @@
+"""What users run: training from rasters, prediction, model files, outputs, patch-set evaluation, the demo."""

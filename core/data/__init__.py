@@ -1,0 +1,1 @@
+"""Reading and tiling the inputs: rasters, dates, locations, labels, band statistics."""

@@ -1,0 +1,1 @@
+"""Learning: augmentations, pseudo-labellers and losses, the training loop, checkpoint selection, metrics."""
