@@ -5,10 +5,11 @@ import rasterio
 import shapely
 
 from spatiotemporal_ssl.core.errors import InputError
-from spatiotemporal_ssl.core.data.labels import (
-    assign_multi_label, assign_single_label, build_class_table, read_class_raster_codes, read_label_vector,
-    require_overlap, tile_class_coverage, tile_class_coverage_from_raster,
-)
+from spatiotemporal_ssl.core.data.labels.assign import assign_multi_label, assign_single_label
+from spatiotemporal_ssl.core.data.labels.classes import build_class_table
+from spatiotemporal_ssl.core.data.labels.coverage import tile_class_coverage
+from spatiotemporal_ssl.core.data.labels.rasters import read_class_raster_codes, tile_class_coverage_from_raster
+from spatiotemporal_ssl.core.data.labels.vectors import read_label_vector, require_overlap
 from spatiotemporal_ssl.core.params import ClassSpec
 from spatiotemporal_ssl.core.data.raster import open_raster_info
 from spatiotemporal_ssl.core.data.tiling import TileGrid, extract_tiles

@@ -21,7 +21,7 @@ from rasterio.errors import NotGeoreferencedWarning
 from rasterio.features import rasterize
 from rasterio.warp import reproject
 
-from ..data.labels import read_label_vector
+from ..data.labels.vectors import read_label_vector
 from ..learning.metrics import single_label_metrics
 from .modelfile import load_model
 from .palette import default_colors

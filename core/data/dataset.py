@@ -16,11 +16,11 @@ import numpy as np
 import rasterio
 
 from ..errors import InputError
-from .labels import (
-    LabelShapes, assign_multi_label, assign_single_label, build_class_table, class_indices, class_raster_overlaps,
-    crs_label, labels_overlapping, read_class_raster_codes, read_label_vector, require_overlap,
-    tile_class_coverage, tile_class_coverage_from_raster,
-)
+from .labels.assign import assign_multi_label, assign_single_label
+from .labels.classes import build_class_table, class_indices
+from .labels.coverage import tile_class_coverage
+from .labels.rasters import class_raster_overlaps, read_class_raster_codes, tile_class_coverage_from_raster
+from .labels.vectors import LabelShapes, crs_label, labels_overlapping, read_label_vector, require_overlap
 from .normalization import BandStats, robust_band_stats
 from ..params import ClassSpec, RasterInput
 from .raster import RasterInfo, open_raster_info, read_block
