@@ -1,0 +1,1 @@
+"""The patch-set builders of make_splits.py: the shared split rules (common.py) and one module per data set."""
