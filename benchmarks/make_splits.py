@@ -6,7 +6,9 @@
 Each set is written to ``benchmarks/out/splits/<set>_k<labels per class>_s<seed>.npz`` in the patch-set format of
 ``stssl evaluate`` (images, labels, split, lat, lon, date, class_names) plus three keys the engine may ignore:
 ``location_id``, ``diagnostic_labels`` (the true label of every row, including the unlabelled pool, for pseudo-label
-diagnostics only; training must never read it) and ``set_info`` (a JSON description of the split rule and sources).
+diagnostics only; training must never read it) and ``set_info`` (a JSON description of the split rule and sources);
+the series sets (``mtts_*``) also carry the optional keys of the patch-set format for time series: ``band_names`` (the
+bands of one timestep) and ``timestep_dates`` ((N, T) dates of every timestep of every row).
 
 The split rules follow ../shared/data/README.md:
 - every sample of one location is on one side of the split (group by ``location_id``);

@@ -13,7 +13,7 @@ from benchlib import SPLIT_LABELED, SPLIT_TEST, SPLIT_UNLABELED, set_info
 
 # Bump when a rule below changes: existing set files with another version are rebuilt, and cached runs on them are
 # redone (run_accuracy.py keys its cache on the set file's content).
-BUILD_VERSION = 2
+BUILD_VERSION = 3
 
 DEFAULT_BUDGETS = (5, 10, 25)
 DEFAULT_SEEDS = (0, 1, 2, 3, 4)
@@ -33,6 +33,10 @@ class Observations:
     lon: np.ndarray
     date: np.ndarray  # (M,) 'YYYY-MM-DD' or ''
     class_names: List[str]
+    # Time series stacked as channels (date-major): the bands of one timestep and each row's timestep dates
+    # (M, T) 'YYYY-MM-DD', so a time-series encoder knows which channel is which band at which date.
+    band_names: Optional[List[str]] = None
+    timestep_dates: Optional[np.ndarray] = None
 
 
 def stratified_location_split(location_id: np.ndarray, labels: np.ndarray, test_fraction: float,
@@ -120,6 +124,8 @@ def assemble(obs: Observations, train_rows: np.ndarray, test_rows: np.ndarray, l
         "location_id": obs.location_id[order].astype(np.int64),
         "diagnostic_labels": true_labels,
         "set_info": np.array(json.dumps(info)),
+        **({"band_names": np.array(obs.band_names), "timestep_dates": obs.timestep_dates[order].astype("<U10")}
+           if obs.band_names is not None and obs.timestep_dates is not None else {}),
     }
 
 

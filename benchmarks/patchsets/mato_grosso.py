@@ -53,7 +53,8 @@ def mt_rows(series: bool) -> Tuple[Observations, np.ndarray, np.ndarray]:
         n = len(d["label_coarse"])
         obs = Observations(images=d["ts"].reshape(n, -1, 1, 1), labels=d["label_coarse"].astype(np.int64),
                            location_id=d["location_id"].astype(np.int64), lat=d["lat"], lon=d["lon"],
-                           date=np.full(n, "", dtype="<U10"), class_names=names)
+                           date=np.full(n, "", dtype="<U10"), class_names=names,
+                           band_names=[str(b) for b in d["bands"]], timestep_dates=d["ts_dates"])
         return obs, d["block_1deg"], d["region_ew"]
     sample = d["obs_sample"]
     obs = Observations(images=d["images"], labels=d["obs_label_coarse"].astype(np.int64),
@@ -184,6 +185,7 @@ def _mt_para_observations(series: bool) -> Tuple[Observations, np.ndarray, dict]
         lat = np.concatenate([mt["lat"], para["lat"]])
         lon = np.concatenate([mt["lon"], para["lon"]])
         date = np.full(len(mt_images) + len(para_images), "", dtype="<U10")
+        series_meta = dict(band_names=shared_bands, timestep_dates=np.concatenate([mt["ts_dates"], para["ts_dates"]]))
     else:
         mt_images, para_images = mt["images"][:, mt_band_index], para["images"]
         mt_coarse, para_label = mt["obs_label_coarse"], para["obs_label"]
@@ -192,12 +194,13 @@ def _mt_para_observations(series: bool) -> Tuple[Observations, np.ndarray, dict]
         lat = np.concatenate([mt["obs_lat"], para["obs_lat"]])
         lon = np.concatenate([mt["obs_lon"], para["obs_lon"]])
         date = np.concatenate([mt["obs_date"], para["obs_date"]])
+        series_meta = {}
     mt_labels = np.where(mt_coarse == mt_forest, 0, 1)
     para_labels = np.array([para_map[int(c)] for c in para_label])
     obs = Observations(
         images=np.concatenate([mt_images, para_images]), labels=np.concatenate([mt_labels, para_labels]),
         location_id=np.concatenate([mt_location.astype(np.int64), para_location.astype(np.int64) + 1_000_000]),
-        lat=lat, lon=lon, date=date, class_names=["Forest", "NonForest"])
+        lat=lat, lon=lon, date=date, class_names=["Forest", "NonForest"], **series_meta)
     in_para = np.arange(len(obs.labels)) >= len(mt_labels)
     info = _mt_info(f"{_prefix(series)}_para", series,
                     "cross-region: train Mato Grosso (Forest vs Cerrado/Pasture/Agriculture), test Para (Forest vs "
