@@ -201,6 +201,8 @@ class PrestoEncoder(nn.Module):
         x = x.float()
         missing = ~torch.isfinite(x)
         if mask is not None:
+            if tuple(mask.shape) != (b, t, len(PRESTO_CHANNELS)):
+                raise InputError(f"Presto: mask must have the shape of x {tuple(x.shape)}, got {tuple(mask.shape)}")
             missing = missing | mask.to(device=x.device).bool()
         x = x.masked_fill(missing, 0.0)  # a missing value must not reach the attention as NaN
         if dynamic_world is None:
