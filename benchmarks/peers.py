@@ -15,7 +15,7 @@ test labels; classifiers see only the labelled rows, feature standardisation the
   plugins such as iamap give: the series' real months, no location token.
 - ``peer_presto_lr_student``: the same with a constant month (the engine's pixel-only student view of Presto).
 - ``peer_presto_lr_teacher``: the same with the location token and the real months (the teacher's view).
-The Presto rows run only on sets whose bands map to Presto's channels (core/band_roles.py); the others are listed as
+The Presto rows run only on sets whose bands map to Presto's channels (core/data/band_roles.py); the others are listed as
 not applicable, with the reason. A tile larger than 1 px is the mean of its pixels' embeddings.
 
 Series layout: an ``mtts_*`` row is a year-long series stacked as channels (dates x bands, date-major; the band
@@ -39,6 +39,7 @@ from benchlib import (REPO_ROOT, SPLIT_LABELED, SPLIT_TEST, SPLIT_UNLABELED, cla
                       load_patch_set, set_info, set_path)
 
 import make_splits
+from patchsets.mato_grosso import MT_FILE, PARA_FILE
 from run_accuracy import Row, cached, file_sha1, run_path
 
 PRESTO_DIR = (REPO_ROOT / ".." / "shared" / "pretrained" / "presto").resolve()
@@ -52,8 +53,8 @@ PRESTO_VIEWS = {"peer_presto_lr": (False, True), "peer_presto_lr_student": (Fals
 PEER_ROWS = ["peer_rf"] + list(PRESTO_VIEWS)
 DEFAULT_SETS = ["mtts_random", "mtts_blocks", "mtts_west_east", "mtts_para", "mtts_para_target", "mt_random",
                 "mt_wet_dry", "slo_summer_winter", "slo_summer_summer", "raleigh"]
-SOURCE_FILES = {"mato_grosso": [make_splits.MT_FILE],
-                "mato_grosso -> para": [make_splits.MT_FILE, make_splits.PARA_FILE]}
+SOURCE_FILES = {"mato_grosso": [MT_FILE],
+                "mato_grosso -> para": [MT_FILE, PARA_FILE]}
 
 
 @dataclass
@@ -124,7 +125,7 @@ class PrestoFeatures:
 
     def prepare(self, patch_set: Dict[str, np.ndarray]):
         """(series, roles, scaling); InputError where the bands do not map to Presto (the row is not applicable)."""
-        from spatiotemporal_ssl.core.band_roles import detect_band_roles, detect_scaling
+        from spatiotemporal_ssl.core.data.band_roles import detect_band_roles, detect_scaling
 
         series = series_view(patch_set)
         roles = detect_band_roles(series.band_names, sensor="modis" if "mato_grosso" in str(
@@ -135,7 +136,7 @@ class PrestoFeatures:
 
     def embed(self, prepared, rows: np.ndarray, lat: np.ndarray, lon: np.ndarray, location: bool,
               real_months: bool) -> np.ndarray:
-        from spatiotemporal_ssl.core.band_roles import build_presto_input
+        from spatiotemporal_ssl.core.data.band_roles import build_presto_input
         from spatiotemporal_ssl.core.models.presto import PIXEL_ONLY_MONTH
 
         series, roles, scaling = prepared

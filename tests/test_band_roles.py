@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from spatiotemporal_ssl.core.band_roles import (CHANNEL_INDEX, BandRoles, build_presto_input, detect_band_roles,
+from spatiotemporal_ssl.core.data.band_roles import (CHANNEL_INDEX, BandRoles, build_presto_input, detect_band_roles,
                                                 detect_scaling, parse_band_roles, scaling_from)
 from spatiotemporal_ssl.core.errors import InputError
 

@@ -1,8 +1,8 @@
 """The pretrained Presto encoder (Tseng et al. 2023, arXiv:2304.14065), written from its published facts.
 
 Presto is a 0.4 M parameter transformer pretrained on millions of monthly pixel time series. It embeds one pixel's
-series of up to 24 months, given as the 17 channels of :data:`~..band_roles.PRESTO_CHANNELS` (Sentinel-1/2, ERA5,
-SRTM, NDVI; :mod:`..band_roles` maps a raster's bands onto them), into a 128-d vector. The weights are the authors'
+series of up to 24 months, given as the 17 channels of :data:`~..data.band_roles.PRESTO_CHANNELS` (Sentinel-1/2, ERA5,
+SRTM, NDVI; :mod:`..data.band_roles` maps a raster's bands onto them), into a 128-d vector. The weights are the authors'
 (MIT licence) and are never shipped with the project: :func:`find_presto_weights` locates a copy.
 
 API (everything takes and returns torch tensors; B pixels, T <= 24 timesteps)::
@@ -41,7 +41,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..band_roles import PRESTO_CHANNELS, PRESTO_GROUPS
+from ..data.band_roles import PRESTO_CHANNELS, PRESTO_GROUPS
 from ..errors import InputError
 
 EMBED_DIM = 128

@@ -31,7 +31,7 @@ from typing import Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple, U
 
 import numpy as np
 
-from .errors import InputError
+from ..errors import InputError
 
 PRESTO_CHANNELS: Tuple[str, ...] = (
     "VV", "VH", "B2", "B3", "B4", "B5", "B6", "B7", "B8", "B8A", "B11", "B12",
