@@ -77,6 +77,8 @@ def series_view(patch_set: Dict[str, np.ndarray]) -> SeriesView:
     values = images.reshape(m, t, len(bands), h * w).transpose(0, 3, 1, 2)  # (rows, pixels, T, bands)
     if t == 1:
         return SeriesView(values, patch_set["date"].astype("<U10").reshape(m, 1), bands)
+    if "timestep_dates" in patch_set:  # set files of BUILD_VERSION 3 on carry the dates of every timestep
+        return SeriesView(values, patch_set["timestep_dates"].astype("<U10"), bands)
     return SeriesView(values, series_dates(images.reshape(m, c), bands, info.get("dataset", "")), bands)
 
 

@@ -136,6 +136,8 @@ COMPARISONS = [
     (TEACHER_DEFAULT, "fixmatch_input", "Pixel-only student against metadata as input: student − input"),
     (TEACHER_DEFAULT, "stssl_season_ld0", "Distillation: λ_d = 1 − λ_d = 0"),
     (TEACHER_DEFAULT, "supervised", "Spatiotemporal SSL against supervised: student − supervised"),
+    (TEACHER_DEFAULT, "peer_rf", "Against what dzetsaka or SCP give: student − random forest"),
+    (TEACHER_DEFAULT, "peer_presto_lr", "Against a frozen pretrained encoder: student − frozen Presto + LR"),
 ]
 
 

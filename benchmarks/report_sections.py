@@ -60,10 +60,12 @@ def write_plot(runs: Runs, sets: List[str], budgets: List[int], path: Path) -> b
     cols = min(4, len(sets))
     rows = int(np.ceil(len(sets) / cols))
     fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols, 3.0 * rows), squeeze=False, sharey=False)
-    styles = {"metadata_only_knn": ("0.55", ":", "x"), "supervised": ("#777777", "--", "s"),
+    styles = {"metadata_only_knn": ("0.55", ":", "x"), "peer_rf": ("#8c564b", ":", "v"),
+              "peer_presto_lr": ("#9467bd", ":", "P"), "supervised": ("#777777", "--", "s"),
               "fixmatch": ("#1f77b4", "-", "o"), "fixmatch_input": ("#d62728", "-.", "^"),
               "stssl_season": ("#2ca02c", "-", "D")}
-    short = {"metadata_only_knn": "metadata only", "supervised": "supervised", "fixmatch": "FixMatch",
+    short = {"metadata_only_knn": "metadata only", "peer_rf": "random forest", "peer_presto_lr": "frozen Presto + LR",
+             "supervised": "supervised", "fixmatch": "FixMatch",
              "fixmatch_input": "metadata as input", "stssl_season": "Spatiotemporal SSL"}
     for ax, set_name in zip(axes.flat, sets):
         for row in PLOT_ROWS:

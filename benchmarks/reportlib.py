@@ -29,8 +29,10 @@ SET_TITLES = {
 }
 SHIFTED_SETS = {"mt_blocks", "mt_west_east", "mt_wet_dry", "mt_para", "slo_summer_winter", "mtts_blocks",
                 "mtts_west_east", "mtts_para", "mtts_para_target"}
-PLOT_ROWS = ["metadata_only_knn", "supervised", "fixmatch", "fixmatch_input", "stssl_season"]
-HEADLINE_ROWS = ["metadata_only_knn", "supervised", "fixmatch", "fixmatch_input", "stssl_season"]
+PLOT_ROWS = ["metadata_only_knn", "peer_rf", "peer_presto_lr", "supervised", "fixmatch", "fixmatch_input",
+             "stssl_season"]
+HEADLINE_ROWS = ["metadata_only_knn", "peer_rf", "peer_presto_lr", "supervised", "fixmatch", "fixmatch_input",
+                 "stssl_season"]
 METRICS = [("accuracy", "accuracy"), ("balanced_accuracy", "balanced acc."), ("macro_f1", "macro F1")]
 TEACHER_DEFAULT = "stssl_season"
 

@@ -53,6 +53,8 @@ class Row:
     extra: Tuple[str, ...] = ()
     classifier: Optional[str] = None  # metadata-only rows
     all_train_labels: bool = False
+    peer: bool = False  # a peer tool's row, run in process by benchmarks/peers.py
+
 
     @property
     def uses_engine(self) -> bool:
@@ -83,9 +85,13 @@ ROWS: Dict[str, Row] = {row.name: row for row in [
     Row("stssl_sphere", "Spatiotemporal SSL (teacher, sphere encoding)", "fixmatch", "teacher", "sphere"),
     Row("stssl_season_ld0", "Spatiotemporal SSL, lambda_d = 0", "fixmatch", "teacher", "season",
         ("--lambda-d", "0")),
+    # What a user would pick instead (benchmarks/peers.py): dzetsaka / SCP, and a feature-extraction plugin.
+    Row("peer_rf", "random forest on pixel values (dzetsaka, SCP)", peer=True),
+    Row("peer_presto_lr", "frozen Presto embedding + logistic regression (iamap-style)", peer=True),
 ]}
 
 METADATA_ROWS = ["metadata_only_knn", "metadata_only_logistic", "metadata_only_knn_all"]
+PEER_ROWS = ["peer_rf", "peer_presto_lr"]
 CORE_ROWS = ["supervised", "fixmatch", "fixmatch_input", "stssl_season"]
 EXTRA_ROWS = ["freematch", "softmatch", "stssl_paper", "stssl_sphere", "stssl_season_ld0"]
 # Spatial shift on year-long series (a pixel model can learn the classes there; the teacher sees the location),
@@ -146,7 +152,7 @@ class Grid:
 def grid_for(variant: str) -> Grid:
     if variant == "quick":
         return Grid("quick", [Block(["mtts_random", "mtts_blocks", "mt_wet_dry"], [MAIN_BUDGET],
-                                    METADATA_ROWS + CORE_ROWS)], seeds=[0, 1, 2], steps=100)
+                                    METADATA_ROWS + PEER_ROWS + CORE_ROWS)], seeds=[0, 1, 2], steps=100)
     if variant == "smoke":  # every set and row once, a few steps: does everything run?
         full = grid_for("full")
         return Grid("smoke", [Block(full.sets, [MAIN_BUDGET], list(ROWS))], seeds=[0], steps=30)
@@ -157,9 +163,9 @@ def grid_for(variant: str) -> Grid:
         control_sets = (["mt_random", "slo_summer_summer", "mtts_para_target"]
                         + (["raleigh"] if make_splits.RALEIGH_IMAGE.exists() else []))
         return Grid("full", [
-            Block(MAIN_SETS, [5, 10, 25], METADATA_ROWS + ["supervised", "fixmatch", "stssl_season"]),
+            Block(MAIN_SETS, [5, 10, 25], METADATA_ROWS + PEER_ROWS + ["supervised", "fixmatch", "stssl_season"]),
             Block(MAIN_SETS, [MAIN_BUDGET], ["fixmatch_input"] + EXTRA_ROWS),
-            Block(control_sets, [MAIN_BUDGET], METADATA_ROWS + CORE_ROWS),
+            Block(control_sets, [MAIN_BUDGET], METADATA_ROWS + PEER_ROWS + CORE_ROWS),
         ], seeds=[0, 1, 2, 3, 4], steps=400)
     raise ValueError(variant)
 
@@ -191,6 +197,30 @@ def run_metadata_only(patches: Path, row: Row) -> dict:
     if not row.all_train_labels:
         return metadata_only.evaluate_metadata_only(patches, row.classifier or "knn")
     return metadata_only.evaluate_metadata_only(patches, row.classifier or "knn", use_all_training_labels=True)
+
+
+_presto_features = None
+
+
+def peer_config() -> str:
+    import peers
+
+    return peers.config_hash()
+
+
+def run_peer(patches: Path, row: str, seed: int) -> dict:
+    """A peer row (benchmarks/peers.py) in this process; the frozen Presto encoder is loaded once per grid."""
+    global _presto_features
+    import peers
+
+    if row in peers.PRESTO_VIEWS and _presto_features is None:
+        _presto_features = peers.PrestoFeatures(None, threads=1)
+    try:
+        return peers.run_one(patches, row, seed, _presto_features)
+    except Exception as exc:  # noqa: BLE001 - the engine's InputError: the set's bands do not fit Presto
+        if type(exc).__name__ != "InputError":
+            raise
+        return {"not_applicable": str(exc)}
 
 
 def run_engine(command: List[str], json_out: Path, timeout_s: float, threads: int) -> Tuple[Optional[dict], str]:
@@ -270,7 +300,8 @@ def run_grid(grid: Grid, device: str = "cpu", timeout_s: float = 900, dry_run: b
         out = run_path(grid.variant, set_name, k, seed, row)
         expected = {"set_sha1": file_sha1(patches), "row": row.name,
                     "steps": grid.steps if row.uses_engine else 0,
-                    "extra_args": grid.extra_args if row.uses_engine else []}
+                    "extra_args": grid.extra_args if row.uses_engine else [],
+                    **({"peer_config": peer_config()} if row.peer else {})}
         if cached(out, expected):
             summary["skipped"] += 1
         else:
@@ -288,9 +319,10 @@ def run_grid(grid: Grid, device: str = "cpu", timeout_s: float = 900, dry_run: b
             result, error = run_engine(command, tmp, timeout_s, threads)
             tmp.unlink(missing_ok=True)
         else:
-            command = ["(in process) benchmarks/metadata_only.py", row.classifier or "", str(patches)]
+            script = "peers.py" if row.peer else "metadata_only.py"
+            command = [f"(in process) benchmarks/{script}", row.classifier or row.name, str(patches)]
             try:
-                result = run_metadata_only(patches, row)
+                result = run_peer(patches, row.name, seed) if row.peer else run_metadata_only(patches, row)
             except Exception as exc:  # noqa: BLE001 - record it and go on with the grid
                 result, error = None, repr(exc)
         elapsed = time.perf_counter() - t0
@@ -310,7 +342,9 @@ def run_grid(grid: Grid, device: str = "cpu", timeout_s: float = 900, dry_run: b
                                    wall_seconds=elapsed, variant=grid.variant, threads=threads, jobs=jobs)
             out.write_text(json.dumps(result, indent=1))
             summary["done"] += 1
-            if verbose:
+            if verbose and "not_applicable" in result:
+                print(f"  {where} not applicable: {result['not_applicable']}", flush=True)
+            elif verbose:
                 extra = ""
                 if result.get("teacher_accuracy") is not None:
                     extra = f" teacher {result['teacher_accuracy']:.3f}"
