@@ -41,6 +41,16 @@ def test_accuracies_of_the_worked_example_match_the_paper(example):
     assert round(e.overall_accuracy, 2) == 0.95 and round(float(e.ci(e.overall_accuracy_se)), 2) == 0.02
 
 
+def test_standard_errors_agree_with_an_independent_implementation(example):
+    # The paper prints two decimals; the R package mapaccuracy (H. Costa) and its Python port PyMapAccuracy
+    # reproduce this example, and the latter's tests record 95 % half-widths with z = 1.959964 to 7 digits.
+    e, z = example.strata, 1.959964
+    assert e.users_accuracy_se * z == pytest.approx([0.07403962, 0.10075516, 0.03974464, 0.02053312], rel=1e-5)
+    assert e.producers_accuracy_se * z == pytest.approx([0.21330593, 0.25440369, 0.03432379, 0.01836120], rel=1e-5)
+    assert e.overall_accuracy_se * z == pytest.approx(0.01848328, rel=1e-5)
+    assert e.producers_accuracy == pytest.approx([0.7486614, 0.8471564, 0.9345089, 0.9616090], rel=1e-6)
+
+
 def test_area_estimates_of_the_worked_example_match_the_paper(example):
     area, ci = example.estimated_area("ha"), example.estimated_area_ci("ha")
     assert area == pytest.approx([21_158, 11_686, 285_770, 581_386], abs=1.0)
