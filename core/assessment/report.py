@@ -169,8 +169,8 @@ def area_chart_svg(report: AccuracyReport) -> str:
 
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{label_w + plot_w + 90}" height="{height}" '
              f'role="img" aria-label="estimated area per class with 95 % confidence intervals">',
-             f'<text x="{label_w}" y="16" class="axis">estimated area ({unit}) with 95 % CI; '
-             f'| = mapped area</text>']
+             f'<text x="{label_w}" y="16" class="axis">bars: estimated area ({unit}); whiskers: 95 % '
+             f'confidence interval; red tick: mapped area</text>']
     for k, name in enumerate(names):
         y = top + k * (bar_h + gap)
         parts.append(f'<text x="{label_w - 8}" y="{y + bar_h - 4}" text-anchor="end">{name}</text>')
