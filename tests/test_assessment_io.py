@@ -14,7 +14,7 @@ from spatiotemporal_ssl.core import cli
 from spatiotemporal_ssl.core.assessment.assess import assess_map
 from spatiotemporal_ssl.core.assessment.maps import count_mapped_area, open_class_map
 from spatiotemporal_ssl.core.assessment.reference import parse_class_map, read_reference
-from spatiotemporal_ssl.core.assessment.report import render_html, write_csv, write_html
+from spatiotemporal_ssl.core.assessment.report import write_csv, write_html
 from spatiotemporal_ssl.core.assessment.sample import create_sample
 from spatiotemporal_ssl.core.errors import InputError
 

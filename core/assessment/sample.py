@@ -26,9 +26,8 @@ import shapely
 from ..errors import InputError
 from ..geo import pixel_centres_xy
 from ..outputs import atomic_output, check_output_path
-from .maps import ClassMap, MappedArea, count_mapped_area, open_class_map, read_strip, strips
-
 from . import DEFAULT_MIN_PER_CLASS
+from .maps import ClassMap, MappedArea, count_mapped_area, open_class_map, read_strip, strips
 
 
 def cochran_sample_size(weights: Sequence[float], expected_ua: Sequence[float], target_se: float) -> int:
