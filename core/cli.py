@@ -218,6 +218,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quick", action="store_true", help="a short run (about a minute on a CPU)")
     p.add_argument("--device", default="auto")
     p.set_defaults(func=cmd_demo)
+
+    from .assessment.cli import add_assessment_commands
+
+    add_assessment_commands(sub)
     return parser
 
 

@@ -4,6 +4,136 @@
     <context>
         <name>SpatiotemporalSSL</name>
         <message>
+            <location filename="../plugin/assess_panel.py" />
+            <source>The classified raster to assess (integer class codes)</source>
+            <translation>Das zu bewertende klassifizierte Raster (ganzzahlige Klassencodes)</translation>
+        </message>
+        <message>
+            <location filename="../plugin/assess_panel.py" />
+            <source>Independent reference points or polygons (any CRS), e.g. a labelled validation sample</source>
+            <translation>Unabhängige Referenzpunkte oder -polygone (beliebiges KBS), z. B. eine gelabelte Validierungsstichprobe</translation>
+        </message>
+        <message>
+            <location filename="../plugin/assess_panel.py" />
+            <source>The attribute with each reference feature's class (code or name)</source>
+            <translation>Das Attribut mit der Klasse jedes Referenzobjekts (Code oder Name)</translation>
+        </message>
+        <message>
+            <location filename="../plugin/assess_panel.py" />
+            <source>optional: forest=1, water=2</source>
+            <translation>optional: Wald=1, Wasser=2</translation>
+        </message>
+        <message>
+            <location filename="../plugin/assess_panel.py" />
+            <source>Map class names used in the reference to the map's codes; the map's own class names are known without it</source>
+            <translation>Ordnet Klassennamen der Referenz den Codes der Karte zu; die eigenen Klassennamen der Karte sind auch ohne dies bekannt</translation>
+        </message>
+        <message>
+            <location filename="../plugin/assess_panel.py" />
+            <source>CSV files (*.csv)</source>
+            <translation>CSV-Dateien (*.csv)</translation>
+        </message>
+        <message>
+            <location filename="../plugin/assess_panel.py" />
+            <source>Empty: a new file beside the map</source>
+            <translation>Leer: eine neue Datei neben der Karte</translation>
+        </message>
+        <message>
+            <location filename="../plugin/assess_panel.py" />
+            <source>HTML files (*.html)</source>
+            <translation>HTML-Dateien (*.html)</translation>
+        </message>
+        <message>
+            <location filename="../plugin/assess_panel.py" />
+            <source>Assess accuracy</source>
+            <translation>Genauigkeit bewerten</translation>
+        </message>
+        <message>
+            <location filename="../plugin/assess_panel.py" />
+            <source>Stratified estimates after Olofsson et al. (2014).</source>
+            <translation>Stratifizierte Schätzungen nach Olofsson et al. (2014).</translation>
+        </message>
+        <message>
+            <location filename="../plugin/assess_panel.py" />
+            <source>The key figures appear here.</source>
+            <translation>Die wichtigsten Kennzahlen erscheinen hier.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/assess_panel.py" />
+            <source>Map</source>
+            <translation>Karte</translation>
+        </message>
+        <message>
+            <location filename="../plugin/assess_panel.py" />
+            <source>Reference</source>
+            <translation>Referenz</translation>
+        </message>
+        <message>
+            <location filename="../plugin/assess_panel.py" />
+            <source>Class field</source>
+            <translation>Klassenfeld</translation>
+        </message>
+        <message>
+            <location filename="../plugin/assess_panel.py" />
+            <source>Class names</source>
+            <translation>Klassennamen</translation>
+        </message>
+        <message>
+            <location filename="../plugin/assess_panel.py" />
+            <source>CSV report</source>
+            <translation>CSV-Bericht</translation>
+        </message>
+        <message>
+            <location filename="../plugin/assess_panel.py" />
+            <source>HTML report</source>
+            <translation>HTML-Bericht</translation>
+        </message>
+        <message>
+            <location filename="../plugin/assess_panel.py" />
+            <source>Choose the classified map (a raster file) to assess.</source>
+            <translation>Wählen Sie die zu bewertende klassifizierte Karte (eine Rasterdatei).</translation>
+        </message>
+        <message>
+            <location filename="../plugin/assess_panel.py" />
+            <source>Choose the reference layer (points or polygons with a class field).</source>
+            <translation>Wählen Sie den Referenzlayer (Punkte oder Polygone mit einem Klassenfeld).</translation>
+        </message>
+        <message>
+            <location filename="../plugin/assess_panel.py" />
+            <source>Reference layer '{name}' is not a file; save it as a GeoPackage first (Export &gt; Save Features As).</source>
+            <translation>Referenzlayer '{name}' ist keine Datei; speichern Sie ihn zuerst als GeoPackage (Exportieren &gt; Objekte speichern als).</translation>
+        </message>
+        <message>
+            <location filename="../plugin/assess_panel.py" />
+            <source>Reference layer '{name}' has unsaved edits; save them first.</source>
+            <translation>Referenzlayer '{name}' hat ungespeicherte Änderungen; speichern Sie diese zuerst.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/assess_panel.py" />
+            <source>Choose the class field of reference layer '{name}'.</source>
+            <translation>Wählen Sie das Klassenfeld des Referenzlayers '{name}'.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/assess_panel.py" />
+            <source>Report '{name}' exists; choose another name, or clear the field to get a new file beside the map.</source>
+            <translation>Bericht '{name}' existiert bereits; wählen Sie einen anderen Namen oder leeren Sie das Feld, um eine neue Datei neben der Karte zu erhalten.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/assess_panel.py" />
+            <source>Assessing…</source>
+            <translation>Bewertung läuft…</translation>
+        </message>
+        <message>
+            <location filename="../plugin/assess_panel.py" />
+            <source>the background job ended without a result</source>
+            <translation>der Hintergrundauftrag endete ohne Ergebnis</translation>
+        </message>
+        <message>
+            <location filename="../plugin/assess_panel.py" />
+            <source>Done. Reports: {html}, {csv}</source>
+            <translation>Fertig. Berichte: {html}, {csv}</translation>
+        </message>
+        <message>
             <location filename="../plugin/dependencies.py" />
             <source>training and prediction (PyTorch)</source>
             <translation>Training und Vorhersage (PyTorch)</translation>
@@ -122,6 +252,11 @@
             <location filename="../plugin/dock.py" />
             <source>Train</source>
             <translation>Training</translation>
+        </message>
+        <message>
+            <location filename="../plugin/dock.py" />
+            <source>Accuracy assessment</source>
+            <translation>Genauigkeitsbewertung</translation>
         </message>
         <message>
             <location filename="../plugin/dock.py" />
@@ -342,11 +477,6 @@
             <location filename="../plugin/label_panel.py" />
             <source>Label layer</source>
             <translation>Label-Layer</translation>
-        </message>
-        <message>
-            <location filename="../plugin/label_panel.py" />
-            <source>Class field</source>
-            <translation>Klassenfeld</translation>
         </message>
         <message>
             <location filename="../plugin/label_panel.py" />
@@ -704,6 +834,81 @@
             <translation>Klassennamen und -farben aus dem kategorisierten Stil dieses Layers übernehmen:</translation>
         </message>
         <message>
+            <location filename="../plugin/processing/assess_algorithm.py" />
+            <source>Missing Python packages: {names}. Open the Spatiotemporal SSL dock to install them.</source>
+            <translation>Fehlende Python-Pakete: {names}. Öffnen Sie das Spatiotemporal-SSL-Fenster, um sie zu installieren.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/processing/assess_algorithm.py" />
+            <source>The classified map must be a raster file (GeoTIFF, ...).</source>
+            <translation>Die klassifizierte Karte muss eine Rasterdatei sein (GeoTIFF, ...).</translation>
+        </message>
+        <message>
+            <location filename="../plugin/processing/assess_algorithm.py" />
+            <source>Assess map accuracy (Olofsson et al. 2014)</source>
+            <translation>Kartengenauigkeit bewerten (Olofsson et al. 2014)</translation>
+        </message>
+        <message>
+            <location filename="../plugin/processing/assess_algorithm.py" />
+            <source>Compares a classified map with independent reference points or polygons (any CRS) and reports the error matrix, overall, user's and producer's accuracy, F1 and kappa, and the good-practice estimates of Olofsson et al. (2014): area-adjusted accuracies and the area of each class with 95 % confidence intervals, in hectares. Points outside the map and samples on nodata are counted in the log. Reference classes are integer codes as in the map, or class names; names the map does not know are mapped with 'forest=1, water=2'. For area estimates that hold, the reference should be a random sample, e.g. from 'Create validation sample'.</source>
+            <translation>Vergleicht eine klassifizierte Karte mit unabhängigen Referenzpunkten oder -polygonen (beliebiges KBS) und berichtet die Fehlermatrix, Gesamt-, Nutzer- und Herstellergenauigkeit, F1 und Kappa sowie die Good-Practice-Schätzungen nach Olofsson et al. (2014): flächengewichtete Genauigkeiten und die Fläche jeder Klasse mit 95-%-Konfidenzintervallen in Hektar. Punkte außerhalb der Karte und Stichproben auf NoData werden im Protokoll gezählt. Referenzklassen sind ganzzahlige Codes wie in der Karte oder Klassennamen; Namen, die die Karte nicht kennt, werden mit 'Wald=1, Wasser=2' zugeordnet. Für belastbare Flächenschätzungen sollte die Referenz eine Zufallsstichprobe sein, z. B. aus 'Validierungsstichprobe erstellen'.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/processing/assess_algorithm.py" />
+            <source>Classified map</source>
+            <translation>Klassifizierte Karte</translation>
+        </message>
+        <message>
+            <location filename="../plugin/processing/assess_algorithm.py" />
+            <source>Reference data (points or polygons)</source>
+            <translation>Referenzdaten (Punkte oder Polygone)</translation>
+        </message>
+        <message>
+            <location filename="../plugin/processing/assess_algorithm.py" />
+            <source>Reference class field</source>
+            <translation>Klassenfeld der Referenz</translation>
+        </message>
+        <message>
+            <location filename="../plugin/processing/assess_algorithm.py" />
+            <source>Class names to map codes (e.g. forest=1, water=2; empty: codes or the map's names)</source>
+            <translation>Klassennamen zu Kartencodes (z. B. Wald=1, Wasser=2; leer: Codes oder die Namen der Karte)</translation>
+        </message>
+        <message>
+            <location filename="../plugin/processing/assess_algorithm.py" />
+            <source>Report (CSV)</source>
+            <translation>Bericht (CSV)</translation>
+        </message>
+        <message>
+            <location filename="../plugin/processing/assess_algorithm.py" />
+            <source>Report (HTML)</source>
+            <translation>Bericht (HTML)</translation>
+        </message>
+        <message>
+            <location filename="../plugin/processing/assess_algorithm.py" />
+            <source>Overall accuracy (area-adjusted)</source>
+            <translation>Gesamtgenauigkeit (flächengewichtet)</translation>
+        </message>
+        <message>
+            <location filename="../plugin/processing/assess_algorithm.py" />
+            <source>Overall accuracy: 95 % confidence half-width</source>
+            <translation>Gesamtgenauigkeit: halbe Breite des 95-%-Konfidenzintervalls</translation>
+        </message>
+        <message>
+            <location filename="../plugin/processing/assess_algorithm.py" />
+            <source>Overall accuracy of the sample</source>
+            <translation>Gesamtgenauigkeit der Stichprobe</translation>
+        </message>
+        <message>
+            <location filename="../plugin/processing/assess_algorithm.py" />
+            <source>Cohen's kappa</source>
+            <translation>Cohens Kappa</translation>
+        </message>
+        <message>
+            <location filename="../plugin/processing/assess_algorithm.py" />
+            <source>Sample units used</source>
+            <translation>Verwendete Stichprobeneinheiten</translation>
+        </message>
+        <message>
             <location filename="../plugin/processing/classify_algorithm.py" />
             <source>Classify raster with model</source>
             <translation>Raster mit Modell klassifizieren</translation>
@@ -784,14 +989,74 @@
             <translation>{n} Kacheln in {s:.1f} s klassifiziert.</translation>
         </message>
         <message>
-            <location filename="../plugin/processing/common.py" />
-            <source>Missing Python packages: {names}. Open the Spatiotemporal SSL dock to install them.</source>
-            <translation>Fehlende Python-Pakete: {names}. Öffnen Sie das Spatiotemporal-SSL-Fenster, um sie zu installieren.</translation>
-        </message>
-        <message>
             <location filename="../plugin/processing/provider.py" />
             <source>Spatiotemporal SSL: semi-supervised land-cover mapping</source>
             <translation>Spatiotemporal SSL: teilüberwachte Landbedeckungskartierung</translation>
+        </message>
+        <message>
+            <location filename="../plugin/processing/sample_algorithm.py" />
+            <source>Create validation sample</source>
+            <translation>Validierungsstichprobe erstellen</translation>
+        </message>
+        <message>
+            <location filename="../plugin/processing/sample_algorithm.py" />
+            <source>Draws stratified random points (pixel centres) over a classified map, the map classes being the strata, and writes them as a GeoPackage in the map's CRS with the map class and an empty reference field to fill in by photo-interpretation or field visits. Either the same number of points per class, or a total sized from the expected user's accuracy of each class and a target standard error of overall accuracy (Olofsson et al. 2014, eq. 13), allocated in proportion to area with a minimum per class. Expected accuracies: one number for all classes, or 'CLASS=U' by code or name, e.g. '1=0.7, forest=0.9, 0.8'. The same seed gives the same points. Then run 'Assess map accuracy' with the labelled layer.</source>
+            <translation>Zieht geschichtete Zufallspunkte (Pixelmitten) über eine klassifizierte Karte, mit den Kartenklassen als Schichten, und schreibt sie als GeoPackage im KBS der Karte, mit der Kartenklasse und einem leeren Referenzfeld, das durch Bildinterpretation oder Feldbegehung ausgefüllt wird. Entweder dieselbe Anzahl Punkte je Klasse oder ein Umfang, der aus der erwarteten Nutzergenauigkeit jeder Klasse und einem Ziel-Standardfehler der Gesamtgenauigkeit bemessen wird (Olofsson et al. 2014, Gl. 13), flächenproportional verteilt mit einem Minimum je Klasse. Erwartete Genauigkeiten: eine Zahl für alle Klassen oder 'KLASSE=U' nach Code oder Name, z. B. '1=0.7, forest=0.9, 0.8'. Derselbe Startwert ergibt dieselben Punkte. Danach 'Kartengenauigkeit bewerten' mit dem gelabelten Layer ausführen.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/processing/sample_algorithm.py" />
+            <source>Sample size</source>
+            <translation>Stichprobenumfang</translation>
+        </message>
+        <message>
+            <location filename="../plugin/processing/sample_algorithm.py" />
+            <source>the same number of points in every class</source>
+            <translation>dieselbe Anzahl Punkte in jeder Klasse</translation>
+        </message>
+        <message>
+            <location filename="../plugin/processing/sample_algorithm.py" />
+            <source>from expected user's accuracies (Olofsson et al. 2014)</source>
+            <translation>aus erwarteten Nutzergenauigkeiten (Olofsson et al. 2014)</translation>
+        </message>
+        <message>
+            <location filename="../plugin/processing/sample_algorithm.py" />
+            <source>Points per class</source>
+            <translation>Punkte je Klasse</translation>
+        </message>
+        <message>
+            <location filename="../plugin/processing/sample_algorithm.py" />
+            <source>Expected user's accuracies</source>
+            <translation>Erwartete Nutzergenauigkeiten</translation>
+        </message>
+        <message>
+            <location filename="../plugin/processing/sample_algorithm.py" />
+            <source>Target standard error of overall accuracy</source>
+            <translation>Ziel-Standardfehler der Gesamtgenauigkeit</translation>
+        </message>
+        <message>
+            <location filename="../plugin/processing/sample_algorithm.py" />
+            <source>Minimum points per class</source>
+            <translation>Mindestanzahl Punkte je Klasse</translation>
+        </message>
+        <message>
+            <location filename="../plugin/processing/sample_algorithm.py" />
+            <source>Reference field to fill in</source>
+            <translation>Auszufüllendes Referenzfeld</translation>
+        </message>
+        <message>
+            <location filename="../plugin/processing/sample_algorithm.py" />
+            <source>Validation sample</source>
+            <translation>Validierungsstichprobe</translation>
+        </message>
+        <message>
+            <location filename="../plugin/processing/sample_algorithm.py" />
+            <source>Number of points</source>
+            <translation>Anzahl Punkte</translation>
+        </message>
+        <message>
+            <location filename="../plugin/processing/sample_algorithm.py" />
+            <source>{n} points ({rule}).</source>
+            <translation>{n} Punkte ({rule}).</translation>
         </message>
         <message>
             <location filename="../plugin/processing/train_algorithm.py" />
@@ -1087,11 +1352,6 @@
             <location filename="../plugin/runs.py" />
             <source>Stopping after the current step…</source>
             <translation>Wird nach dem aktuellen Schritt beendet…</translation>
-        </message>
-        <message>
-            <location filename="../plugin/runs.py" />
-            <source>the background job ended without a result</source>
-            <translation>der Hintergrundauftrag endete ohne Ergebnis</translation>
         </message>
         <message>
             <location filename="../plugin/runs.py" />

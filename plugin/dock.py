@@ -17,6 +17,7 @@ from qgis.PyQt.QtWidgets import QScrollArea, QVBoxLayout, QWidget
 from ..core.errors import InputError
 from ..core.params import ClassSpec, TrainRequest
 from . import settings
+from .assess_panel import AssessPanel
 from .i18n import tr
 from .imagery_panel import ImageryPanel, engine_raster_path, raster_path
 from .label_layer import is_tile_label_layer, open_label_layer, rename_classes
@@ -52,13 +53,15 @@ class SpatiotemporalSSLDock(QgsDockWidget):
                                  self.project)
         self.run = RunPanel()
         self.controller = RunController(self.run, message_bar, self.project, self)
+        self.assess = AssessPanel(self.project)
 
         body = QWidget()
         layout = QVBoxLayout(body)
         self.sections = {}
         for title, panel, collapsed in ((tr("Imagery"), self.imagery, False), (tr("Classes"), self.classes, False),
                                         (tr("Labelling"), self.labels, False),
-                                        (tr("Training options"), self.options, True), (tr("Train"), self.run, False)):
+                                        (tr("Training options"), self.options, True), (tr("Train"), self.run, False),
+                                        (tr("Accuracy assessment"), self.assess, True)):
             box = QgsCollapsibleGroupBox(title)
             box.setSaveCollapsedState(False)
             inner = QVBoxLayout(box)
@@ -88,6 +91,7 @@ class SpatiotemporalSSLDock(QgsDockWidget):
         self.classes.problem.connect(self.show_problem)
         self.labels.labelsChanged.connect(self._state_changed)
         self.labels.problem.connect(self.show_problem)
+        self.assess.problem.connect(self.show_problem)
         self.labels.info.connect(lambda text: self.message_bar.pushMessage(LOG_TAG, text, Qgis.Info, 5))
         self.options.changed.connect(self._state_changed)
         self.options.tile_size.valueChanged.connect(lambda *_: (self.labels.redraw_grid(), self.labels.schedule_count()))
@@ -314,6 +318,7 @@ class SpatiotemporalSSLDock(QgsDockWidget):
         """Stop a running job and disconnect from the project (plugin unload)."""
         self.controller.cancel()
         self.controller.wait(30000)
+        self.assess.wait(30000)
         self.labels.deactivate_tools()
         for signal, slot in ((self.project.readProject, self._project_read), (self.project.cleared, self._project_cleared),
                              (self.project.layersAdded, self.imagery.refresh),

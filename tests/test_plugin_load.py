@@ -93,7 +93,9 @@ def test_loads_and_unloads_through_class_factory(iface):
         provider = registry.providerById("spatiotemporal_ssl")
         assert provider is not None
         assert {a.id() for a in provider.algorithms()} == {"spatiotemporal_ssl:train_model",
-                                                            "spatiotemporal_ssl:classify_raster"}
+                                                            "spatiotemporal_ssl:classify_raster",
+                                                            "spatiotemporal_ssl:create_validation_sample",
+                                                            "spatiotemporal_ssl:assess_accuracy"}
         assert iface.bar.items() == []  # nothing missing here: no warning
         iface.toolbar_actions[0].trigger()  # the toolbar button opens the dock
         assert len(iface.docks) == 1 and iface.docks[0].isVisible()

@@ -7,7 +7,9 @@ from qgis.core import QgsProcessingProvider
 from qgis.PyQt.QtGui import QIcon
 
 from ..i18n import tr
+from .assess_algorithm import AssessAccuracyAlgorithm
 from .classify_algorithm import ClassifyRasterAlgorithm
+from .sample_algorithm import CreateValidationSampleAlgorithm
 from .train_algorithm import TrainModelAlgorithm
 
 ICON_PATH = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
@@ -30,3 +32,5 @@ class SpatiotemporalSSLProvider(QgsProcessingProvider):
     def loadAlgorithms(self) -> None:  # noqa: N802
         self.addAlgorithm(TrainModelAlgorithm())
         self.addAlgorithm(ClassifyRasterAlgorithm())
+        self.addAlgorithm(CreateValidationSampleAlgorithm())
+        self.addAlgorithm(AssessAccuracyAlgorithm())
