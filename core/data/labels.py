@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import os
 from dataclasses import dataclass, replace
-from typing import Any, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
 import pyproj
@@ -137,7 +137,8 @@ def read_label_vector(path: str, class_field: str, target_crs: Any = None) -> La
 
         info = pyogrio.read_info(file_path, layer=layer)
     except Exception as exc:  # pyogrio raises several error types for unreadable files
-        raise InputError(f"label file '{name}' cannot be read as a vector layer ({exc}); save it as a GeoPackage") from exc
+        raise InputError(f"label file '{name}' cannot be read as a vector layer ({exc}); "
+                         "save it as a GeoPackage") from exc
     fields = [str(f) for f in info["fields"]]
     if class_field not in fields:
         matches = [f for f in fields if f.lower() == str(class_field).lower()]
@@ -248,18 +249,19 @@ def build_class_table(values: Iterable[Any]) -> List[ClassSpec]:
     if not distinct:
         raise InputError("the labels hold no class values; fill in the class field")
     codes = [_as_code(v) for v in distinct]
-    if all(c is not None for c in codes):
-        order = sorted(range(len(distinct)), key=lambda i: codes[i])
-        names = [str(codes[i]) for i in order]
-        if all(1 <= codes[i] <= 65535 for i in order):
-            class_values = [codes[i] for i in order]
+    int_codes = [c for c in codes if c is not None]
+    if len(int_codes) == len(codes):  # every value is a whole number
+        order = sorted(range(len(distinct)), key=lambda i: int_codes[i])
+        names = [str(int_codes[i]) for i in order]
+        if all(1 <= int_codes[i] <= 65535 for i in order):
+            class_values = [int_codes[i] for i in order]
         else:
             class_values = list(range(1, len(order) + 1))
     else:
         names = sorted((str(v) for v in distinct), key=lambda s: (s.casefold(), s))
         class_values = list(range(1, len(names) + 1))
     colors = default_colors(names)
-    return [ClassSpec(value=int(v), name=n, color=tuple(c)) for v, n, c in zip(class_values, names, colors)]
+    return [ClassSpec(value=int(v), name=n, color=c) for v, n, c in zip(class_values, names, colors)]
 
 
 def class_indices(values: Sequence[Any], classes: Sequence[ClassSpec], source: str) -> np.ndarray:
@@ -270,9 +272,9 @@ def class_indices(values: Sequence[Any], classes: Sequence[ClassSpec], source: s
     values that match no class.
     """
     by_name = {c.name: k for k, c in enumerate(classes)}
-    by_folded = {}
-    for k, c in enumerate(classes):
-        by_folded.setdefault(c.name.casefold(), k)
+    by_folded: Dict[str, int] = {}
+    for col, c in enumerate(classes):
+        by_folded.setdefault(c.name.casefold(), col)
     by_value = {int(c.value): k for k, c in enumerate(classes)}
     cache: dict = {}
     out = np.empty(len(values), dtype=np.int64)
@@ -284,8 +286,9 @@ def class_indices(values: Sequence[Any], classes: Sequence[ClassSpec], source: s
             k = by_name.get(key)
             if k is None:
                 k = by_folded.get(key.casefold())
-            if k is None and _as_code(v) is not None and not isinstance(v, str):
-                k = by_value.get(_as_code(v))
+            code = None if isinstance(v, str) else _as_code(v)
+            if k is None and code is not None:
+                k = by_value.get(code)
             cache[key] = -1 if k is None else k
             if k is None:
                 unknown.append(key)
@@ -300,7 +303,8 @@ def class_indices(values: Sequence[Any], classes: Sequence[ClassSpec], source: s
 
 # ----------------------------------------------------------------------------------------------- coverage
 
-def _tile_positions(grid: TileGrid, rows: Optional[np.ndarray], cols: Optional[np.ndarray]) -> Tuple[np.ndarray, np.ndarray]:
+def _tile_positions(grid: TileGrid, rows: Optional[np.ndarray],
+                    cols: Optional[np.ndarray]) -> Tuple[np.ndarray, np.ndarray]:
     if rows is None or cols is None:
         return grid.origins()
     return np.asarray(rows, dtype=np.int64).ravel(), np.asarray(cols, dtype=np.int64).ravel()
@@ -386,7 +390,8 @@ def tile_class_coverage(
         left, right = int(cols[sel].min()), int(cols[sel].max()) + t
         strip_transform = transform @ rasterio.Affine.translation(left, top)
         xmin, ymin, xmax, ymax = _window_bounds(strip_transform, bottom - top, right - left)
-        near = (poly_bounds[:, 0] <= xmax) & (poly_bounds[:, 2] >= xmin) & (poly_bounds[:, 1] <= ymax) & (poly_bounds[:, 3] >= ymin)
+        near = ((poly_bounds[:, 0] <= xmax) & (poly_bounds[:, 2] >= xmin)
+                & (poly_bounds[:, 1] <= ymax) & (poly_bounds[:, 3] >= ymin))
         r, c = rows[sel] - top, cols[sel] - left
         for k in np.unique(poly_idx[near]):
             burned = rasterio.features.rasterize(
