@@ -12,7 +12,7 @@ import importlib.metadata
 import importlib.util
 import os
 import shutil
-import subprocess
+import subprocess  # nosec B404  # runs nvidia-smi only (nvidia_gpu_name), with fixed arguments and no shell
 import sys
 from dataclasses import dataclass
 from typing import List, Optional, Sequence, Tuple
@@ -131,7 +131,7 @@ def nvidia_gpu_name(nvidia_smi: Optional[str] = None) -> Optional[str]:
     if not exe:
         return None
     try:
-        out = subprocess.run(
+        out = subprocess.run(  # nosec B603  # exe: a full path (shutil.which or the caller's); fixed args, no shell
             [exe, "--query-gpu=name", "--format=csv,noheader"], capture_output=True, text=True, timeout=10
         )
     except (OSError, subprocess.SubprocessError):

@@ -30,9 +30,10 @@ INCLUDE = ("__init__.py", "metadata.txt", "README.md", "LICENSE", "core", "plugi
 SKIP_DIRS = {"__pycache__"}
 # .ts: translation sources (the .qm files are what QGIS loads); screenshot.png: for the README only.
 SKIP_SUFFIXES = (".pyc", ".pyo", ".aux.xml", ".ts", "screenshot.png")
-# Binaries and libraries, and the usual model-weight files: never shipped (weights are downloaded or trained).
-FORBIDDEN_SUFFIXES = (".so", ".dll", ".pyd", ".exe", ".dylib", ".bin", ".pt", ".pth", ".ckpt", ".safetensors",
-                      ".onnx", ".pkl", ".pickle", ".npy", ".npz")
+# Binaries, libraries and scripts plugins.qgis.org flags as suspicious, and the usual model-weight files: never
+# shipped (a model is trained by the user, the plugin has no weights of its own).
+FORBIDDEN_SUFFIXES = (".so", ".dll", ".pyd", ".exe", ".dylib", ".bat", ".cmd", ".ps1", ".sh", ".bin", ".pt", ".pth",
+                      ".ckpt", ".safetensors", ".onnx", ".pkl", ".pickle", ".npy", ".npz")
 # File signatures: ELF, Windows PE, Mach-O (both byte orders, 32/64 bit, universal), and zip, which is what
 # torch.save writes (a file renamed away from .pt is still caught).
 FORBIDDEN_MAGIC = {b"\x7fELF": "ELF executable or library", b"MZ": "Windows executable or DLL",
@@ -102,9 +103,14 @@ def build(out_dir: str, root: str = ROOT) -> str:
     out = os.path.join(out_dir, f"{TOP}-{version(root)}.zip")
     part = out + ".part"
     try:
-        with zipfile.ZipFile(part, "w", zipfile.ZIP_DEFLATED) as zf:
+        with zipfile.ZipFile(part, "w") as zf:
             for rel in paths:
-                zf.write(os.path.join(root, rel), f"{TOP}/{rel}")
+                info = zipfile.ZipInfo.from_file(os.path.join(root, rel), f"{TOP}/{rel}")
+                # rw-r--r-- whatever the checkout says: plugins.qgis.org flags executable .py files.
+                info.external_attr = 0o100644 << 16
+                info.compress_type = zipfile.ZIP_DEFLATED
+                with open(os.path.join(root, rel), "rb") as fh:
+                    zf.writestr(info, fh.read())
         size = os.path.getsize(part)
         if size > MAX_BYTES:
             raise ZipRefused(f"not writing the plugin zip: {size / 2**20:.1f} MB is over plugins.qgis.org's "

@@ -142,3 +142,12 @@ def click(tool, canvas, map_point, button=None, modifiers=None):
         event = mouse_event(canvas, kind, map_point, button, modifiers)
         getattr(tool, {"press": "canvasPressEvent", "release": "canvasReleaseEvent"}[kind])(event)
 
+
+def load_script(name):
+    """A module of scripts/ (not a package), loaded from its file."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(name, os.path.join(ROOT, "scripts", f"{name}.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -3,7 +3,6 @@ writes (LICENSE and metadata.txt in one top folder, no tests, benchmarks, binari
 from __future__ import annotations
 
 import configparser
-import importlib.util
 import os
 import shutil
 import subprocess
@@ -12,15 +11,7 @@ import tomllib
 import zipfile
 
 import pytest
-from conftest import ROOT
-
-
-def load_script(name):
-    spec = importlib.util.spec_from_file_location(name, os.path.join(ROOT, "scripts", f"{name}.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
+from conftest import ROOT, load_script
 
 plugin_zip = load_script("plugin_zip")
 
@@ -85,6 +76,7 @@ def tree_copy(tmp_path):
 
 
 def test_build_script_writes_a_zip_plugins_qgis_org_accepts(tree_copy):
+    os.chmod(tree_copy / "core" / "cli.py", 0o755)  # plugins.qgis.org flags executable .py files in the zip
     env = dict(os.environ, PYTHON=sys.executable)
     done = subprocess.run(["bash", "scripts/build_plugin_zip.sh"], cwd=tree_copy, env=env, capture_output=True,
                           text=True, timeout=120)
@@ -95,6 +87,7 @@ def test_build_script_writes_a_zip_plugins_qgis_org_accepts(tree_copy):
     assert os.path.getsize(out) < 5 * 2**20  # well under the 25 MB upload limit (about 1 MB now)
     with zipfile.ZipFile(out) as zf:
         names = zf.namelist()
+        infos = zf.infolist()
         assert zf.testzip() is None
         meta = zf.read("spatiotemporal_ssl/metadata.txt").decode("utf-8")
     assert {n.split("/")[0] for n in names} == {"spatiotemporal_ssl"}  # one top folder, named as the package
@@ -109,6 +102,7 @@ def test_build_script_writes_a_zip_plugins_qgis_org_accepts(tree_copy):
         assert dev_file not in inner
     assert not [n for n in names if "__pycache__" in n or n.endswith((".pyc", ".ts"))]
     assert not [n for n in names if n.lower().endswith(plugin_zip.FORBIDDEN_SUFFIXES)]
+    assert not [i.filename for i in infos if (i.external_attr >> 16) & 0o111]  # nothing executable
 
 
 def test_zip_refuses_binaries_and_weights(tmp_path, tree_copy):
