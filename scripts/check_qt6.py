@@ -87,7 +87,7 @@ class _Checker(ast.NodeVisitor):
 
     def _bind(self, local: str, module: str, attr: Optional[str]) -> None:
         try:
-            obj = importlib.import_module(module)
+            obj: Any = importlib.import_module(module)
             if attr is not None:
                 obj = getattr(obj, attr, _MISSING)
                 if obj is _MISSING:
