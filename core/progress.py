@@ -29,7 +29,8 @@ class ProgressBar:
             elapsed = time.perf_counter() - self.start
             eta = elapsed * (1 - fraction) / fraction
         filled = int(round(self.width * fraction))
-        line = f"{self.label} [{'#' * filled}{'.' * (self.width - filled)}] {fraction * 100:5.1f}% ETA {format_seconds(eta)} {detail}"
+        bar = f"[{'#' * filled}{'.' * (self.width - filled)}]"
+        line = f"{self.label} {bar} {fraction * 100:5.1f}% ETA {format_seconds(eta)} {detail}"
         if self.tty:
             self.stream.write("\r" + line[:160].ljust(160))
             self.stream.flush()

@@ -12,7 +12,7 @@ import importlib.metadata
 import importlib.util
 import os
 import shutil
-import subprocess
+import subprocess  # nosec B404  # runs nvidia-smi only (nvidia_gpu_name), with fixed arguments and no shell
 import sys
 from dataclasses import dataclass
 from typing import List, Optional, Sequence, Tuple
@@ -131,7 +131,7 @@ def nvidia_gpu_name(nvidia_smi: Optional[str] = None) -> Optional[str]:
     if not exe:
         return None
     try:
-        out = subprocess.run(
+        out = subprocess.run(  # nosec B603  # exe: a full path (shutil.which or the caller's); fixed args, no shell
             [exe, "--query-gpu=name", "--format=csv,noheader"], capture_output=True, text=True, timeout=10
         )
     except (OSError, subprocess.SubprocessError):
@@ -229,7 +229,7 @@ class InstallDialog(QDialog):
                  "Labelling works without them.").format(folder=self.plan.target)
         )
         intro.setWordWrap(True)
-        intro.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        intro.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(intro)
         self.log = QPlainTextEdit()
         self.log.setReadOnly(True)
@@ -241,8 +241,8 @@ class InstallDialog(QDialog):
         layout.addWidget(self.status_label)
         self.buttons = QDialogButtonBox()
         self.install_button = QPushButton(tr("Install"))
-        self.buttons.addButton(self.install_button, QDialogButtonBox.ActionRole)
-        self.close_button = self.buttons.addButton(QDialogButtonBox.Close)
+        self.buttons.addButton(self.install_button, QDialogButtonBox.ButtonRole.ActionRole)
+        self.close_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Close)
         self.install_button.clicked.connect(self.start_install)
         self.close_button.clicked.connect(self.reject)
         layout.addWidget(self.buttons)
@@ -264,7 +264,7 @@ class InstallDialog(QDialog):
         cmd = self._queue.pop(0)
         self.log.appendPlainText("$ " + " ".join(cmd))
         self.process = QProcess(self)
-        self.process.setProcessChannelMode(QProcess.MergedChannels)
+        self.process.setProcessChannelMode(QProcess.ProcessChannelMode.MergedChannels)
         self.process.readyReadStandardOutput.connect(self._read_output)
         self.process.finished.connect(self._command_finished)
         self.process.errorOccurred.connect(self._process_error)
@@ -275,7 +275,7 @@ class InstallDialog(QDialog):
         self.log.appendPlainText(data.rstrip("\n"))
 
     def _process_error(self, error) -> None:
-        if error == QProcess.FailedToStart:
+        if error == QProcess.ProcessError.FailedToStart:
             self.log.appendPlainText(tr("Could not start {program}.").format(program=self.process.program()))
             self._done(False)
 

@@ -92,7 +92,7 @@ class SpatiotemporalSSLDock(QgsDockWidget):
         self.labels.labelsChanged.connect(self._state_changed)
         self.labels.problem.connect(self.show_problem)
         self.assess.problem.connect(self.show_problem)
-        self.labels.info.connect(lambda text: self.message_bar.pushMessage(LOG_TAG, text, Qgis.Info, 5))
+        self.labels.info.connect(lambda text: self.message_bar.pushMessage(LOG_TAG, text, Qgis.MessageLevel.Info, 5))
         self.options.changed.connect(self._state_changed)
         self.options.tile_size.valueChanged.connect(lambda *_: (self.labels.redraw_grid(), self.labels.schedule_count()))
         self.run.train_button.clicked.connect(self.train)
@@ -104,8 +104,8 @@ class SpatiotemporalSSLDock(QgsDockWidget):
 
     # --- messages ---------------------------------------------------------------------------------------
     def show_problem(self, text: str) -> None:
-        self.message_bar.pushMessage(LOG_TAG, text, Qgis.Warning, 8)
-        QgsMessageLog.logMessage(text, LOG_TAG, Qgis.Warning)
+        self.message_bar.pushMessage(LOG_TAG, text, Qgis.MessageLevel.Warning, 8)
+        QgsMessageLog.logMessage(text, LOG_TAG, Qgis.MessageLevel.Warning)
 
     def showEvent(self, event) -> None:  # noqa: N802
         super().showEvent(event)

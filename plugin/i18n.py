@@ -39,7 +39,7 @@ def user_locale() -> str:
         value = settings.value("locale/userLocale", "", type=str)
         if value:
             return value
-    except Exception:  # pragma: no cover - outside QGIS
+    except ImportError:  # pragma: no cover - outside QGIS
         pass
     return QLocale().name()
 

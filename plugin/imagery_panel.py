@@ -99,13 +99,13 @@ class ImageryPanel(QWidget):
 
         self.table = QTableWidget(0, 4)
         self.table.setHorizontalHeaderLabels([tr("Raster"), tr("CRS"), tr("Acquisition date"), tr("Date from")])
-        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SingleSelection)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.verticalHeader().setVisible(False)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(COL_LAYER, QHeaderView.Stretch)
+        header.setSectionResizeMode(COL_LAYER, QHeaderView.ResizeMode.Stretch)
         for col in (COL_CRS, COL_DATE, COL_SOURCE):
-            header.setSectionResizeMode(col, QHeaderView.ResizeToContents)
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
         self.table.setMaximumHeight(150)
         self.table.setToolTip(tr("Tick the rasters to train on. The selected row is the raster whose tiles you "
                                  "label. Double-click a date to correct it; 'unknown' is allowed."))
@@ -137,16 +137,16 @@ class ImageryPanel(QWidget):
                 self._detected[layer.id()] = detect_date(layer)
             self._checked.setdefault(layer.id(), True)
             name = QTableWidgetItem(layer.name())
-            name.setData(Qt.UserRole, layer.id())
-            name.setFlags(Qt.ItemIsEnabled | Qt.ItemIsSelectable | Qt.ItemIsUserCheckable)
-            name.setCheckState(Qt.Checked if self._checked[layer.id()] else Qt.Unchecked)
+            name.setData(Qt.ItemDataRole.UserRole, layer.id())
+            name.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsUserCheckable)
+            name.setCheckState(Qt.CheckState.Checked if self._checked[layer.id()] else Qt.CheckState.Unchecked)
             if not raster_path(layer):
                 name.setToolTip(tr("Only file rasters (GeoTIFF, JP2, VRT, ...) can be used for training."))
             self.table.setItem(row, COL_LAYER, name)
             description = describe_layer_crs(layer)
             crs = QTableWidgetItem(description.split(" - ")[0])  # 'EPSG:32119'; the name is in the tooltip
             crs.setToolTip(description)
-            crs.setFlags(Qt.ItemIsEnabled | Qt.ItemIsSelectable)
+            crs.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
             if not layer.crs().isValid():
                 crs.setForeground(QBrush(QColor(200, 0, 0)))
             self.table.setItem(row, COL_CRS, crs)
@@ -166,25 +166,25 @@ class ImageryPanel(QWidget):
         else:
             text = iso or tr("unknown")
         date = QTableWidgetItem(text)
-        date.setFlags(Qt.ItemIsEnabled | Qt.ItemIsSelectable | Qt.ItemIsEditable)
+        date.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEditable)
         date.setToolTip(tr("YYYY-MM-DD, or 'unknown'"))
         if not iso and typed is None:
             date.setForeground(QBrush(QColor(120, 120, 120)))
         self.table.setItem(row, COL_DATE, date)
         src = QTableWidgetItem(source)
-        src.setFlags(Qt.ItemIsEnabled | Qt.ItemIsSelectable)
+        src.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
         self.table.setItem(row, COL_SOURCE, src)
 
     def _layer_id(self, row: int) -> str:
         item = self.table.item(row, COL_LAYER)
-        return item.data(Qt.UserRole) if item is not None else ""
+        return item.data(Qt.ItemDataRole.UserRole) if item is not None else ""
 
     def _item_changed(self, item: QTableWidgetItem) -> None:
         if self._filling:
             return
         layer_id = self._layer_id(item.row())
         if item.column() == COL_LAYER:
-            self._checked[layer_id] = item.checkState() == Qt.Checked
+            self._checked[layer_id] = item.checkState() == Qt.CheckState.Checked
             self.changed.emit()
         elif item.column() == COL_DATE:
             self.set_date(layer_id, item.text())

@@ -10,10 +10,9 @@ import os
 from typing import Dict, Iterable, List, Sequence, Tuple
 
 from qgis.core import (
-    QgsCoordinateReferenceSystem, QgsCoordinateTransform, QgsFeature, QgsFeatureRequest, QgsField, QgsFields,
+    Qgis, QgsCoordinateReferenceSystem, QgsCoordinateTransform, QgsFeature, QgsFeatureRequest, QgsField, QgsFields,
     QgsGeometry, QgsProject, QgsRectangle, QgsVectorFileWriter, QgsVectorLayer, QgsWkbTypes,
 )
-from qgis.PyQt.QtCore import QVariant
 
 from ..core.params import ClassSpec
 from .i18n import tr
@@ -24,22 +23,34 @@ CLASS_VALUE_FIELD = "class_value"
 CLASS_NAME_FIELD = "class_name"
 LAYER_NAME = "labels"
 
+# Field types: QgsField takes QMetaType.Type from QGIS 3.38 on, and only that on Qt 6 (QGIS 4), where
+# QVariant.Type is gone; QGIS 3.22-3.36 take QVariant.Type. Decided by the QGIS version, not by whether
+# QMetaType imports: a Qt 6 build of QGIS 3.34 has QMetaType but still wants QVariant.Type.
+if Qgis.QGIS_VERSION_INT >= 33800:
+    from qgis.PyQt.QtCore import QMetaType
+
+    INT_FIELD, STRING_FIELD = QMetaType.Type.Int, QMetaType.Type.QString
+else:
+    from qgis.PyQt.QtCore import QVariant
+
+    INT_FIELD, STRING_FIELD = QVariant.Type.Int, QVariant.Type.String
+
 
 def create_label_layer(path: str, crs: QgsCoordinateReferenceSystem, display_name: str = "") -> QgsVectorLayer:
     """Create an empty GeoPackage of tile polygons at ``path`` (overwritten) and open it."""
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
     fields = QgsFields()
-    fields.append(QgsField(CLASS_VALUE_FIELD, QVariant.Int))
-    fields.append(QgsField(CLASS_NAME_FIELD, QVariant.String, len=80))
+    fields.append(QgsField(CLASS_VALUE_FIELD, INT_FIELD))
+    fields.append(QgsField(CLASS_NAME_FIELD, STRING_FIELD, len=80))
     options = QgsVectorFileWriter.SaveVectorOptions()
     options.driverName = "GPKG"
     options.layerName = LAYER_NAME
     options.fileEncoding = "UTF-8"
     writer = QgsVectorFileWriter.create(
-        path, fields, QgsWkbTypes.Polygon, crs, QgsProject.instance().transformContext(), options
+        path, fields, QgsWkbTypes.Type.Polygon, crs, QgsProject.instance().transformContext(), options
     )
-    if writer.hasError() != QgsVectorFileWriter.NoError:
+    if writer.hasError() != QgsVectorFileWriter.WriterError.NoError:
         message = writer.errorMessage()
         del writer
         raise OSError(tr("cannot create label layer '{path}': {error}").format(path=path, error=message))
@@ -221,7 +232,7 @@ def tile_class_counts(layer: QgsVectorLayer, class_field: str, palette: Sequence
             geometry = QgsGeometry(geometry)
             if layer.crs() != grid.crs:
                 geometry.transform(transform)
-            if geometry.type() == QgsWkbTypes.PointGeometry:
+            if geometry.type() == QgsWkbTypes.GeometryType.PointGeometry:
                 geometry = _point_tiles_as_polygon(geometry, grid)  # a point labels the tile it falls in
             per_class.setdefault(value, []).append(geometry)
         labelled_tiles: Dict[Tuple[int, int], int] = {}

@@ -48,7 +48,7 @@ class LabelPanel(QWidget):
         self.unknown = 0
 
         self.layer_combo = QgsMapLayerComboBox()
-        self.layer_combo.setFilters(QgsMapLayerProxyModel.PolygonLayer | QgsMapLayerProxyModel.PointLayer)
+        self.layer_combo.setFilters(QgsMapLayerProxyModel.Filter.PolygonLayer | QgsMapLayerProxyModel.Filter.PointLayer)
         self.layer_combo.setAllowEmptyLayer(True)
         self.layer_combo.setToolTip(tr("The layer holding the labels: a GeoPackage made here, or any polygon or "
                                        "point layer with a class field"))
@@ -81,9 +81,9 @@ class LabelPanel(QWidget):
         self.counts_table = QTableWidget(0, 2)
         self.counts_table.setHorizontalHeaderLabels([tr("Class"), tr("Labelled tiles")])
         self.counts_table.verticalHeader().setVisible(False)
-        self.counts_table.horizontalHeader().setSectionResizeMode(0, QHeaderView.Stretch)
-        self.counts_table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeToContents)
-        self.counts_table.setEditTriggers(QTableWidget.NoEditTriggers)
+        self.counts_table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.counts_table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        self.counts_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.counts_table.setMaximumHeight(180)
         self.summary = QLabel("")
         self.summary.setWordWrap(True)
@@ -303,10 +303,10 @@ class LabelPanel(QWidget):
         self.counts_table.setRowCount(len(shown))
         for row, spec in enumerate(shown):
             name = QTableWidgetItem(spec.name)
-            name.setData(Qt.DecorationRole, qcolor(spec))
+            name.setData(Qt.ItemDataRole.DecorationRole, qcolor(spec))
             self.counts_table.setItem(row, 0, name)
             count = QTableWidgetItem(str(self.counts[spec.value]))
-            count.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
+            count.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             self.counts_table.setItem(row, 1, count)
         labelled = sum(self.counts.values())
         text = tr("{labelled} labelled tiles in {classes} classes, {unlabelled} unlabelled tiles.").format(

@@ -28,7 +28,7 @@ class LossPlot(QWidget):
         self.series: Dict[str, List[Tuple[float, float]]] = {}
         self.total_steps = 0
         self.setMinimumHeight(140)
-        self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Preferred)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.setToolTip(tr("Training losses (left axis) and validation accuracy (right axis, 0-100%)"))
 
     def sizeHint(self) -> QSize:  # noqa: N802
@@ -63,7 +63,7 @@ class LossPlot(QWidget):
 
     def paintEvent(self, _event) -> None:  # noqa: N802
         painter = QPainter(self)
-        painter.setRenderHint(QPainter.Antialiasing)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.fillRect(self.rect(), self.palette().base())
         font = QFont(self.font())
         font.setPointSizeF(max(6.5, font.pointSizeF() * 0.85))
@@ -88,17 +88,18 @@ class LossPlot(QWidget):
         painter.drawRect(plot)
         if not names:
             painter.setPen(text_color)
-            painter.drawText(plot, Qt.AlignCenter, tr("Curves appear here while training"))
+            painter.drawText(plot, Qt.AlignmentFlag.AlignCenter, tr("Curves appear here while training"))
             painter.end()
             return
         x_max = float(max(self.total_steps, max(p[0] for v in self.series.values() for p in v), 1))
         y_max = max((p[1] for v in losses.values() for p in v), default=1.0) or 1.0
         painter.setPen(text_color)
-        painter.drawText(QRectF(0, plot.top() - 2, 32, metrics.height()), Qt.AlignRight, f"{y_max:.2g}")
-        painter.drawText(QRectF(0, plot.bottom() - metrics.height(), 32, metrics.height()), Qt.AlignRight, "0")
-        painter.drawText(QRectF(plot.right() + 3, plot.top() - 2, 40, metrics.height()), Qt.AlignLeft, "100%")
-        painter.drawText(QRectF(plot.right() + 3, plot.bottom() - metrics.height(), 40, metrics.height()), Qt.AlignLeft, "0%")
-        painter.drawText(QRectF(plot.left(), plot.bottom() + 2, plot.width(), metrics.height()), Qt.AlignRight,
+        left, right = Qt.AlignmentFlag.AlignLeft, Qt.AlignmentFlag.AlignRight
+        painter.drawText(QRectF(0, plot.top() - 2, 32, metrics.height()), right, f"{y_max:.2g}")
+        painter.drawText(QRectF(0, plot.bottom() - metrics.height(), 32, metrics.height()), right, "0")
+        painter.drawText(QRectF(plot.right() + 3, plot.top() - 2, 40, metrics.height()), left, "100%")
+        painter.drawText(QRectF(plot.right() + 3, plot.bottom() - metrics.height(), 40, metrics.height()), left, "0%")
+        painter.drawText(QRectF(plot.left(), plot.bottom() + 2, plot.width(), metrics.height()), right,
                          tr("step {n}").format(n=int(x_max)))
 
         def to_screen(step: float, value: float, top: float) -> QPointF:
@@ -110,7 +111,7 @@ class LossPlot(QWidget):
             points = self.series[name]
             pen = QPen(colors[name], 1.6)
             if name in ACCURACY_SERIES:
-                pen.setStyle(Qt.DashLine)
+                pen.setStyle(Qt.PenStyle.DashLine)
             painter.setPen(pen)
             top = 1.0 if name in ACCURACY_SERIES else y_max
             path = QPainterPath(to_screen(points[0][0], points[0][1], top))

@@ -7,7 +7,12 @@ from typing import Optional
 from qgis.core import Qgis, QgsApplication
 from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtGui import QIcon
-from qgis.PyQt.QtWidgets import QAction, QPushButton
+from qgis.PyQt.QtWidgets import QPushButton
+
+try:  # Qt 6 (QGIS 4) moved QAction to QtGui
+    from qgis.PyQt.QtGui import QAction
+except ImportError:  # Qt 5
+    from qgis.PyQt.QtWidgets import QAction
 
 from .dependencies import InstallDialog, add_dependency_dir_to_path, missing_dependencies
 from .i18n import install_translator, remove_translator, tr, tr_noop
@@ -75,7 +80,7 @@ class SpatiotemporalSSLPlugin:
                                               parent=self.iface.mainWindow())
             self.dock.dependenciesNeeded.connect(self.show_install_dialog)
             self.dock.visibilityChanged.connect(self._dock_visibility)
-            self.iface.addDockWidget(Qt.RightDockWidgetArea, self.dock)
+            self.iface.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
         return self.dock
 
     def show_dock(self, visible: bool = True) -> None:
@@ -101,7 +106,7 @@ class SpatiotemporalSSLPlugin:
         button = QPushButton(tr("Install…"), widget)
         button.clicked.connect(self.show_install_dialog)
         widget.layout().addWidget(button)
-        bar.pushWidget(widget, Qgis.Warning, 0)
+        bar.pushWidget(widget, Qgis.MessageLevel.Warning, 0)
 
     def show_install_dialog(self) -> InstallDialog:
         self.missing = missing_dependencies()

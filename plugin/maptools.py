@@ -44,7 +44,7 @@ class _TileToolBase(QgsMapTool):
         self.target = target
         self.grid_band: Optional[QgsRubberBand] = None
         self._grid_lines = 0
-        self.setCursor(QCursor(Qt.CrossCursor))
+        self.setCursor(QCursor(Qt.CursorShape.CrossCursor))
 
     # --- coordinates ------------------------------------------------------------------------------------
     def _to_grid(self, grid: LayerTileGrid) -> QgsCoordinateTransform:
@@ -85,17 +85,17 @@ class _TileToolBase(QgsMapTool):
         if grid is None:
             self._grid_lines = 0
             if self.grid_band is not None:
-                self.grid_band.reset(QgsWkbTypes.LineGeometry)
+                self.grid_band.reset(QgsWkbTypes.GeometryType.LineGeometry)
             return
         drawable, visible = self.grid_is_drawable(grid)
         lines = grid.visible_lines(visible) if drawable else []
         if not lines or len(lines) > MAX_GRID_LINES:
             self._grid_lines = 0
             if self.grid_band is not None:
-                self.grid_band.reset(QgsWkbTypes.LineGeometry)
+                self.grid_band.reset(QgsWkbTypes.GeometryType.LineGeometry)
             return
         if self.grid_band is None:
-            self.grid_band = QgsRubberBand(self.canvas(), QgsWkbTypes.LineGeometry)
+            self.grid_band = QgsRubberBand(self.canvas(), QgsWkbTypes.GeometryType.LineGeometry)
             self.grid_band.setColor(QColor(255, 255, 255, 110))
             self.grid_band.setWidth(1)
         geometry = QgsGeometry.fromMultiPolylineXY([[QgsPointXY(x, y) for x, y in line] for line in lines])
@@ -145,8 +145,9 @@ class TileLabelTool(_TileToolBase):
             self.hover_band = None
 
     def canvasPressEvent(self, event: QgsMapMouseEvent) -> None:  # noqa: N802 - Qt API
-        self.erasing = event.button() == Qt.RightButton or bool(event.modifiers() & Qt.ShiftModifier)
-        if event.button() not in (Qt.LeftButton, Qt.RightButton):
+        self.erasing = (event.button() == Qt.MouseButton.RightButton
+                        or bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier))
+        if event.button() not in (Qt.MouseButton.LeftButton, Qt.MouseButton.RightButton):
             return
         self.spec = self.target.current_class()
         if not self.erasing and self.spec is None:
@@ -191,10 +192,10 @@ class TileLabelTool(_TileToolBase):
         tile = grid.tile_at(*self._xy(self.grid_point(grid, map_point)))
         if tile is None:
             if self.hover_band is not None:
-                self.hover_band.reset(QgsWkbTypes.PolygonGeometry)
+                self.hover_band.reset(QgsWkbTypes.GeometryType.PolygonGeometry)
             return
         if self.hover_band is None:
-            self.hover_band = QgsRubberBand(self.canvas(), QgsWkbTypes.PolygonGeometry)
+            self.hover_band = QgsRubberBand(self.canvas(), QgsWkbTypes.GeometryType.PolygonGeometry)
             self.hover_band.setWidth(2)
         spec = self.target.current_class()
         color = qcolor(spec) if spec is not None else QColor(255, 255, 0)
@@ -225,7 +226,7 @@ class PolygonLabelTool(_TileToolBase):
 
     def _update_band(self, floating: Optional[QgsPointXY] = None) -> None:
         if self.band is None:
-            self.band = QgsRubberBand(self.canvas(), QgsWkbTypes.PolygonGeometry)
+            self.band = QgsRubberBand(self.canvas(), QgsWkbTypes.GeometryType.PolygonGeometry)
             spec = self.target.current_class()
             color = qcolor(spec) if spec is not None else QColor(255, 255, 0)
             self.band.setStrokeColor(color)
@@ -236,20 +237,20 @@ class PolygonLabelTool(_TileToolBase):
                                 else QgsGeometry.fromPolylineXY(points))
 
     def canvasPressEvent(self, event: QgsMapMouseEvent) -> None:  # noqa: N802
-        if event.button() == Qt.LeftButton:
+        if event.button() == Qt.MouseButton.LeftButton:
             self.vertices.append(QgsPointXY(event.mapPoint()))
             self._update_band()
-        elif event.button() == Qt.RightButton:
-            self.finish_polygon(erase=bool(event.modifiers() & Qt.ShiftModifier))
+        elif event.button() == Qt.MouseButton.RightButton:
+            self.finish_polygon(erase=bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier))
 
     def canvasMoveEvent(self, event: QgsMapMouseEvent) -> None:  # noqa: N802
         if self.vertices:
             self._update_band(QgsPointXY(event.mapPoint()))
 
     def keyPressEvent(self, event) -> None:  # noqa: N802
-        if event.key() == Qt.Key_Escape:
+        if event.key() == Qt.Key.Key_Escape:
             self._reset_polygon()
-        elif event.key() == Qt.Key_Backspace and self.vertices:
+        elif event.key() == Qt.Key.Key_Backspace and self.vertices:
             self.vertices.pop()
             self._update_band()
 

@@ -57,7 +57,7 @@ class OptionsPanel(QWidget):
         self.write_teacher.setToolTip(tr("The map the metadata teacher draws for the training rasters, for "
                                          "comparison with the student's"))
         self.output_folder = QgsFileWidget()
-        self.output_folder.setStorageMode(QgsFileWidget.GetDirectory)
+        self.output_folder.setStorageMode(QgsFileWidget.StorageMode.GetDirectory)
         self.output_folder.setToolTip(tr("Where the model file and the maps are written; empty: beside the project"))
         self._devices_listed = False
         self.device.addItem(tr("Auto (CUDA if available)"), "auto")

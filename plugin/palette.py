@@ -68,11 +68,11 @@ def find_class(palette: Sequence[ClassSpec], value) -> Optional[ClassSpec]:
 
 def _symbol_for(layer: QgsVectorLayer, color: QColor) -> QgsSymbol:
     geometry = layer.geometryType()
-    if geometry == QgsWkbTypes.PointGeometry:
+    if geometry == QgsWkbTypes.GeometryType.PointGeometry:
         symbol = QgsMarkerSymbol.createSimple({"name": "circle", "size": "2.4"})
         symbol.setColor(color)
         return symbol
-    if geometry == QgsWkbTypes.LineGeometry:
+    if geometry == QgsWkbTypes.GeometryType.LineGeometry:
         symbol = QgsLineSymbol.createSimple({"line_width": "0.6"})
         symbol.setColor(color)
         return symbol

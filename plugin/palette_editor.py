@@ -35,13 +35,13 @@ class PaletteEditor(QWidget):
 
         self.table = QTableWidget(0, 3)
         self.table.setHorizontalHeaderLabels([tr("Colour"), tr("Class"), tr("Value")])
-        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SingleSelection)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.verticalHeader().setVisible(False)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(COL_COLOR, QHeaderView.ResizeToContents)
-        header.setSectionResizeMode(COL_NAME, QHeaderView.Stretch)
-        header.setSectionResizeMode(COL_VALUE, QHeaderView.ResizeToContents)
+        header.setSectionResizeMode(COL_COLOR, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(COL_NAME, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(COL_VALUE, QHeaderView.ResizeMode.ResizeToContents)
         self.table.itemChanged.connect(self._item_changed)
         self.table.currentCellChanged.connect(lambda *_: self.currentClassChanged.emit())
 
@@ -102,7 +102,7 @@ class PaletteEditor(QWidget):
             self.table.setItem(row, COL_NAME, name)
             value = QTableWidgetItem(str(spec.value))
             value.setToolTip(tr("The value written to the class raster"))
-            value.setFlags(Qt.ItemIsEnabled | Qt.ItemIsSelectable)
+            value.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
             self.table.setItem(row, COL_VALUE, value)
         self._filling = False
         values = [c.value for c in self._palette]
@@ -183,13 +183,13 @@ class PaletteEditor(QWidget):
         dialog = QDialog(self)
         dialog.setWindowTitle(tr("Import classes"))
         combo = QgsMapLayerComboBox(dialog)
-        combo.setFilters(QgsMapLayerProxyModel.VectorLayer)
-        box = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+        combo.setFilters(QgsMapLayerProxyModel.Filter.VectorLayer)
+        box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         box.accepted.connect(dialog.accept)
         box.rejected.connect(dialog.reject)
         layout = QVBoxLayout(dialog)
         layout.addWidget(QLabel(tr("Take class names and colours from this layer's categorised style:")))
         layout.addWidget(combo)
         layout.addWidget(box)
-        if dialog.exec() == QDialog.Accepted and combo.currentLayer() is not None:
+        if dialog.exec() == QDialog.DialogCode.Accepted and combo.currentLayer() is not None:
             self.import_from_layer(combo.currentLayer())

@@ -130,11 +130,11 @@ class RunController(QObject):
             summary = tr("{n} map(s) added.").format(n=len(job.predictions))
         if job.cancelled:
             self.panel.status.setText(tr("Cancelled. ") + summary)
-            self.message_bar.pushMessage(LOG_TAG, tr("Cancelled. ") + summary, Qgis.Warning, 8)
+            self.message_bar.pushMessage(LOG_TAG, tr("Cancelled. ") + summary, Qgis.MessageLevel.Warning, 8)
         else:
             self.panel.status.setText(tr("Done. ") + summary)
-            self.message_bar.pushMessage(LOG_TAG, summary, Qgis.Success, 8)
-        QgsMessageLog.logMessage(summary, LOG_TAG, Qgis.Info)
+            self.message_bar.pushMessage(LOG_TAG, summary, Qgis.MessageLevel.Success, 8)
+        QgsMessageLog.logMessage(summary, LOG_TAG, Qgis.MessageLevel.Info)
         self.jobFinished.emit(job)
 
     def _failed(self, message: str, details: str) -> None:
@@ -142,7 +142,8 @@ class RunController(QObject):
         self.panel.progress.setValue(0)
         self.panel.status.setText(tr("Stopped: {message}").format(message=message))
         # A cancel before anything was saved is what the user asked for, not an error.
-        level = Qgis.Warning if self.job is not None and self.job.stop_requested() else Qgis.Critical
-        self.message_bar.pushMessage(LOG_TAG, message, level, 0 if level == Qgis.Critical else 8)
+        stopped = self.job is not None and self.job.stop_requested()
+        level = Qgis.MessageLevel.Warning if stopped else Qgis.MessageLevel.Critical
+        self.message_bar.pushMessage(LOG_TAG, message, level, 0 if level == Qgis.MessageLevel.Critical else 8)
         QgsMessageLog.logMessage(message + ("\n" + details if details else ""), LOG_TAG, level)
         self.jobFailed.emit(message)

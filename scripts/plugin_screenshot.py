@@ -69,7 +69,8 @@ def natural_colour(image) -> None:
         enhancement = QgsContrastEnhancement(provider.dataType(band))
         enhancement.setMinimumValue(low)
         enhancement.setMaximumValue(high)
-        enhancement.setContrastEnhancementAlgorithm(QgsContrastEnhancement.StretchToMinimumMaximum)
+        enhancement.setContrastEnhancementAlgorithm(
+            QgsContrastEnhancement.ContrastEnhancementAlgorithm.StretchToMinimumMaximum)
         setter(enhancement)
     image.setRenderer(renderer)
 
@@ -183,7 +184,7 @@ def in_qgis_desktop(args) -> None:
         browser.hide()  # the Layers panel gets the height, for the legend
     plugin.show_dock(True)
     dock = plugin.dock
-    iface.mainWindow().resizeDocks([dock], [500], Qt.Horizontal)
+    iface.mainWindow().resizeDocks([dock], [500], Qt.Orientation.Horizontal)
     for item in iface.messageBar().items():
         iface.messageBar().popWidget(item)
 
@@ -240,8 +241,8 @@ def offscreen(args) -> int:
     layout.addLayout(row, 1)
     window.setCentralWidget(central)
     dock = SpatiotemporalSSLDock(canvas, bar, project)
-    window.addDockWidget(Qt.RightDockWidgetArea, dock)
-    window.resizeDocks([dock], [500], Qt.Horizontal)
+    window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+    window.resizeDocks([dock], [500], Qt.Orientation.Horizontal)
     window.show()
     canvas.setExtent(image.extent())
     result = {}
@@ -253,7 +254,7 @@ def offscreen(args) -> int:
     shot = Shot(args, dock, canvas, window.grab, done, before_grab=tree.expandAll)
     shot.start()
     if "ok" not in result:
-        app.exec_()
+        app.exec()
     del bridge
     return 0 if result.get("ok") else 1
 

@@ -129,14 +129,25 @@ def mouse_event(canvas, kind, map_point, button=None, modifiers=None):
     from qgis.PyQt.QtCore import QEvent, QPoint, Qt
 
     pixel = canvas.getCoordinateTransform().transform(QgsPointXY(map_point))
-    types = {"press": QEvent.MouseButtonPress, "move": QEvent.MouseMove, "release": QEvent.MouseButtonRelease}
-    button = Qt.LeftButton if button is None else button
-    buttons = Qt.NoButton if kind == "release" else button
+    types = {"press": QEvent.Type.MouseButtonPress, "move": QEvent.Type.MouseMove,
+             "release": QEvent.Type.MouseButtonRelease}
+    button = Qt.MouseButton.LeftButton if button is None else button
+    buttons = Qt.MouseButton.NoButton if kind == "release" else button
     return QgsMapMouseEvent(canvas, types[kind], QPoint(int(round(pixel.x())), int(round(pixel.y()))), button,
-                            buttons, Qt.NoModifier if modifiers is None else modifiers)
+                            buttons, Qt.KeyboardModifier.NoModifier if modifiers is None else modifiers)
 
 
 def click(tool, canvas, map_point, button=None, modifiers=None):
     for kind in ("press", "release"):
         event = mouse_event(canvas, kind, map_point, button, modifiers)
         getattr(tool, {"press": "canvasPressEvent", "release": "canvasReleaseEvent"}[kind])(event)
+
+
+def load_script(name):
+    """A module of scripts/ (not a package), loaded from its file."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(name, os.path.join(ROOT, "scripts", f"{name}.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

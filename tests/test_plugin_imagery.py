@@ -59,7 +59,7 @@ def test_date_is_editable_and_bad_dates_are_refused(dock, sample_layer):
 
 def test_unticked_rasters_are_not_trained_on(dock, sample_layer):
     item = dock.imagery.table.item(0, COL_LAYER)
-    assert item.checkState() == Qt.Checked
-    item.setCheckState(Qt.Unchecked)
+    assert item.checkState() == Qt.CheckState.Checked
+    item.setCheckState(Qt.CheckState.Unchecked)
     assert dock.imagery.checked_layers() == []
     assert dock.imagery.raster_inputs() == []

@@ -1,7 +1,6 @@
 """The plugin loads through classFactory with a minimal iface, with and without the engine's packages."""
 from __future__ import annotations
 
-import configparser
 import os
 
 import pytest
@@ -69,20 +68,6 @@ def load_plugin(iface):
     plugin = spatiotemporal_ssl.classFactory(iface)
     plugin.initGui()
     return plugin
-
-
-def test_metadata_is_complete():
-    parser = configparser.ConfigParser()
-    parser.read(os.path.join(ROOT, "metadata.txt"), encoding="utf-8")
-    general = parser["general"]
-    for key in ("name", "description", "about", "version", "qgisMinimumVersion", "category", "tags", "icon",
-                "hasProcessingProvider", "changelog", "author"):
-        assert general.get(key, "").strip(), key
-    assert general["qgisMinimumVersion"] == "3.22"
-    assert general["category"] == "Raster"
-    assert general["hasProcessingProvider"] == "yes"
-    assert "PyTorch" in general["about"]
-    assert os.path.exists(os.path.join(ROOT, general["icon"]))
 
 
 def test_loads_and_unloads_through_class_factory(iface):

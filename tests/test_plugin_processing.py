@@ -126,7 +126,7 @@ def test_train_and_classify_chain_in_the_graphical_modeller(provider, crop, tmp_
     )
 
     model = QgsProcessingModelAlgorithm("land cover from labels", "tests")
-    for definition in (QgsProcessingParameterMultipleLayers("rasters", "Rasters", QgsProcessing.TypeRaster),
+    for definition in (QgsProcessingParameterMultipleLayers("rasters", "Rasters", QgsProcessing.SourceType.TypeRaster),
                        QgsProcessingParameterVectorLayer("labels", "Labels"),
                        QgsProcessingParameterRasterLayer("target", "Raster to map")):
         model.addModelParameter(definition, QgsProcessingModelParameter(definition.name()))

@@ -23,7 +23,7 @@ def set_up_job(dock, project, tmp_path):
     row = [dock.imagery.table.item(r, COL_LAYER).text() for r in range(2)].index("scene")
     dock.imagery.table.item(row, COL_DATE).setText("2000-04-23")
     other_row = 1 - row
-    dock.imagery.table.item(other_row, COL_LAYER).setCheckState(Qt.Unchecked)
+    dock.imagery.table.item(other_row, COL_LAYER).setCheckState(Qt.CheckState.Unchecked)
     dock.classes.add_class("Solar park")
     dock.classes.set_current_value(80)
     dock.options.tile_size.setValue(16)

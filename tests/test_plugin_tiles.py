@@ -119,8 +119,8 @@ def test_drag_paints_tiles_and_right_click_erases(labelling, canvas, sample_laye
     values = sorted(f["class_value"] for f in reread(path))
     assert values == [10, 10, 10, 10, 80]
     # Right-click erases one tile; Shift + left click erases another.
-    click(tool, canvas, pixel_centre(sample_layer, 100, 210), button=Qt.RightButton)
-    click(tool, canvas, pixel_centre(sample_layer, 100, 218), modifiers=Qt.ShiftModifier)
+    click(tool, canvas, pixel_centre(sample_layer, 100, 210), button=Qt.MouseButton.RightButton)
+    click(tool, canvas, pixel_centre(sample_layer, 100, 218), modifiers=Qt.KeyboardModifier.ShiftModifier)
     assert sorted(f["class_value"] for f in reread(path)) == [10, 10, 80]
 
 
@@ -157,7 +157,7 @@ def test_polygon_tool_labels_tiles_covered_by_half(labelling, canvas, sample_lay
     y0, y1 = ext.yMaximum() - 43 * py, ext.yMaximum() - 16 * py
     for x, y in ((x0, y1), (x1, y1), (x1, y0), (x0, y0)):
         tool.canvasPressEvent(mouse_event(canvas, "press", QgsPointXY(x, y)))
-    tool.canvasPressEvent(mouse_event(canvas, "press", QgsPointXY(x0, y0), button=Qt.RightButton))
+    tool.canvasPressEvent(mouse_event(canvas, "press", QgsPointXY(x0, y0), button=Qt.MouseButton.RightButton))
     features = reread(path)
     # 3 tile rows x 3 tile columns.
     assert len(features) == 9

@@ -101,7 +101,7 @@ def test_train_runs_in_worker_and_adds_paletted_layer(ready_dock, project, qtbot
     dock.controller.panel.plot.clear()
     started = time.monotonic()
     with qtbot.waitSignal(dock.controller.jobFinished, timeout=600_000) as finished:
-        qtbot.mouseClick(dock.run.train_button, Qt.LeftButton)
+        qtbot.mouseClick(dock.run.train_button, Qt.MouseButton.LeftButton)
         assert dock.controller.is_running()
         job = dock.controller.job
         job.progress.connect(progress.append)
@@ -147,7 +147,7 @@ def test_train_runs_in_worker_and_adds_paletted_layer(ready_dock, project, qtbot
     # Predict, from its own button, runs the saved model on a raster layer (here the same scene again).
     dock.run.predict_layer.setLayer(project.mapLayersByName("raleigh crop")[0])
     with qtbot.waitSignal(dock.controller.jobFinished, timeout=600_000) as predicted:
-        qtbot.mouseClick(dock.run.predict_button, Qt.LeftButton)
+        qtbot.mouseClick(dock.run.predict_button, Qt.MouseButton.LeftButton)
     assert predicted.args[0].train_result is None and len(predicted.args[0].predictions) == 1
     groups = project.layerTreeRoot().findGroups()
     assert len(groups) == 2 and groups[0].name() == groups[1].name()
@@ -254,7 +254,7 @@ def test_engine_error_comes_back_as_message_not_traceback(dock, project, tmp_pat
         assert dock.train()
     assert "complex.tif" in failed.args[0] and "not supported" in failed.args[0]
     item = message_bar.items()[-1]
-    assert item.level() == Qgis.Critical and "complex.tif" in item.text()
+    assert item.level() == Qgis.MessageLevel.Critical and "complex.tif" in item.text()
     assert any(tag == "Spatiotemporal SSL" and "complex.tif" in text for text, tag, _ in logged)
     assert "Traceback" not in item.text()
     assert dock.run.train_button.isEnabled() and not dock.controller.is_running()

@@ -50,7 +50,7 @@ def sample_classes(labels_path: str) -> list:
     shapes = read_label_vector(labels_path, "label")
     pairs = sorted({(int(i), str(n)) for i, n in zip(read_label_vector(labels_path, "id").values, shapes.values)})
     names = [n for _, n in pairs]
-    return [ClassSpec(value=v, name=n, color=tuple(c)) for (v, n), c in zip(pairs, default_colors(names))]
+    return [ClassSpec(value=v, name=n, color=c) for (v, n), c in zip(pairs, default_colors(names))]
 
 
 def _rgb_preview(image_path: str, classes_path: str, classes: list, out_png: str) -> None:
@@ -77,7 +77,8 @@ def _rgb_preview(image_path: str, classes_path: str, classes: list, out_png: str
             dst.write(panel)
 
 
-def held_out_accuracy(classes_path: str, reference_path: str, labels_path: str, classes: list, tile_size_px: int) -> dict:
+def held_out_accuracy(classes_path: str, reference_path: str, labels_path: str, classes: list,
+                      tile_size_px: int) -> dict:
     """Per-pixel agreement with the reference, on pixels of tiles that no training polygon touches."""
     with rasterio.open(classes_path) as ds:
         pred = ds.read(1)
@@ -133,8 +134,8 @@ def run_demo(out_dir: str = "stssl-demo", quick: bool = False, device: str = "au
     outs = {k: os.path.join(out_dir, f"raleigh_{k}.tif") for k in ("classes", "confidence", "teacher")}
     bar = ProgressBar("predict")
     t1 = time.perf_counter()
-    predict_raster(model, paths["image"], outs["classes"], out_confidence=outs["confidence"], out_teacher=outs["teacher"],
-                   overwrite=overwrite, progress=lambda f: bar.update(f))
+    predict_raster(model, paths["image"], outs["classes"], out_confidence=outs["confidence"],
+                   out_teacher=outs["teacher"], overwrite=overwrite, progress=lambda f: bar.update(f))
     bar.close()
     predict_seconds = time.perf_counter() - t1
     held_out = held_out_accuracy(outs["classes"], paths["reference"], paths["labels"], classes, TILE_SIZE_PX)

@@ -52,19 +52,22 @@ def load_patch_set(path: str) -> dict:
         raise InputError(f"patch set '{path}' is not a readable .npz ({exc}); write it with numpy.savez") from exc
     missing = [k for k in REQUIRED_KEYS if k not in npz.files]
     if missing:
-        raise InputError(f"patch set '{os.path.basename(path)}' lacks {', '.join(missing)}; see 'stssl evaluate --help' for the format")
+        raise InputError(f"patch set '{os.path.basename(path)}' lacks {', '.join(missing)}; "
+                         "see 'stssl evaluate --help' for the format")
     images = npz["images"]
     if images.ndim != 4:
         raise InputError(f"'images' in '{os.path.basename(path)}' must be (N, C, H, W), got shape {images.shape}")
     n = images.shape[0]
     split = np.asarray(npz["split"]).astype(str)
     labels = np.asarray(npz["labels"])
-    for key, arr in (("labels", labels), ("split", split), ("lat", npz["lat"]), ("lon", npz["lon"]), ("date", npz["date"])):
+    for key, arr in (("labels", labels), ("split", split), ("lat", npz["lat"]), ("lon", npz["lon"]),
+                     ("date", npz["date"])):
         if arr.shape[0] != n:
             raise InputError(f"'{key}' in '{os.path.basename(path)}' has {arr.shape[0]} entries but 'images' has {n}")
     bad = sorted(set(split) - {"labeled", "unlabeled", "test"})
     if bad:
-        raise InputError(f"'split' in '{os.path.basename(path)}' has values {bad}; use 'labeled', 'unlabeled' or 'test'")
+        raise InputError(f"'split' in '{os.path.basename(path)}' has values {bad}; "
+                         "use 'labeled', 'unlabeled' or 'test'")
     multi = labels.ndim == 2
     num_classes = labels.shape[1] if multi else int(labels[labels >= 0].max()) + 1 if (labels >= 0).any() else 0
     names = [str(s) for s in npz["class_names"]] if "class_names" in npz.files else []
@@ -75,7 +78,8 @@ def load_patch_set(path: str) -> dict:
         "lon": np.asarray(npz["lon"], dtype=np.float64), "doy": _day_of_year(np.asarray(npz["date"]), path),
         "multi_label": multi, "num_classes": num_classes, "class_names": class_names_or_default(names, num_classes),
         # Optional: true classes of unlabelled tiles, used only to measure pseudo-label accuracy.
-        "diagnostic_labels": np.asarray(npz["diagnostic_labels"]) if "diagnostic_labels" in npz.files and not multi else None,
+        "diagnostic_labels": (np.asarray(npz["diagnostic_labels"])
+                              if "diagnostic_labels" in npz.files and not multi else None),
     }
 
 
@@ -86,7 +90,8 @@ def normalized_images(ps: dict, seed: int) -> np.ndarray:
     valid = np.all(np.isfinite(images), axis=1)  # (N, H, W)
     images = np.nan_to_num(images, nan=0.0, posinf=0.0, neginf=0.0)
     tr_idx = np.flatnonzero(ps["split"] != "test")
-    samples = sample_valid_pixels([images[i] for i in tr_idx[:20000]], [valid[i] for i in tr_idx[:20000]], 200_000, seed)
+    samples = sample_valid_pixels([images[i] for i in tr_idx[:20000]], [valid[i] for i in tr_idx[:20000]], 200_000,
+                                  seed)
     return normalize_tiles(images, valid, robust_band_stats(samples))
 
 
@@ -141,7 +146,8 @@ def evaluate_patchset(path: str, method: str = "fixmatch", metadata: str = "teac
     out = {
         "patch_set": os.path.abspath(path), "method": method, "metadata": metadata, "encoding": opts.encoding,
         "lambda_d": opts.lambda_d if metadata == "teacher" else None, "seed": seed,
-        **{k: v for k, v in summarize(truth, student_logits, multi, ps["num_classes"]).items() if k != "confusion_matrix"},
+        **{k: v for k, v in summarize(truth, student_logits, multi, ps["num_classes"]).items()
+           if k != "confusion_matrix"},
         "class_names": ps["class_names"],
         "n_labeled": int(data.labeled_images.shape[0]), "n_validation": int(len(val_idx)),
         "n_unlabeled": int(data.unlabeled_images.shape[0]) if method != "supervised" else 0,

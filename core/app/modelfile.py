@@ -142,7 +142,11 @@ class LoadedModel:
         """True for the metadata-as-input baseline: the deployed network itself reads location and date."""
         return self.student.uses_metadata
 
-    def meta_batch(self, lat: Optional[torch.Tensor], lon: Optional[torch.Tensor], doy: Optional[torch.Tensor], n: int) -> MetaBatch:
+    def meta_batch(self, lat: Optional[torch.Tensor], lon: Optional[torch.Tensor], doy: Optional[torch.Tensor],
+                   n: int) -> MetaBatch:
+        if self.encoder is None:
+            raise InputError(f"model file '{os.path.basename(self.path)}' has a network that reads metadata but no "
+                             "metadata encoding; it is damaged: retrain or use another copy")
         nan = np.full(n, np.nan)
         enc = self.encoder.encode(
             lat.cpu().numpy() if lat is not None else nan,
@@ -153,12 +157,14 @@ class LoadedModel:
                          torch.from_numpy(enc.location_known), torch.from_numpy(enc.date_known)).to(self.device)
 
     @torch.inference_mode()
-    def probabilities(self, images: torch.Tensor, lat: Optional[torch.Tensor] = None, lon: Optional[torch.Tensor] = None,
-                      doy: Optional[torch.Tensor] = None, network: str = "student") -> torch.Tensor:
+    def probabilities(self, images: torch.Tensor, lat: Optional[torch.Tensor] = None,
+                      lon: Optional[torch.Tensor] = None, doy: Optional[torch.Tensor] = None,
+                      network: str = "student") -> torch.Tensor:
         """Class probabilities (softmax, or sigmoid for multi-label) of normalised tiles (B, C, T, T)."""
         net = self.student if network == "student" else self.teacher
         if net is None:
-            raise InputError(f"model '{os.path.basename(self.path)}' has no teacher network; train with metadata 'teacher'")
+            raise InputError(f"model '{os.path.basename(self.path)}' has no teacher network; "
+                             "train with metadata 'teacher'")
         meta = self.meta_batch(lat, lon, doy, images.shape[0]) if net.uses_metadata else None
         logits = net(images.to(self.device), meta).logits.float()
         return torch.sigmoid(logits) if self.multi_label else torch.softmax(logits, dim=1)
@@ -176,7 +182,8 @@ def load_model(path: str, device: str = "auto") -> LoadedModel:
             teacher = LandCoverNet(NetworkConfig.from_dict(config["teacher_config"]))
             teacher.load_state_dict(blob["teacher"])
     except (KeyError, TypeError, RuntimeError) as exc:
-        raise InputError(f"model file '{os.path.basename(path)}' is damaged ({exc}); retrain or use another copy") from exc
+        raise InputError(f"model file '{os.path.basename(path)}' is damaged ({exc}); "
+                         "retrain or use another copy") from exc
     encoder = MetadataEncoder.from_dict(config["encoding"]) if config.get("encoding") else None
     student.to(dev).eval()
     if teacher is not None:

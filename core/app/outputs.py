@@ -12,7 +12,7 @@ import os
 import secrets
 from contextlib import contextmanager
 from typing import Iterator, List, Optional, Sequence
-from xml.sax.saxutils import quoteattr
+from xml.sax.saxutils import quoteattr  # nosec B406  # only escapes the style we write; no XML is parsed
 
 from ..errors import InputError
 from ..params import ClassSpec

@@ -73,9 +73,8 @@ def train_model(request: TrainRequest, progress: Optional[Callable[[TrainProgres
     """
     opts = request.options
     opts.validate()
-    check_output_path(request.out_model, request.overwrite or (resume_from is not None and
-                                                               os.path.abspath(resume_from) == os.path.abspath(request.out_model)),
-                      "model file")
+    resuming_in_place = resume_from is not None and os.path.abspath(resume_from) == os.path.abspath(request.out_model)
+    check_output_path(request.out_model, request.overwrite or resuming_in_place, "model file")
     if not request.rasters:
         raise InputError("no training raster given; add at least one raster")
 
@@ -101,15 +100,17 @@ def train_model(request: TrainRequest, progress: Optional[Callable[[TrainProgres
         cfg = blob["config"]
         if resume_state is None:
             raise InputError(f"model file '{resume_from}' holds no training state; it cannot be resumed, train anew")
-        if (cfg["band_count"], cfg["tile_size_px"], len(cfg["classes"])) != (stats.band_count, opts.tile_size_px, len(classes)):
+        if ((cfg["band_count"], cfg["tile_size_px"], len(cfg["classes"]))
+                != (stats.band_count, opts.tile_size_px, len(classes))):
             raise InputError(f"model file '{resume_from}' was trained with other bands, tile size or classes; "
                              "resume with the same rasters, labels and options")
     stride_predict = max(1, opts.tile_size_px // 2)
 
     def write(result) -> dict:
         val_report = _validation_report(result, data, classes, opts.multi_label, opts.val_fraction)
-        val_report.update({"best_step": result.best_step, "steps_done": result.steps_done, "cancelled": result.cancelled,
-                           "stopped_early": result.stopped_early, "mean_mask_rate": result.mean_mask_rate,
+        val_report.update({"best_step": result.best_step, "steps_done": result.steps_done,
+                           "cancelled": result.cancelled, "stopped_early": result.stopped_early,
+                           "mean_mask_rate": result.mean_mask_rate,
                            "mean_pseudo_label_accuracy": result.mean_pseudo_label_accuracy})
         save_model(request.out_model, student=result.model.student, teacher=result.model.teacher, classes=classes,
                    band_stats=stats, tile_size_px=opts.tile_size_px, stride_px=stride_predict, encoder=encoder,

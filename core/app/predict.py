@@ -174,7 +174,8 @@ def predict_raster(
     classified = 0
     # GDAL's block cache defaults to 5 % of RAM and would grow with the raster; a small cache keeps memory
     # bounded (every block is read and written once, so a larger cache buys nothing).
-    with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB * 1024 * 1024), rasterio.open(raster_path) as src, ExitStack() as stack:
+    with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB * 1024 * 1024), rasterio.open(raster_path) as src, \
+            ExitStack() as stack:
         def open_output(path: str, what: str, dtype: str, nodata: float, tags: dict,
                         band: str) -> "rasterio.io.DatasetWriter":
             # Entered in this order, the dataset closes before atomic_output renames its file.
@@ -212,7 +213,7 @@ def predict_raster(
                 if confidence_dst is not None:
                     confidence = np.where(maps.valid, maps.confidence, np.float32(CONFIDENCE_NODATA))
                     confidence_dst.write(confidence.astype(np.float32, copy=False), 1, window=window)
-                if teacher_dst is not None:
+                if teacher_dst is not None and maps.teacher is not None:
                     teacher_dst.write(_class_values(maps.teacher, values, maps.valid, class_dtype, class_nodata), 1,
                                       window=window)
                 report(1.0)
@@ -391,7 +392,8 @@ def _predict_block(model, src, info: RasterInfo, block: _Block, tile: int, strid
         # Normalising the block once equals normalising each tile (it is per pixel) and costs a fraction.
         normalised = normalize_tiles(data[None], valid[None], model.band_stats)[0]
         # All tiles as a view (no copy, whatever the overlap); each batch gathers its tiles in one copy.
-        tiles = sliding_window_view(normalised, (tile, tile), axis=(1, 2))[:, ::stride, ::stride]
+        # numpy 1.24's stubs take a single axis; a tuple of axes is documented and works.
+        tiles = sliding_window_view(normalised, (tile, tile), axis=(1, 2))[:, ::stride, ::stride]  # type: ignore[call-overload]
         tiles = tiles.transpose(1, 2, 0, 3, 4)  # (tile row, tile col, C, T, T)
         for start in range(0, keep.size, batch_size):
             if should_stop is not None and should_stop():
@@ -460,7 +462,7 @@ def _sum_covering(grid: torch.Tensor, dim: int, lo: np.ndarray, hi: np.ndarray) 
         inside = (index <= hi_t).to(grid.dtype).reshape(shape)
         term = grid.index_select(dim, index.clamp(max=grid.shape[dim] - 1)) * inside
         total = term if total is None else total + term
-    return total
+    return total  # type: ignore[return-value]  # span >= 1, so the loop ran and total is a tensor
 
 
 def _tile_metadata(info: RasterInfo, metadata: _MetadataSource, block: _Block, rows: np.ndarray,

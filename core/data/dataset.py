@@ -166,14 +166,15 @@ def build_tileset(
     warnings: List[List[str]] = [[] for _ in infos]
     if class_field:
         source = read_label_vector(labels_path, class_field, target_crs=None)
-        shapes_per_raster: List[Optional[LabelShapes]] = []
+        reprojected: List[LabelShapes] = []
         for info, notes in zip(infos, warnings):
             if info.crs is None and source.crs is not None:
                 notes.append(f"raster has no CRS: labels taken in their own coordinates ({crs_label(source.crs)})")
             if source.crs is None and info.crs is not None:
                 notes.append(f"label file has no CRS: taken to be the raster's ({crs_label(info.crs)})")
-            shapes_per_raster.append(source.to_crs(info.crs))
-        require_overlap(list(zip(shapes_per_raster, infos)))
+            reprojected.append(source.to_crs(info.crs))
+        require_overlap(list(zip(reprojected, infos)))
+        shapes_per_raster: List[Optional[LabelShapes]] = list(reprojected)
         label_values = source.values
     else:
         if os.path.exists(labels_path) and _is_vector(labels_path):
@@ -193,7 +194,8 @@ def build_tileset(
 
     parts: List[TileSet] = []
     provenance: List[Dict[str, Any]] = []
-    for index, (r, info, grid, date, shapes, notes) in enumerate(zip(rasters, infos, grids, dates, shapes_per_raster, warnings)):
+    for index, (r, info, grid, date, shapes, notes) in enumerate(
+            zip(rasters, infos, grids, dates, shapes_per_raster, warnings)):
         if info.crs is not None and info.crs.is_geographic:
             notes.append("raster CRS is geographic (degrees): tile sizes are in pixels, so a tile spans "
                          f"{tile_size_px} x {tile_size_px} pixels, not metres")
@@ -227,7 +229,8 @@ def build_tileset(
         for note in notes:
             log.warning("%s: %s", info.name, note)
 
-    tiles = TileSet.concat(parts) if parts else _empty_tileset(infos[0].band_count, tile_size_px, num_classes, multi_label)
+    tiles = (TileSet.concat(parts) if parts
+             else _empty_tileset(infos[0].band_count, tile_size_px, num_classes, multi_label))
     _check_labelled(tiles, classes, infos, min_coverage, multi_label)
     for spec, n in zip(classes, tiles.class_counts(num_classes)):
         if n == 0:

@@ -155,13 +155,13 @@ def real_spherical_harmonics(lat: Any, lon: Any, degree: int) -> np.ndarray:
     for m in range(0, degree):
         p[(m + 1, m)] = math.sqrt(2 * m + 3) * x * p[(m, m)]
     for m in range(0, degree + 1):
-        for l in range(m + 2, degree + 1):
+        for l in range(m + 2, degree + 1):  # noqa: E741 - l, m: degree and order, as in the formulas
             a = math.sqrt((4 * l * l - 1) / (l * l - m * m))
             b = math.sqrt(((l - 1) ** 2 - m * m) / (4 * (l - 1) ** 2 - 1))
             p[(l, m)] = a * (x * p[(l - 1, m)] - b * p[(l - 2, m)])
 
     out = np.empty((lat_arr.shape[0], (degree + 1) ** 2), dtype=np.float64)
-    for l in range(degree + 1):
+    for l in range(degree + 1):  # noqa: E741 - l, m: degree and order, as in the formulas
         out[:, l * l + l] = p[(l, 0)]
         for m in range(1, l + 1):
             out[:, l * l + l + m] = math.sqrt(2.0) * p[(l, m)] * np.cos(m * phi)

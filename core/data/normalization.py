@@ -45,7 +45,8 @@ def robust_band_stats(samples: np.ndarray, clip_sigma: float = 2.0) -> BandStats
     return BandStats(mean=mean, std=std)
 
 
-def sample_valid_pixels(blocks: List[np.ndarray], valids: List[np.ndarray], max_samples: int, seed: int = 0) -> np.ndarray:
+def sample_valid_pixels(blocks: List[np.ndarray], valids: List[np.ndarray], max_samples: int,
+                        seed: int = 0) -> np.ndarray:
     """Draw up to ``max_samples`` valid pixels, as (N, C), from blocks of shape (C, H, W) with masks (H, W)."""
     rng = np.random.default_rng(seed)
     pixels = [b.reshape(b.shape[0], -1)[:, v.reshape(-1)].T for b, v in zip(blocks, valids)]

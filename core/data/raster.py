@@ -67,7 +67,8 @@ def open_raster_info(path: str, require_crs: bool = True) -> RasterInfo:
     return info
 
 
-def read_block(ds: "rasterio.io.DatasetReader", row_off: int, col_off: int, height: int, width: int) -> Tuple[np.ndarray, np.ndarray]:
+def read_block(ds: "rasterio.io.DatasetReader", row_off: int, col_off: int, height: int,
+               width: int) -> Tuple[np.ndarray, np.ndarray]:
     """Read a window that may extend past the raster's edges.
 
     Returns ``(data, valid)``: ``data`` float32 (C, height, width), ``valid`` bool (height, width). A pixel is

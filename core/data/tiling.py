@@ -150,7 +150,8 @@ def extract_tiles(
         bottom = int(rows[sel].max()) + t
         data, ok = read_block(ds, top, left, bottom - top, right - left)
         r, c = rows[sel] - top, cols[sel] - left
-        windows = np.lib.stride_tricks.sliding_window_view(data, (t, t), axis=(1, 2))
+        # numpy 1.24's stubs take a single axis; a tuple of axes is documented and works.
+        windows = np.lib.stride_tricks.sliding_window_view(data, (t, t), axis=(1, 2))  # type: ignore[call-overload]
         images[sel] = windows[:, r, c].transpose(1, 0, 2, 3)
         valid[sel] = np.lib.stride_tricks.sliding_window_view(ok, (t, t))[r, c]
         start = stop

@@ -221,7 +221,8 @@ class SSLModel(nn.Module):
 
     def forward(self, x_l: torch.Tensor, y_l: torch.Tensor, meta_l: Optional[MetaBatch],
                 x_w: Optional[torch.Tensor], x_s: Optional[torch.Tensor], meta_u: Optional[MetaBatch],
-                meta_keep: Optional[MetaBatch] = None) -> Tuple[torch.Tensor, Dict[str, torch.Tensor]]:
+                meta_keep: Optional[Tuple[Optional[MetaBatch], Optional[MetaBatch]]] = None
+                ) -> Tuple[torch.Tensor, Dict[str, torch.Tensor]]:
         """One training step's loss. ``meta_keep`` is meta_l/meta_u after metadata dropout (labelled + strong
         views); the weak views that make the pseudo-labels always see the full metadata."""
         n_l = x_l.shape[0]

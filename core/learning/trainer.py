@@ -262,7 +262,7 @@ class Trainer:
 
     def fit(self, data: TrainingData, progress: Optional[Callable[[TrainProgress], None]] = None,
             should_stop: Optional[Callable[[], bool]] = None, resume_state: Optional[dict] = None,
-            progress_every: int = 10, checkpoint: Optional[Callable[["FitResult"], None]] = None) -> FitResult:
+            progress_every: int = 10, checkpoint: Optional[Callable[["FitResult"], object]] = None) -> FitResult:
         """Train. ``checkpoint(result)`` is called every ``options.checkpoint_every`` steps (rank 0) with the
         run so far, so a killed job leaves a usable, resumable model file."""
         opt = self.options

@@ -16,7 +16,8 @@ from .trainer import TrainingData, split_validation
 
 
 def meta_batch(encoder: MetadataEncoder, lat: np.ndarray, lon: np.ndarray, doy: np.ndarray) -> MetaBatch:
-    enc = encoder.encode(np.asarray(lat, dtype=np.float64), np.asarray(lon, dtype=np.float64), np.asarray(doy, dtype=np.float64))
+    enc = encoder.encode(np.asarray(lat, dtype=np.float64), np.asarray(lon, dtype=np.float64),
+                         np.asarray(doy, dtype=np.float64))
     return MetaBatch(torch.from_numpy(np.ascontiguousarray(enc.location, dtype=np.float32)),
                      torch.from_numpy(np.ascontiguousarray(enc.date, dtype=np.float32)),
                      torch.from_numpy(np.asarray(enc.location_known, dtype=bool)),

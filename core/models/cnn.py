@@ -50,7 +50,8 @@ class CNNBackbone(nn.Module):
         if film_stages not in FILM_STAGES:
             raise ValueError(f"film_stages must be one of {FILM_STAGES}")
         widths = CNN_SIZES[size]
-        self.stem = nn.Sequential(nn.Conv2d(in_channels, widths[0], 3, 1, 1, bias=False), nn.BatchNorm2d(widths[0]), nn.ReLU(inplace=True))
+        self.stem = nn.Sequential(nn.Conv2d(in_channels, widths[0], 3, 1, 1, bias=False), nn.BatchNorm2d(widths[0]),
+                                  nn.ReLU(inplace=True))
         stages, c_in, side = [], widths[0], tile_size_px
         for i, c in enumerate(widths):
             # Downsample only while the feature map stays >= 4 px: tiles can be as small as 1 x 1.
@@ -66,35 +67,37 @@ class CNNBackbone(nn.Module):
         # runs after pooling.
         self.film_every_stage = film_stages == "all"
         if cond_dim and film:
-            self.film = nn.ModuleList([nn.Linear(cond_dim, 2 * c)
-                                       for c in (widths if self.film_every_stage else widths[-1:])])
-            for lin in self.film:  # start as the identity transform
+            heads = [nn.Linear(cond_dim, 2 * c) for c in (widths if self.film_every_stage else widths[-1:])]
+            for lin in heads:  # start as the identity transform
                 nn.init.zeros_(lin.weight)
                 nn.init.zeros_(lin.bias)
+            self.film = nn.ModuleList(heads)
         if cond_dim:
-            self.meta_head = nn.Sequential(nn.Linear(widths[-1] + cond_dim, cond_dim), nn.GELU(), nn.Linear(cond_dim, cond_dim))
+            self.meta_head = nn.Sequential(nn.Linear(widths[-1] + cond_dim, cond_dim), nn.GELU(),
+                                           nn.Linear(cond_dim, cond_dim))
         self.pool = nn.AdaptiveAvgPool2d(1)
 
     @property
     def feature_dim(self) -> int:
         return self.widths[-1]
 
-    def forward(self, images: torch.Tensor, cond: Optional[torch.Tensor] = None) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
+    def forward(self, images: torch.Tensor,
+                cond: Optional[torch.Tensor] = None) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
         """Returns (pooled feature (B, D), meta feature (B, cond_dim) or None)."""
         x = self.stem(images)
-        film = cond is not None and self.film is not None
+        film = self.film if cond is not None else None
         last = len(self.stages) - 1
         for i, stage in enumerate(self.stages):
             x = stage(x)
-            if film and self.film_every_stage and i < last:
-                gamma, beta = self.film[i](cond).chunk(2, dim=1)
+            if film is not None and self.film_every_stage and i < last:
+                gamma, beta = film[i](cond).chunk(2, dim=1)
                 # beta + x * (1 + gamma) as one fused op: two separate ones cost more on a CPU.
                 x = torch.addcmul(beta[:, :, None, None], x, 1 + gamma[:, :, None, None])
         feat = self.pool(x).flatten(1)
-        if film:
+        if film is not None:
             # The last stage's FiLM is per channel and average pooling is linear, so FiLM after pooling gives the
             # same result on (B, C) instead of (B, C, H, W) values.
-            gamma, beta = self.film[-1](cond).chunk(2, dim=1)
+            gamma, beta = film[-1](cond).chunk(2, dim=1)
             feat = torch.addcmul(beta, feat, 1 + gamma)
         meta_feat = self.meta_head(torch.cat([feat, cond], dim=1)) if cond is not None else None
         return feat, meta_feat

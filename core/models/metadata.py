@@ -22,7 +22,8 @@ class MetaBatch(NamedTuple):
     def to(self, device: torch.device) -> "MetaBatch":
         return MetaBatch(*(t.to(device, non_blocking=True) for t in self))
 
-    def index(self, idx: torch.Tensor) -> "MetaBatch":
+    # Shadows tuple.index (the position of a value), which nothing calls on a MetaBatch.
+    def index(self, idx: torch.Tensor) -> "MetaBatch":  # type: ignore[override]
         return MetaBatch(*(t[idx] for t in self))
 
     @staticmethod

@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, asdict
-from typing import NamedTuple, Optional
+from typing import NamedTuple, Optional, Union
 
 import torch
 from torch import nn
@@ -63,13 +63,15 @@ class LandCoverNet(nn.Module):
         if config.meta_mode not in META_MODES:
             raise ValueError(f"meta_mode must be one of {META_MODES}")
         self.config = config
+        self.backbone: Union[ViTBackbone, CNNBackbone]
         if config.backbone == "vit":
             self.backbone = ViTBackbone(config.in_channels, config.tile_size_px, config.size)
             cond_dim = self.backbone.embed_dim
         elif config.backbone == "cnn":
-            cond_dim = 64 if config.meta_mode != "none" else None
+            cond_dim = 64
             film = config.meta_mode == "metadata" or config.token_film
-            self.backbone = CNNBackbone(config.in_channels, config.tile_size_px, config.size, cond_dim=cond_dim,
+            self.backbone = CNNBackbone(config.in_channels, config.tile_size_px, config.size,
+                                        cond_dim=cond_dim if config.meta_mode != "none" else None,
                                         film=film, film_stages=config.film_stages)
         else:
             raise ValueError(f"unknown backbone {config.backbone!r}")

@@ -46,7 +46,8 @@ class ViTBackbone(nn.Module):
     def feature_dim(self) -> int:
         return self.embed_dim
 
-    def forward(self, images: torch.Tensor, extra_token: Optional[torch.Tensor] = None) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
+    def forward(self, images: torch.Tensor,
+                extra_token: Optional[torch.Tensor] = None) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
         """Returns (CLS feature (B, D), output at the appended token (B, D) or None)."""
         b, _, h, w = images.shape
         side = self.grid * self.patch_size

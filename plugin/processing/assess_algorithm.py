@@ -73,7 +73,7 @@ class AssessAccuracyAlgorithm(AssessmentAlgorithm):
         self.addParameter(QgsProcessingParameterRasterLayer(self.INPUT, tr("Classified map")))
         self.addParameter(QgsProcessingParameterVectorLayer(
             self.REFERENCE, tr("Reference data (points or polygons)"),
-            [QgsProcessing.TypeVectorPoint, QgsProcessing.TypeVectorPolygon]))
+            [QgsProcessing.SourceType.TypeVectorPoint, QgsProcessing.SourceType.TypeVectorPolygon]))
         self.addParameter(QgsProcessingParameterField(self.CLASS_FIELD, tr("Reference class field"),
                                                       parentLayerParameterName=self.REFERENCE))
         self.addParameter(QgsProcessingParameterString(

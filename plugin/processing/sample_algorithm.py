@@ -52,7 +52,7 @@ class CreateValidationSampleAlgorithm(AssessmentAlgorithm):
         self.addParameter(QgsProcessingParameterString(self.EXPECTED_UA, tr("Expected user's accuracies"),
                                                        defaultValue="0.8"))
         self.addParameter(QgsProcessingParameterNumber(
-            self.TARGET_SE, tr("Target standard error of overall accuracy"), QgsProcessingParameterNumber.Double,
+            self.TARGET_SE, tr("Target standard error of overall accuracy"), QgsProcessingParameterNumber.Type.Double,
             defaultValue=0.01, minValue=0.0001, maxValue=0.5))
         self.addParameter(QgsProcessingParameterNumber(self.MIN_PER_CLASS, tr("Minimum points per class"),
                                                        defaultValue=DEFAULT_MIN_PER_CLASS, minValue=0))
@@ -60,7 +60,7 @@ class CreateValidationSampleAlgorithm(AssessmentAlgorithm):
         self.addParameter(QgsProcessingParameterString(self.REFERENCE_FIELD, tr("Reference field to fill in"),
                                                        defaultValue="reference"))
         self.addParameter(QgsProcessingParameterVectorDestination(
-            self.OUTPUT, tr("Validation sample"), QgsProcessing.TypeVectorPoint))
+            self.OUTPUT, tr("Validation sample"), QgsProcessing.SourceType.TypeVectorPoint))
         self.addOutput(QgsProcessingOutputNumber(self.POINTS, tr("Number of points")))
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802

@@ -47,12 +47,12 @@ class TrainModelAlgorithm(EngineAlgorithm):
     def initAlgorithm(self, config=None) -> None:  # noqa: N802
         defaults = TrainOptions()
         self.addParameter(QgsProcessingParameterMultipleLayers(self.RASTERS, tr("Training rasters"),
-                                                               QgsProcessing.TypeRaster))
+                                                               QgsProcessing.SourceType.TypeRaster))
         self.addParameter(QgsProcessingParameterString(self.DATES, tr("Acquisition dates (YYYY-MM-DD, comma separated; "
                                                                       "empty: detect)"), optional=True))
         self.addParameter(QgsProcessingParameterVectorLayer(
             self.LABELS, tr("Labels (polygons or points)"),
-            [QgsProcessing.TypeVectorPolygon, QgsProcessing.TypeVectorPoint]))
+            [QgsProcessing.SourceType.TypeVectorPolygon, QgsProcessing.SourceType.TypeVectorPoint]))
         self.addParameter(QgsProcessingParameterField(self.CLASS_FIELD, tr("Class field"), parentLayerParameterName=self.LABELS))
         self.addParameter(QgsProcessingParameterEnum(self.METHOD, tr("Method"), options=list(METHODS),
                                                      defaultValue=METHODS.index(defaults.method)))
