@@ -9,7 +9,8 @@ from spatiotemporal_ssl.core.models.metadata import MetaBatch
 from spatiotemporal_ssl.core.models.network import LandCoverNet, NetworkConfig
 from spatiotemporal_ssl.core.learning.ssl import (FixMatchLabeler, FreeMatchLabeler, SoftMatchLabeler, SSLModel,
                                          distillation_loss, unsupervised_loss)
-from spatiotemporal_ssl.core.learning.trainer import EMA, accuracy_standard_error, within_noise_of_best
+from spatiotemporal_ssl.core.learning.selection import accuracy_standard_error, within_noise_of_best
+from spatiotemporal_ssl.core.learning.trainer import EMA
 from spatiotemporal_ssl.core.learning.training_data import min_tiles_for_validation, split_validation
 
 

@@ -24,6 +24,7 @@ from ..models.metadata import MetaBatch
 from ..models.network import LandCoverNet, NetworkConfig, default_size
 from ..params import TrainOptions
 from .ssl import SSLModel, make_pseudo_labeler, probabilities, supervised_loss
+from .selection import CheckpointSelector
 from .training_data import TrainingData
 
 
@@ -136,20 +137,6 @@ def load_init_weights(model: SSLModel, path: str) -> None:
         net.load_state_dict(matched, strict=False)
 
 
-def accuracy_standard_error(accuracy: float, n: int) -> float:
-    """Standard error of an accuracy measured on ``n`` tiles, Agresti-Coull adjusted (two successes and two
-    failures added), so that a perfect score on a few tiles still has an honest, non-zero error."""
-    p = (accuracy * n + 2.0) / (n + 4.0)
-    return math.sqrt(p * (1.0 - p) / (n + 4.0))
-
-
-def within_noise_of_best(score: float, best_so_far: float, n: int) -> bool:
-    """Whether a checkpoint scoring ``score`` on ``n`` validation tiles is within one standard error of the best
-    score so far (itself included); the trainer keeps the latest such checkpoint."""
-    best = max(best_so_far, score)
-    return score >= best - accuracy_standard_error(best, n)
-
-
 def _distributed() -> tuple:
     """(rank, world_size), initialising the process group when launched by torchrun."""
     world = int(os.environ.get("WORLD_SIZE", "1"))
@@ -215,8 +202,7 @@ class Trainer:
         total = opt.steps
         scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: 0.5 * (1 + math.cos(math.pi * min(s, total) / total)))
         start_step = 0
-        # top_val: the best validation accuracy so far; best_val: that of the kept (selected) checkpoint.
-        best_state, best_val, top_val, best_step = None, -1.0, -1.0, 0
+        selector = CheckpointSelector(int(data.val_images.shape[0]), resume_state)
         history: List[dict] = []
         if resume_state is not None:
             model.load_state_dict(resume_state["model"])
@@ -224,10 +210,6 @@ class Trainer:
             optimizer.load_state_dict(resume_state["optimizer"])
             scheduler.load_state_dict(resume_state["scheduler"])
             start_step = int(resume_state["step"])
-            best_val = float(resume_state.get("best_val", -1.0))
-            top_val = float(resume_state.get("top_val", best_val))
-            best_step = int(resume_state.get("best_step", 0))
-            best_state = resume_state.get("best_ema")
             history = list(resume_state.get("history", []))
         wrapped = model
         if world > 1:
@@ -279,16 +261,12 @@ class Trainer:
             training_state = {
                 "step": step, "model": {k: v.detach().cpu() for k, v in model.state_dict().items()},
                 "ema": {k: v.detach().cpu() for k, v in ema.model.state_dict().items()},
-                "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
-                "best_val": best_val, "top_val": top_val, "best_step": best_step, "best_ema": best_state, "history": history,
+                "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(), **selector.state(),
+                "history": history,
             }
-            final = copy.deepcopy(ema.model).cpu()
-            if best_state is not None:
-                final.load_state_dict(best_state)
-            final.eval()
             return FitResult(
-                model=final, best_step=best_step, steps_done=step, cancelled=cancelled, stopped_early=stopped_early,
-                best_val_accuracy=best_val if best_val >= 0 else None, history=history, device_name=dev_name,
+                model=selector.kept_model(ema.model), best_step=selector.best_step, steps_done=step, cancelled=cancelled,
+                stopped_early=stopped_early, best_val_accuracy=selector.best_val_accuracy, history=history, device_name=dev_name,
                 train_seconds=time.perf_counter() - t_start,
                 mean_mask_rate=float(np.mean(mask_rates)) if mask_rates else None,
                 mean_pseudo_label_accuracy=(pl_hits / pl_seen if pl_seen else None) if diag is not None
@@ -366,24 +344,12 @@ class Trainer:
                 last_val, val_loss, pl_acc = self._validate(model, ema.model, data, device)
                 if pl_acc is not None:
                     pl_accs.append(pl_acc)
-                val_score = last_val if last_val is not None and not math.isnan(last_val) else None
-                if val_score is None:
-                    best_step = step  # nothing to select on: keep the latest EMA
-                    best_state = None
-                elif within_noise_of_best(val_score, top_val, int(data.val_images.shape[0])):
-                    # Keep the latest checkpoint within one standard error of the best validation accuracy so
-                    # far. A few validation tiles cannot tell apart checkpoints closer than that, and picking
-                    # the first best (or breaking ties on the validation loss) often kept an immature model from
-                    # the first evaluations; selection still steps back when accuracy clearly drops. Online
-                    # this equals the offline rule: the last step within one error of the overall best.
-                    top_val = max(top_val, val_score)
-                    best_val, best_step = val_score, step
-                    best_state = {k: v.detach().cpu().clone() for k, v in ema.model.state_dict().items()}
+                selector.observe(step, last_val, ema.model)
                 record = {"step": step, **{k: v / running_n for k, v in running.items()}, "val_accuracy": last_val,
                           "val_loss": val_loss,
                           "pseudo_label_accuracy": pl_acc}
                 history.append(record)
-                if opt.patience_steps and val_score is not None and step - best_step >= opt.patience_steps:
+                if selector.patience_exhausted(step, opt.patience_steps):
                     stopped_early = True
             if progress is not None and rank == 0 and (is_eval or step % progress_every == 0 or stopped_early):
                 recent = step_times[-50:]
