@@ -17,13 +17,13 @@ import numpy as np
 import torch
 import torch.distributed as dist
 
-from .augment import strong_augment, weak_augment
 from ..device import device_name, resolve_device
 from ..errors import InputError
 from ..models.metadata import MetaBatch
 from ..models.network import LandCoverNet, NetworkConfig, default_size
 from ..params import TrainOptions
 from .ssl import SSLModel, make_pseudo_labeler, probabilities, supervised_loss
+from .batches import BatchSampler
 from .selection import CheckpointSelector
 from .training_data import TrainingData
 
@@ -220,29 +220,8 @@ class Trainer:
         amp_dtype = torch.bfloat16 if (use_amp and torch.cuda.is_bf16_supported()) else torch.float16
         scaler = torch.amp.GradScaler("cuda", enabled=use_amp and amp_dtype == torch.float16)
 
-        # Keep the tile pools on the GPU when they fit comfortably, so no step waits for host->device copies.
-        def _place(t: torch.Tensor) -> torch.Tensor:
-            if device.type != "cuda":
-                return t
-            total_bytes = sum(x.numel() * x.element_size() for x in (data.labeled_images, data.unlabeled_images))
-            free, _ = torch.cuda.mem_get_info(device)
-            return t.to(device) if total_bytes < 0.25 * free else t.pin_memory()
-
-        x_lab, y_lab = _place(data.labeled_images), data.labeled_targets.to(device)
-        meta_lab = data.labeled_meta.to(device)
-        n_u = data.unlabeled_images.shape[0]
-        use_unlabeled = opt.method != "supervised" and n_u > 0
-        x_unl = _place(data.unlabeled_images) if use_unlabeled else None
-        meta_unl = data.unlabeled_meta.to(device) if use_unlabeled else None
-        n_l = x_lab.shape[0]
-        bs_l = opt.batch_size
-        bs_u = opt.batch_size * opt.unlabeled_ratio
-        gen = torch.Generator(device=device)
-        gen.manual_seed(opt.seed * 1000 + rank + start_step)
-        cpu_gen = torch.Generator().manual_seed(opt.seed * 1000 + rank + start_step)
-
-        def sample(n: int, k: int, pool_device: torch.device) -> torch.Tensor:
-            return torch.randint(0, n, (k,), generator=cpu_gen).to(pool_device)
+        sampler = BatchSampler(data, opt, device, seed=opt.seed * 1000 + rank + start_step)
+        bs_l, bs_u = sampler.batch_l, sampler.batch_u
 
         t_start = time.perf_counter()
         data_time = 0.0
@@ -282,29 +261,15 @@ class Trainer:
                 cancelled = True
                 break
             t0 = time.perf_counter()
-            idx_l = sample(n_l, bs_l, x_lab.device)
-            xb_l = weak_augment(x_lab[idx_l].to(device, non_blocking=True), generator=gen)
-            yb_l = y_lab[idx_l.to(device)]
-            mb_l = meta_lab.index(idx_l.to(device))
-            xb_w = xb_s = mb_u = None
-            if use_unlabeled:
-                idx_u = sample(n_u, bs_u, x_unl.device)
-                xb_u = x_unl[idx_u].to(device, non_blocking=True)
-                xb_w = weak_augment(xb_u, generator=gen)
-                xb_s = strong_augment(xb_u, generator=gen)
-                mb_u = meta_unl.index(idx_u.to(device))
-            # Metadata dropout (and an optional warm-up with no metadata) for the metadata network.
-            p_drop = 1.0 if step < opt.meta_warmup_steps else opt.meta_dropout
-            keep = None
-            if opt.metadata != "none":
-                keep = (mb_l.drop(p_drop, p_drop, gen), mb_u.drop(p_drop, p_drop, gen) if mb_u is not None else None)
+            batch = sampler(step)
             if device.type == "cuda":
                 torch.cuda.synchronize(device)
             t1 = time.perf_counter()
             data_time += t1 - t0
             try:
                 with torch.autocast(device_type=device.type, dtype=amp_dtype, enabled=use_amp):
-                    loss, stats = wrapped(xb_l, yb_l, mb_l, xb_w, xb_s, mb_u, keep)
+                    out = wrapped(batch)
+                    loss, stats = out.loss, out.log
                 optimizer.zero_grad(set_to_none=True)
                 scaler.scale(loss).backward()
                 scaler.step(optimizer)
@@ -328,10 +293,10 @@ class Trainer:
             running_n += 1
             if "mask_rate" in stats:
                 mask_rates.append(float(stats["mask_rate"]))
-            if diag is not None and model.last_pseudo is not None and not opt.multi_label:
-                truth = diag[idx_u.cpu()].to(device)
-                take = (model.last_pseudo.weights > 0.5) & (truth >= 0)
-                pl_hits += float((model.last_pseudo.targets[take] == truth[take]).sum())
+            if diag is not None and out.pseudo is not None and not opt.multi_label:
+                truth = diag[batch.unlabeled_index.cpu()].to(device)
+                take = (out.pseudo.weights > 0.5) & (truth >= 0)
+                pl_hits += float((out.pseudo.targets[take] == truth[take]).sum())
                 pl_seen += float(take.sum())
             step_times.append(time.perf_counter() - t0)
 
