@@ -98,7 +98,7 @@ def build_model(options: TrainOptions, num_classes: int, band_count: int, tile_s
                 loc_dim: int, date_dim: int, device: torch.device) -> SSLModel:
     """The networks for ``options.metadata``: none -> student; input -> student with metadata;
     teacher -> teacher (metadata) + student (learned token when distilling)."""
-    size = options.model_size if options.model_size != "auto" else default_size(options.backbone, device)
+    size = options.model_size if options.model_size != "auto" else default_size(device)
 
     def net(meta_mode: str) -> LandCoverNet:
         return LandCoverNet(NetworkConfig(options.backbone, size, band_count, tile_size_px, num_classes,
