@@ -26,7 +26,8 @@ from ..data.normalization import normalize_tiles, robust_band_stats, sample_vali
 from ..params import TrainOptions
 from ..learning.trainer import Trainer, TrainProgress
 from ..learning.validation import predict_logits
-from ..learning.training_data import meta_batch, assemble_training_data
+from ..learning.training_data import assemble_training_data
+from ..models.metadata import meta_batch
 
 REQUIRED_KEYS = ("images", "labels", "split", "lat", "lon", "date")
 

@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from ..data.encoding import MetadataEncoder
-from ..models.metadata import MetaBatch
+from ..models.metadata import MetaBatch, meta_batch
 
 
 @dataclass
@@ -85,14 +85,6 @@ def min_tiles_for_validation(val_fraction: float) -> Optional[int]:
     if val_fraction <= 0:
         return None
     return next((n for n in range(2, 100_000) if _held_out_count(n, val_fraction) > 0), None)
-
-
-def meta_batch(encoder: MetadataEncoder, lat: np.ndarray, lon: np.ndarray, doy: np.ndarray) -> MetaBatch:
-    enc = encoder.encode(np.asarray(lat, dtype=np.float64), np.asarray(lon, dtype=np.float64), np.asarray(doy, dtype=np.float64))
-    return MetaBatch(torch.from_numpy(np.ascontiguousarray(enc.location, dtype=np.float32)),
-                     torch.from_numpy(np.ascontiguousarray(enc.date, dtype=np.float32)),
-                     torch.from_numpy(np.asarray(enc.location_known, dtype=bool)),
-                     torch.from_numpy(np.asarray(enc.date_known, dtype=bool)))
 
 
 def assemble_training_data(
