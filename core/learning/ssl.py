@@ -267,17 +267,18 @@ class SSLModel(nn.Module):
         return StepOutput(loss_sup + self.lambda_u * loss_unsup + extra, log,
                           PseudoLabels(pseudo.targets.detach(), pseudo.weights.detach()))
 
-    def student_step(self, batch: StepBatch, teacher_feature: Optional[torch.Tensor], teacher: StepOutput) -> StepOutput:
+    def student_step(self, batch: StepBatch, teacher_feature: Optional[torch.Tensor],
+                     teacher_step: StepOutput) -> StepOutput:
         """Spatiotemporal SSL: the pixel-only student learns from the teacher's pseudo-labels on its [labelled,
         strong] views and distils the teacher's metadata feature. The teacher's pseudo-labels and feature are
         detached, so the student's loss sends no gradient into the teacher."""
-        n_l, pseudo = batch.x_l.shape[0], teacher.pseudo
+        n_l, pseudo = batch.x_l.shape[0], teacher_step.pseudo
         out = self.student(torch.cat([batch.x_l, batch.x_strong] if pseudo is not None else [batch.x_l], dim=0))
         loss_student = supervised_loss(out.logits[:n_l], batch.y_l, self.multi_label)
         if pseudo is not None:
             loss_student = loss_student + self.lambda_u * unsupervised_loss(out.logits[n_l:], pseudo, self.multi_label)
-        log = {**teacher.log, "loss_teacher": teacher.loss.detach(), "loss_student": loss_student.detach()}
-        total = teacher.loss + loss_student
+        log = {**teacher_step.log, "loss_teacher": teacher_step.loss.detach(), "loss_student": loss_student.detach()}
+        total = teacher_step.loss + loss_student
         if self.lambda_d > 0 and self.distill_kind != "none" and out.meta_feature is not None:
             # The teacher's feature of the same views: labelled and strong (not weak).
             n_skip = n_l + (batch.x_weak.shape[0] if pseudo is not None else 0)

@@ -46,7 +46,8 @@ class MetaBatch(NamedTuple):
 
 def meta_batch(encoder: "MetadataEncoder", lat: np.ndarray, lon: np.ndarray, doy: np.ndarray) -> MetaBatch:
     """Encode tiles' latitude, longitude and day of year (NaN: unknown) into a CPU :class:`MetaBatch`."""
-    enc = encoder.encode(np.asarray(lat, dtype=np.float64), np.asarray(lon, dtype=np.float64), np.asarray(doy, dtype=np.float64))
+    enc = encoder.encode(np.asarray(lat, dtype=np.float64), np.asarray(lon, dtype=np.float64),
+                         np.asarray(doy, dtype=np.float64))
     return MetaBatch(torch.from_numpy(np.ascontiguousarray(enc.location, dtype=np.float32)),
                      torch.from_numpy(np.ascontiguousarray(enc.date, dtype=np.float32)),
                      torch.from_numpy(np.asarray(enc.location_known, dtype=bool)),
