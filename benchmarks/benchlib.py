@@ -1,8 +1,8 @@
 """Shared pieces of the benchmark scripts: paths, the patch-set file, metrics and metadata features.
 
 The benchmark scripts are run as ``python benchmarks/<script>.py`` from the repository root, so this module is
-imported by its plain name. The split builder and the metadata-only row work without the engine; when it is
-installed, the metrics are the engine's own (``core.learning.metrics``), so every row is scored the same way.
+imported by its plain name. The metrics are the engine's own (``core.learning.metrics``), so every row, the
+metadata-only one included, is scored the same way.
 """
 from __future__ import annotations
 
@@ -64,25 +64,11 @@ def classification_metrics(y_true: np.ndarray, y_pred: np.ndarray, class_names: 
     y_true, y_pred = y_true[keep], y_pred[keep]
     if n_classes is None:
         n_classes = len(class_names) if class_names else int(max(y_true.max(initial=0), y_pred.max(initial=0))) + 1
-    try:
-        from spatiotemporal_ssl.core.learning.metrics import single_label_metrics
-    except ImportError:  # the engine is not installed: the same definitions, written out
-        single_label_metrics = _single_label_metrics
+    # Imported here, so that the split builder (which never scores) runs where the engine is not installed.
+    from spatiotemporal_ssl.core.learning.metrics import single_label_metrics
+
     metrics = single_label_metrics(y_true, y_pred, n_classes)
     return {key: metrics[key] for key in ("accuracy", "balanced_accuracy", "macro_f1", "per_class_f1")}
-
-
-def _single_label_metrics(truth: np.ndarray, pred: np.ndarray, n_classes: int) -> dict:
-    cm = np.zeros((n_classes, n_classes), dtype=np.int64)
-    np.add.at(cm, (truth, pred), 1)
-    support, predicted, tp = cm.sum(1), cm.sum(0), np.diag(cm).astype(float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        recall = np.where(support > 0, tp / support, np.nan)
-        f1 = np.where(support + predicted > 0, 2 * tp / (support + predicted), np.nan)
-    return {"accuracy": float(tp.sum() / max(1, cm.sum())),
-            "balanced_accuracy": float(np.nanmean(recall[support > 0])) if (support > 0).any() else float("nan"),
-            "macro_f1": float(np.nanmean(f1)) if np.isfinite(f1).any() else float("nan"),
-            "per_class_f1": [None if np.isnan(v) else float(v) for v in f1]}
 
 
 # ----------------------------------------------------------------------------------------------------------------

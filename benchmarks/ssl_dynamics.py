@@ -35,8 +35,8 @@ def training_data(set_name: str, k: int, seed: int):
 
     from spatiotemporal_ssl.core.data.encoding import MetadataEncoder
     from spatiotemporal_ssl.core.app.evaluate import load_patch_set, normalized_images
-    from spatiotemporal_ssl.core.learning.trainer import TrainingData
-    from spatiotemporal_ssl.core.learning.training_data import meta_batch
+    from spatiotemporal_ssl.core.learning.training_data import TrainingData
+    from spatiotemporal_ssl.core.models.metadata import meta_batch
 
     ps = load_patch_set(str(set_path(set_name, k, seed)))
     images = normalized_images(ps, seed)

@@ -13,3 +13,7 @@ class InputError(ValueError):
 
 class TrainingCancelled(RuntimeError):
     """Raised inside the trainer when the caller's cancel callback returned True."""
+
+
+class PredictionCancelled(RuntimeError):
+    """Raised by the prediction when the caller's ``should_stop`` returned True; no output file was left behind."""

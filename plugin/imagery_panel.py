@@ -229,10 +229,6 @@ class ImageryPanel(QWidget):
     def checked_layers(self) -> List[QgsRasterLayer]:
         return [layer for layer in self.raster_layers() if self._checked.get(layer.id(), True)]
 
-    def set_checked(self, layer_id: str, checked: bool) -> None:
-        self._checked[layer_id] = checked
-        self.refresh()
-
     def reference_layer(self) -> Optional[QgsRasterLayer]:
         """The selected raster (its grid is the one labelled), else the first ticked one."""
         row = self.table.currentRow()

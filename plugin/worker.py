@@ -84,13 +84,13 @@ class Job(QObject):
 
 
 def user_message(exc: BaseException) -> str:
-    from ..core.errors import InputError
+    from ..core.errors import InputError, PredictionCancelled, TrainingCancelled
 
     if isinstance(exc, InputError):
         return str(exc)
-    name = type(exc).__name__
-    if name in ("TrainingCancelled", "PredictionCancelled"):
+    if isinstance(exc, (TrainingCancelled, PredictionCancelled)):
         return str(exc) or "cancelled"
+    name = type(exc).__name__
     if name == "OutOfMemoryError" or "out of memory" in str(exc).lower():
         return f"out of memory: {exc}; lower the batch size or the tile size"
     return f"{name}: {exc}"
@@ -167,7 +167,8 @@ def predict_work(model_path: str, predictions: List[PredictJobSpec], device: str
 def _predict_into(job: JobResult, model_path: str, specs: List[PredictJobSpec], device: str,
                   emit: Callable[[object], None], should_stop: Optional[Callable[[], bool]]) -> None:
     from ..core.app.modelfile import load_model
-    from ..core.app.predict import PredictionCancelled, predict_raster
+    from ..core.app.predict import predict_raster
+    from ..core.errors import PredictionCancelled
 
     model = load_model(model_path, device=device)
     job.model_classes = list(model.classes)

@@ -26,9 +26,10 @@ if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c "import qgis.core" >/dev/n
     /usr/bin/python3 -m venv --system-site-packages .venv
 fi
 
-# 3. Pinned packages and the editable install (console script `stssl`). A stamp skips this when nothing changed.
+# 3. Pinned packages and the editable install (console script `stssl`). A stamp skips this when nothing changed
+# (metadata.txt included: the installed package's version is read from it).
 stamp=.venv/.stssl-installed
-want="$(cat requirements.txt pyproject.toml | sha256sum | cut -d' ' -f1)"
+want="$(cat requirements.txt pyproject.toml metadata.txt | sha256sum | cut -d' ' -f1)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ] || [ ! -x .venv/bin/stssl ]; then
     echo "[setup] installing pinned Python packages into .venv"
     .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements.txt

@@ -31,8 +31,8 @@ def test_labelled_and_unlabelled_pools_from_two_rasters(tmp_path):
         [RasterInput(a, "2021-07-01"), RasterInput(b, "unknown")], labels, "class", tile_size_px=8)
     assert [c.name for c in classes] == ["forest", "water"]
     assert len(tiles) == 18  # 9 tiles per raster, all valid
-    labelled = tiles.subset(tiles.labeled)
-    assert sorted(zip(labelled.raster_index, labelled.row, labelled.col, labelled.labels)) == [
+    lab = tiles.labeled
+    assert sorted(zip(tiles.raster_index[lab], tiles.row[lab], tiles.col[lab], tiles.labels[lab])) == [
         (0, 0, 0, 0), (0, 0, 8, 0), (0, 8, 0, 1)]
     # A labelled tile is never also in the unlabelled pool.
     keys = list(zip(tiles.raster_index, tiles.row, tiles.col))
@@ -153,12 +153,20 @@ def test_class_raster_labels_and_points(tmp_path):
         (0, 0, 0), (16, 16, 1)]
 
 
-def test_subset_and_concat_keep_arrays_aligned(tmp_path):
+def test_concat_keeps_arrays_aligned(tmp_path):
+    # The tile sets of two rasters, as build_tileset joins them: every array in the same order.
     a, _ = _image(tmp_path, "a.tif")
-    tiles, _, _ = build_tileset([RasterInput(a)], _two_class_labels(tmp_path), "class", 8)
-    both = TileSet.concat([tiles.subset([0, 1]), tiles.subset(np.array([5]))])
-    assert len(both) == 3 and both.row.tolist() == [tiles.row[0], tiles.row[1], tiles.row[5]]
-    np.testing.assert_array_equal(both.images[2], tiles.images[5])
+    b, _ = _image(tmp_path, "b.tif", seed=2)
+    labels = _two_class_labels(tmp_path)
+    first, _, _ = build_tileset([RasterInput(a)], labels, "class", 8)
+    second, _, _ = build_tileset([RasterInput(b)], labels, "class", 8)
+    both = TileSet.concat([first, second])
+    assert len(both) == len(first) + len(second)
+    assert both.row.tolist() == first.row.tolist() + second.row.tolist()
+    np.testing.assert_array_equal(both.images[len(first)], second.images[0])
+    np.testing.assert_array_equal(both.labels, np.concatenate([first.labels, second.labels]))
+    joined, _, _ = build_tileset([RasterInput(a), RasterInput(b)], labels, "class", 8)
+    np.testing.assert_array_equal(joined.images, both.images)
 
 
 def test_band_stats_use_valid_pixels_only(tmp_path):

@@ -50,6 +50,21 @@ def test_model_file_round_trip_gives_the_same_predictions(tmp_path, trained):
     assert t.shape == (5, 3) and torch.allclose(t.sum(1), torch.ones(5))
 
 
+def test_the_version_is_written_once_in_metadata_txt(tmp_path, trained):
+    import configparser
+    import importlib.metadata
+
+    from spatiotemporal_ssl.core import __version__
+    from spatiotemporal_ssl.core.app.modelfile import read_model_blob
+
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read(os.path.join(os.path.dirname(os.path.dirname(__file__)), "metadata.txt"), encoding="utf-8")
+    assert __version__ == parser["general"]["version"]
+    assert importlib.metadata.version("spatiotemporal-ssl") == __version__  # pyproject.toml reads it (dynamic)
+    software = read_model_blob(_save(tmp_path / "m.pt", trained))["config"]["software"]
+    assert software == f"spatiotemporal_ssl {__version__}, torch {torch.__version__}"
+
+
 def test_existing_model_file_is_not_overwritten_silently(tmp_path, trained):
     path = _save(tmp_path / "m.pt", trained)
     before = open(path, "rb").read()

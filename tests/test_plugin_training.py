@@ -277,3 +277,14 @@ def test_report_without_validation_names_the_tiles_a_class_needs(qgis_app):
     # Multi-label hold-out is not per class, so no per-class count is claimed.
     text = report_html(_validation_report(None, data, classes, True, 0.25), "m.pt")
     assert "No labelled tiles were held out" in text and "of a class" not in text and "A class" not in text
+
+
+def test_cancel_messages_come_from_the_engine_classes_not_their_names():
+    from spatiotemporal_ssl.core.errors import PredictionCancelled, TrainingCancelled
+    from spatiotemporal_ssl.plugin.worker import user_message
+
+    assert user_message(PredictionCancelled("prediction cancelled; no output was written")) == (
+        "prediction cancelled; no output was written")
+    assert user_message(TrainingCancelled()) == "cancelled"
+    namesake = type("PredictionCancelled", (RuntimeError,), {})("boom")  # another library's class of that name
+    assert user_message(namesake) == "PredictionCancelled: boom"

@@ -22,7 +22,8 @@ from spatiotemporal_ssl.core.errors import InputError
 from spatiotemporal_ssl.core.data.geo import tile_centres_latlon
 from spatiotemporal_ssl.core.data.normalization import BandStats, normalize_tiles
 from spatiotemporal_ssl.core.params import ClassSpec
-from spatiotemporal_ssl.core.app.predict import PredictionCancelled, predict_raster
+from spatiotemporal_ssl.core.app.predict import predict_raster
+from spatiotemporal_ssl.core.errors import PredictionCancelled
 from spatiotemporal_ssl.core.data.raster import read_block
 
 WIDTH, HEIGHT, BANDS = 70, 53, 3

@@ -24,8 +24,10 @@ from ..errors import InputError
 from ..learning.metrics import class_names_or_default, summarize
 from ..data.normalization import normalize_tiles, robust_band_stats, sample_valid_pixels
 from ..params import TrainOptions
-from ..learning.trainer import Trainer, TrainProgress, predict_logits
-from ..learning.training_data import meta_batch, assemble_training_data
+from ..learning.trainer import Trainer, TrainProgress
+from ..learning.validation import predict_logits
+from ..learning.training_data import assemble_training_data
+from ..models.metadata import meta_batch
 
 REQUIRED_KEYS = ("images", "labels", "split", "lat", "lon", "date")
 

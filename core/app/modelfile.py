@@ -15,10 +15,11 @@ from typing import List, Optional
 import numpy as np
 import torch
 
+from .. import __version__
 from ..device import resolve_device
 from ..data.encoding import MetadataEncoder
 from ..errors import InputError
-from ..models.metadata import MetaBatch
+from ..models.metadata import meta_batch
 from ..models.network import LandCoverNet, NetworkConfig
 from ..data.normalization import BandStats
 from .outputs import atomic_output, check_output_path
@@ -62,7 +63,7 @@ def save_model(path: str, *, student: LandCoverNet, teacher: Optional[LandCoverN
         "provenance": provenance,
         "report": report,
         "created": datetime.datetime.now().isoformat(timespec="seconds"),
-        "software": "spatiotemporal_ssl 0.1.0, torch " + torch.__version__,
+        "software": f"spatiotemporal_ssl {__version__}, torch {torch.__version__}",
     })
     blob = {
         "format": FORMAT,
@@ -142,20 +143,6 @@ class LoadedModel:
         """True for the metadata-as-input baseline: the deployed network itself reads location and date."""
         return self.student.uses_metadata
 
-    def meta_batch(self, lat: Optional[torch.Tensor], lon: Optional[torch.Tensor], doy: Optional[torch.Tensor],
-                   n: int) -> MetaBatch:
-        if self.encoder is None:
-            raise InputError(f"model file '{os.path.basename(self.path)}' has a network that reads metadata but no "
-                             "metadata encoding; it is damaged: retrain or use another copy")
-        nan = np.full(n, np.nan)
-        enc = self.encoder.encode(
-            lat.cpu().numpy() if lat is not None else nan,
-            lon.cpu().numpy() if lon is not None else nan,
-            doy.cpu().numpy() if doy is not None else nan,
-        )
-        return MetaBatch(torch.from_numpy(enc.location), torch.from_numpy(enc.date),
-                         torch.from_numpy(enc.location_known), torch.from_numpy(enc.date_known)).to(self.device)
-
     @torch.inference_mode()
     def probabilities(self, images: torch.Tensor, lat: Optional[torch.Tensor] = None,
                       lon: Optional[torch.Tensor] = None, doy: Optional[torch.Tensor] = None,
@@ -163,9 +150,15 @@ class LoadedModel:
         """Class probabilities (softmax, or sigmoid for multi-label) of normalised tiles (B, C, T, T)."""
         net = self.student if network == "student" else self.teacher
         if net is None:
-            raise InputError(f"model '{os.path.basename(self.path)}' has no teacher network; "
-                             "train with metadata 'teacher'")
-        meta = self.meta_batch(lat, lon, doy, images.shape[0]) if net.uses_metadata else None
+            raise InputError(f"model '{os.path.basename(self.path)}' has no teacher network; train with metadata 'teacher'")
+        meta = None
+        if net.uses_metadata and self.encoder is None:
+            raise InputError(f"model file '{os.path.basename(self.path)}' has a network that reads metadata but no "
+                             "metadata encoding; it is damaged: retrain or use another copy")
+        if net.uses_metadata:  # a coordinate or date not given is unknown (NaN) for every tile
+            unknown = np.full(images.shape[0], np.nan)
+            meta = meta_batch(self.encoder, *(v.cpu().numpy() if v is not None else unknown for v in (lat, lon, doy)))
+            meta = meta.to(self.device)
         logits = net(images.to(self.device), meta).logits.float()
         return torch.sigmoid(logits) if self.multi_label else torch.softmax(logits, dim=1)
 

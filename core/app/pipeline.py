@@ -20,9 +20,9 @@ from .modelfile import read_model_blob, save_model
 from ..data.normalization import normalize_tiles
 from .outputs import check_output_path
 from ..params import TrainRequest
-from ..learning.trainer import (MIN_VALIDATION_TILES_PER_CLASS, Trainer, TrainProgress, min_tiles_for_validation,
-                      predict_logits)
-from ..learning.training_data import assemble_training_data
+from ..learning.trainer import Trainer, TrainProgress
+from ..learning.validation import predict_logits
+from ..learning.training_data import MIN_VALIDATION_TILES_PER_CLASS, assemble_training_data, min_tiles_for_validation
 
 __all__ = ["train_model", "TrainResult", "TrainProgress"]
 

@@ -33,7 +33,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from rasterio.windows import Window
 
 from ..data.dates import detect_acquisition_date
-from ..errors import InputError
+from ..errors import InputError, PredictionCancelled
 from ..data.geo import require_crs, tile_centres_latlon
 from ..data.normalization import normalize_tiles
 from .outputs import atomic_output, check_output_path, qml_path_for, write_confidence_qml, write_qml
@@ -48,10 +48,6 @@ OUTPUT_TILE_PX = 256
 
 
 GDAL_CACHE_MB = 64
-
-
-class PredictionCancelled(RuntimeError):
-    """Raised when the caller's ``should_stop`` returned True; no output file was left behind."""
 
 
 @dataclass

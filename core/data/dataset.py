@@ -55,11 +55,6 @@ class TileSet:
     def multi_label(self) -> bool:
         return self.labels.ndim == 2
 
-    def subset(self, idx: Union[np.ndarray, Sequence[int]]) -> "TileSet":
-        """The tiles at ``idx`` (integer indices or a boolean mask), as a new TileSet."""
-        idx = np.asarray(idx)
-        return TileSet(**{f.name: getattr(self, f.name)[idx] for f in fields(self)})
-
     @staticmethod
     def concat(parts: Sequence["TileSet"]) -> "TileSet":
         """Tiles of several sets, in order. ``raster_index`` is kept as is: give each part its own indices."""

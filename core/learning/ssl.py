@@ -12,6 +12,7 @@ max(p, 1 - p); that generalisation is ours (the authors ran them single-label).
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Dict, NamedTuple, Optional, Tuple
 
 import torch
@@ -20,6 +21,8 @@ from torch import nn
 
 from ..models.metadata import MetaBatch
 from ..models.network import LandCoverNet
+from ..params import TrainOptions
+from .batches import StepBatch
 
 
 class PseudoLabels(NamedTuple):
@@ -51,10 +54,10 @@ class PseudoLabeler(nn.Module):
 
 
 class FixMatchLabeler(PseudoLabeler):
-    """Fixed threshold tau (the authors' 0.95 single-label; the engine's default is 0.9, see TrainOptions);
-    multi-label mask p <= 0.05 or p >= 0.70 (the authors')."""
+    """Fixed threshold tau (the authors' 0.95 single-label; the engine's default is ``TrainOptions.threshold``, see
+    there for why); multi-label mask p <= 0.05 or p >= 0.70 (the authors')."""
 
-    def __init__(self, num_classes: int, multi_label: bool, threshold: float = 0.9,
+    def __init__(self, num_classes: int, multi_label: bool, threshold: float = TrainOptions.threshold,
                  multi_low: float = 0.05, multi_high: float = 0.70):
         super().__init__(num_classes, multi_label)
         self.threshold, self.multi_low, self.multi_high = threshold, multi_low, multi_high
@@ -152,7 +155,8 @@ class SoftMatchLabeler(PseudoLabeler):
         return PseudoLabels(targets, weights)
 
 
-def make_pseudo_labeler(method: str, num_classes: int, multi_label: bool, threshold: float = 0.95) -> Optional[PseudoLabeler]:
+def make_pseudo_labeler(method: str, num_classes: int, multi_label: bool,
+                        threshold: float = TrainOptions.threshold) -> Optional[PseudoLabeler]:
     if method == "supervised":
         return None
     if method == "fixmatch":
@@ -198,6 +202,19 @@ def probabilities(logits: torch.Tensor, multi_label: bool) -> torch.Tensor:
     return torch.sigmoid(logits.float()) if multi_label else torch.softmax(logits.float(), dim=1)
 
 
+@dataclass
+class StepOutput:
+    """What one training step hands the trainer, as USB's ``train_step``: the loss and a log of its parts.
+
+    ``log`` holds detached scalars in a fixed order: ``loss_sup``; with an unlabelled batch ``loss_unsup`` and
+    ``mask_rate``; with a teacher ``loss_teacher``, ``loss_student`` and ``loss_distill``; last ``loss``, the total.
+    """
+
+    loss: torch.Tensor  # what the optimizer minimises
+    log: Dict[str, torch.Tensor]
+    pseudo: Optional[PseudoLabels] = None  # detached pseudo-labels of the unlabelled batch; None without one
+
+
 class SSLModel(nn.Module):
     """All trainable parts of one run, so one optimizer, one EMA and one DDP wrapper cover them.
 
@@ -213,61 +230,70 @@ class SSLModel(nn.Module):
         super().__init__()
         self.student, self.teacher, self.labeler = student, teacher, labeler
         self.multi_label, self.lambda_u, self.lambda_d, self.distill_kind = multi_label, lambda_u, lambda_d, distill_loss
-        self.last_pseudo: Optional[PseudoLabels] = None
 
     @property
     def pseudo_labeling_net(self) -> LandCoverNet:
         return self.teacher if self.teacher is not None else self.student
 
-    def forward(self, x_l: torch.Tensor, y_l: torch.Tensor, meta_l: Optional[MetaBatch],
-                x_w: Optional[torch.Tensor], x_s: Optional[torch.Tensor], meta_u: Optional[MetaBatch],
-                meta_keep: Optional[Tuple[Optional[MetaBatch], Optional[MetaBatch]]] = None
-                ) -> Tuple[torch.Tensor, Dict[str, torch.Tensor]]:
-        """One training step's loss. ``meta_keep`` is meta_l/meta_u after metadata dropout (labelled + strong
-        views); the weak views that make the pseudo-labels always see the full metadata."""
-        n_l = x_l.shape[0]
-        has_unlabeled = self.labeler is not None and x_w is not None
-        stats: Dict[str, torch.Tensor] = {}
-        pl_net = self.pseudo_labeling_net
-        # One concatenated forward per network (as in USB), so BatchNorm sees labelled and unlabelled views together.
-        views = [x_l, x_w, x_s] if has_unlabeled else [x_l]
-        pl_meta = None
-        if pl_net.uses_metadata:
-            dropped_l, dropped_u = meta_keep if meta_keep is not None else (meta_l, meta_u)
-            pl_meta = MetaBatch.cat([dropped_l, meta_u, dropped_u]) if has_unlabeled else dropped_l
-        pl_out = pl_net(torch.cat(views, dim=0), pl_meta)
-        logits_l = pl_out.logits[:n_l]
-        loss_sup = supervised_loss(logits_l, y_l, self.multi_label)
-        total = loss_sup
-        stats["loss_sup"] = loss_sup.detach()
-        pseudo = None
-        if has_unlabeled:
-            n_u = x_w.shape[0]
-            logits_w, logits_s = pl_out.logits[n_l:n_l + n_u], pl_out.logits[n_l + n_u:]
-            pseudo = self.labeler(probabilities(logits_w.detach(), self.multi_label), update=True)
-            self.last_pseudo = PseudoLabels(pseudo.targets.detach(), pseudo.weights.detach())  # for diagnostics
-            loss_unsup = unsupervised_loss(logits_s, pseudo, self.multi_label)
-            extra = self.labeler.extra_loss(logits_s, pseudo)
-            total = total + self.lambda_u * loss_unsup + extra
-            stats["loss_unsup"] = loss_unsup.detach()
-            stats["mask_rate"] = pseudo.weights.detach().float().mean()
-        if self.teacher is None:
-            stats["loss"] = total.detach()
-            return total, stats
-        # Spatiotemporal SSL: the pixel-only student learns from the teacher's pseudo-labels and meta feature.
-        stats["loss_teacher"] = total.detach()
-        s_views = [x_l, x_s] if has_unlabeled else [x_l]
-        s_out = self.student(torch.cat(s_views, dim=0))
-        loss_student = supervised_loss(s_out.logits[:n_l], y_l, self.multi_label)
+    def forward(self, batch: StepBatch) -> StepOutput:
+        """One training step: the algorithm's step on the pseudo-labelling network (the teacher, or the student
+        for itself), then, with a teacher, the pixel-only student's step on the teacher's pseudo-labels."""
+        unlabeled = self.labeler is not None and batch.x_weak is not None
+        net = self.pseudo_labeling_net
+        # One concatenated forward per network (as in USB), so BatchNorm sees labelled and unlabelled views together:
+        # [labelled, weak, strong]. The weak views, which make the pseudo-labels, always see the full metadata.
+        views = [batch.x_l, batch.x_weak, batch.x_strong] if unlabeled else [batch.x_l]
+        out = net(torch.cat(views, dim=0), _views_metadata(batch, unlabeled) if net.uses_metadata else None)
+        step = self.algorithm_step(out.logits, batch, unlabeled)
+        if self.teacher is not None:
+            step = self.student_step(batch, out.meta_feature, step)
+        step.log["loss"] = step.loss.detach()
+        return step
+
+    def algorithm_step(self, logits: torch.Tensor, batch: StepBatch, unlabeled: bool) -> StepOutput:
+        """The SSL algorithm's loss on one network's [labelled, weak, strong] logits: supervised, plus the
+        pseudo-labeller's consistency loss (and its extra term) when there is an unlabelled batch."""
+        n_l = batch.x_l.shape[0]
+        loss_sup = supervised_loss(logits[:n_l], batch.y_l, self.multi_label)
+        log = {"loss_sup": loss_sup.detach()}
+        if not unlabeled:
+            return StepOutput(loss_sup, log)
+        n_u = batch.x_weak.shape[0]
+        logits_w, logits_s = logits[n_l:n_l + n_u], logits[n_l + n_u:]
+        pseudo = self.labeler(probabilities(logits_w.detach(), self.multi_label), update=True)
+        loss_unsup = unsupervised_loss(logits_s, pseudo, self.multi_label)
+        extra = self.labeler.extra_loss(logits_s, pseudo)
+        log.update(loss_unsup=loss_unsup.detach(), mask_rate=pseudo.weights.detach().float().mean())
+        return StepOutput(loss_sup + self.lambda_u * loss_unsup + extra, log,
+                          PseudoLabels(pseudo.targets.detach(), pseudo.weights.detach()))
+
+    def student_step(self, batch: StepBatch, teacher_feature: Optional[torch.Tensor],
+                     teacher_step: StepOutput) -> StepOutput:
+        """Spatiotemporal SSL: the pixel-only student learns from the teacher's pseudo-labels on its [labelled,
+        strong] views and distils the teacher's metadata feature. The teacher's pseudo-labels and feature are
+        detached, so the student's loss sends no gradient into the teacher."""
+        n_l, pseudo = batch.x_l.shape[0], teacher_step.pseudo
+        out = self.student(torch.cat([batch.x_l, batch.x_strong] if pseudo is not None else [batch.x_l], dim=0))
+        loss_student = supervised_loss(out.logits[:n_l], batch.y_l, self.multi_label)
         if pseudo is not None:
-            loss_student = loss_student + self.lambda_u * unsupervised_loss(s_out.logits[n_l:], pseudo, self.multi_label)
-        stats["loss_student"] = loss_student.detach()
-        total = total + loss_student
-        if self.lambda_d > 0 and self.distill_kind != "none" and s_out.meta_feature is not None:
-            t_feat = torch.cat([pl_out.meta_feature[:n_l], pl_out.meta_feature[n_l + x_w.shape[0]:]] if has_unlabeled
-                               else [pl_out.meta_feature[:n_l]], dim=0)
-            loss_d = distillation_loss(s_out.meta_feature, t_feat, self.distill_kind)
-            stats["loss_distill"] = loss_d.detach()
+            loss_student = loss_student + self.lambda_u * unsupervised_loss(out.logits[n_l:], pseudo, self.multi_label)
+        log = {**teacher_step.log, "loss_teacher": teacher_step.loss.detach(), "loss_student": loss_student.detach()}
+        total = teacher_step.loss + loss_student
+        if self.lambda_d > 0 and self.distill_kind != "none" and out.meta_feature is not None:
+            # The teacher's feature of the same views: labelled and strong (not weak).
+            n_skip = n_l + (batch.x_weak.shape[0] if pseudo is not None else 0)
+            t_feat = torch.cat([teacher_feature[:n_l], teacher_feature[n_skip:]] if pseudo is not None
+                               else [teacher_feature[:n_l]], dim=0)
+            loss_d = distillation_loss(out.meta_feature, t_feat, self.distill_kind)
+            log["loss_distill"] = loss_d.detach()
             total = total + self.lambda_d * loss_d
-        stats["loss"] = total.detach()
-        return total, stats
+        return StepOutput(total, log, pseudo)
+
+
+def _views_metadata(batch: StepBatch, unlabeled: bool) -> MetaBatch:
+    """Metadata of the [labelled, weak, strong] views: after dropout, except for the weak views."""
+    meta_l = batch.meta_l_dropped if batch.meta_l_dropped is not None else batch.meta_l
+    if not unlabeled:
+        return meta_l
+    meta_s = batch.meta_u_dropped if batch.meta_u_dropped is not None else batch.meta_u
+    return MetaBatch.cat([meta_l, batch.meta_u, meta_s])

@@ -5,10 +5,14 @@ one consistent input for "not known" (and metadata dropout during training teach
 """
 from __future__ import annotations
 
-from typing import NamedTuple, Optional
+from typing import TYPE_CHECKING, NamedTuple, Optional
 
+import numpy as np
 import torch
 from torch import nn
+
+if TYPE_CHECKING:
+    from ..data.encoding import MetadataEncoder
 
 
 class MetaBatch(NamedTuple):
@@ -39,6 +43,16 @@ class MetaBatch(NamedTuple):
         keep_loc = torch.rand(n, device=dev, generator=generator) >= p_location
         keep_date = torch.rand(n, device=dev, generator=generator) >= p_date
         return MetaBatch(self.location, self.date, self.location_known & keep_loc, self.date_known & keep_date)
+
+
+def meta_batch(encoder: "MetadataEncoder", lat: np.ndarray, lon: np.ndarray, doy: np.ndarray) -> MetaBatch:
+    """Encode tiles' latitude, longitude and day of year (NaN: unknown) into a CPU :class:`MetaBatch`."""
+    enc = encoder.encode(np.asarray(lat, dtype=np.float64), np.asarray(lon, dtype=np.float64),
+                         np.asarray(doy, dtype=np.float64))
+    return MetaBatch(torch.from_numpy(np.ascontiguousarray(enc.location, dtype=np.float32)),
+                     torch.from_numpy(np.ascontiguousarray(enc.date, dtype=np.float32)),
+                     torch.from_numpy(np.asarray(enc.location_known, dtype=bool)),
+                     torch.from_numpy(np.asarray(enc.date_known, dtype=bool)))
 
 
 class MetadataEmbedding(nn.Module):

@@ -99,6 +99,7 @@ class LandCoverNet(nn.Module):
         return NetOutput(self.head(feat), meta_feat)
 
 
-def default_size(backbone: str, device: torch.device) -> str:
-    """ViT-S (the authors') or a wider CNN on a GPU, the tiny variants on a CPU."""
+def default_size(device: torch.device) -> str:
+    """The size for model_size "auto", the same rule for either backbone: "small" on a GPU (ViT-S, the authors',
+    or the wider CNN), "tiny" on a CPU."""
     return "small" if device.type == "cuda" else "tiny"
