@@ -68,10 +68,9 @@ def step_times(data, metadata: str, steps: int, device: str, turn_taking=None, w
     from spatiotemporal_ssl.core.params import TrainOptions
     from spatiotemporal_ssl.core.learning.trainer import Trainer
 
-    options = TrainOptions(method="fixmatch", metadata=metadata, steps=steps, eval_every=steps, seed=0, device=device,
-                           tile_size_px=int(data.labeled_images.shape[-1]))
-    for key, value in overrides.items():
-        setattr(options, key, value)
+    options = TrainOptions.from_mapping({"method": "fixmatch", "metadata": metadata, "steps": steps, "eval_every": steps,
+                                         "seed": 0, "device": device, "tile_size_px": int(data.labeled_images.shape[-1]),
+                                         **overrides})
     starts: List[float] = [time.perf_counter()]
     ends: List[float] = []
     waits: List[float] = []  # the trainer's cumulative data-wait seconds at each step's end

@@ -16,45 +16,46 @@ import sys
 from typing import List, Optional
 
 from .errors import InputError, TrainingCancelled
-from .params import BACKBONES, DISTILL_LOSSES, ENCODINGS, METADATA_MODES, METHODS, RasterInput, TrainOptions, TrainRequest
+from .params import (EVALUATE_STEPS, RESOLUTION, TRAIN_OPTIONS, OptionSpec, PredictRequest, RasterInput, TrainOptions,
+                     TrainRequest)
 from .progress import ProgressBar
 
 
-def _add_training_options(p: argparse.ArgumentParser, steps_default: int) -> None:
-    d = TrainOptions()
-    g = p.add_argument_group("training")
-    g.add_argument("--method", choices=METHODS, default=d.method)
-    g.add_argument("--metadata", choices=METADATA_MODES, default=d.metadata,
-                   help="none: plain; input: one network sees metadata; teacher: Spatiotemporal SSL (default)")
-    g.add_argument("--encoding", choices=ENCODINGS, default=d.encoding)
-    g.add_argument("--sh-degree", type=int, default=d.sh_degree, help="degree L of the 'sphere' encoding")
-    g.add_argument("--backbone", choices=BACKBONES, default=d.backbone)
-    g.add_argument("--model-size", choices=("auto", "tiny", "small"), default=d.model_size)
-    g.add_argument("--steps", type=int, default=steps_default)
-    g.add_argument("--batch-size", type=int, default=d.batch_size, help="labelled tiles per step")
-    g.add_argument("--unlabeled-ratio", type=int, default=d.unlabeled_ratio, help="unlabelled tiles per labelled tile")
-    g.add_argument("--lr", type=float, default=d.lr)
-    g.add_argument("--threshold", type=float, default=d.threshold, help="FixMatch confidence threshold")
-    g.add_argument("--lambda-d", type=float, default=d.lambda_d, help="distillation weight")
-    g.add_argument("--distill-loss", choices=DISTILL_LOSSES, default=d.distill_loss)
-    g.add_argument("--meta-dropout", type=float, default=d.meta_dropout)
-    g.add_argument("--meta-warmup-steps", type=int, default=d.meta_warmup_steps)
-    g.add_argument("--val-fraction", type=float, default=d.val_fraction)
-    g.add_argument("--eval-every", type=int, default=d.eval_every)
-    g.add_argument("--patience", type=int, default=None, dest="patience_steps", help="early stopping patience in steps")
-    g.add_argument("--checkpoint-every", type=int, default=d.checkpoint_every,
-                   help="also write the model file every N steps (resumable with --resume)")
-    g.add_argument("--seed", type=int, default=d.seed)
-    g.add_argument("--device", default=d.device, help="auto (CUDA if available), cpu, cuda, cuda:N")
-    g.add_argument("--no-amp", dest="amp", action="store_false", help="disable mixed precision on CUDA")
-    g.add_argument("--init-weights", default=None, help="a local weights file to start from (no downloads)")
+# Fields of TrainOptions that `stssl train` takes in its own group and `stssl evaluate` takes from the patch set.
+_TRAIN_ONLY = ("tile_size_px", "stride_px", "multi_label")
 
 
-def _options_from(args: argparse.Namespace, **extra) -> TrainOptions:
-    fields = TrainOptions.__dataclass_fields__
-    values = {k: getattr(args, k) for k in fields if hasattr(args, k)}
-    values.update(extra)
-    return TrainOptions(**values)
+def _add_option(group: argparse._ArgumentGroup, spec: OptionSpec, default) -> None:
+    """One flag from the options table (core/params.py), with its choices, default and help."""
+    if spec.kind == "bool":  # a switch that flips the default
+        group.add_argument(spec.flag, dest=spec.name, action="store_false" if default else "store_true",
+                           help=f"turn off: {spec.help}" if default else spec.help)
+        return
+    text = spec.help
+    if spec.choices:
+        text += " (" + "; ".join(f"{c.value}: {c.label}" for c in spec.choices) + ")"
+    if default is not None:
+        text += " [default: %(default)s]"
+    kind = {"choice": str, "int": int, "float": float, "text": str}[spec.kind]
+    metavar = None if spec.choices else spec.flag.lstrip("-").replace("-", "_").upper()
+    group.add_argument(spec.flag, dest=spec.name, type=kind, default=default, help=text, choices=spec.values or None,
+                       metavar=metavar)
+
+
+def _add_training_options(p: argparse.ArgumentParser, steps_default: int, names: Optional[tuple] = None,
+                          title: str = "training") -> None:
+    """The options table's flags; ``names`` limits them (default: all but the train-only ones)."""
+    defaults = TrainOptions(steps=steps_default).to_dict()
+    g = p.add_argument_group(title)
+    for spec in TRAIN_OPTIONS:
+        if (spec.name in names) if names is not None else (spec.name not in _TRAIN_ONLY):
+            _add_option(g, spec, defaults[spec.name])
+
+
+def _options_from(args: argparse.Namespace) -> TrainOptions:
+    """The training options the command line was given, validated (errors name the flags)."""
+    return TrainOptions.from_mapping({k: v for k, v in vars(args).items() if k in TrainOptions.__dataclass_fields__},
+                                     named_by="flag")
 
 
 def _training_progress(label: str):
@@ -76,11 +77,11 @@ def _training_progress(label: str):
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    opts = _options_from(args)
     if args.date and len(args.date) not in (1, len(args.rasters)):
         raise InputError(f"--date was given {len(args.date)} times for {len(args.rasters)} rasters; give one date for all or one per raster")
     dates = (args.date * len(args.rasters)) if args.date and len(args.date) == 1 else (args.date or [None] * len(args.rasters))
     location = (args.lat, args.lon) if args.lat is not None and args.lon is not None else None
-    opts = _options_from(args, tile_size_px=args.tile_size, stride_px=args.stride, multi_label=args.multi_label)
     request = TrainRequest(
         rasters=[RasterInput(p, d, location) for p, d in zip(args.rasters, dates)], labels_path=args.labels,
         class_field=args.class_field, out_model=args.out, options=opts, min_coverage=args.min_coverage,
@@ -114,14 +115,15 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 def cmd_predict(args: argparse.Namespace) -> int:
     from .app.modelfile import load_model
-    from .app.predict import predict_raster
+    from .app.predict import classify_raster
 
-    model = load_model(args.model, device=args.device)
+    request = PredictRequest(
+        model_path=args.model, raster_path=args.raster, out_classes=args.out, out_confidence=args.confidence,
+        out_teacher=args.teacher, acquisition_date=args.date, resolution=args.resolution, stride_px=args.stride,
+        batch_size=args.batch_size, device=args.device, overwrite=args.overwrite)
+    model = load_model(request.model_path, device=request.device)
     bar = ProgressBar("predict")
-    result = predict_raster(model, args.raster, args.out, out_confidence=args.confidence, out_teacher=args.teacher,
-                            acquisition_date=args.date, resolution=args.resolution, stride_px=args.stride,
-                            batch_size=args.batch_size, overwrite=args.overwrite,
-                            progress=lambda f: bar.update(f))
+    result = classify_raster(request, model, progress=lambda f: bar.update(f))
     bar.close()
     print(f"classified {result.tiles} tiles of {args.raster} in {result.seconds:.1f} s on {model.device}")
     print(f"classes: {result.classes_path}")
@@ -139,12 +141,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         from .app.outputs import check_output_path
 
         check_output_path(args.json, True, "JSON result")
-    bar, on_progress = _training_progress(f"{args.method}/{args.metadata}")
-    opts = {k: getattr(args, k) for k in ("batch_size", "unlabeled_ratio", "lr", "threshold", "lambda_d", "distill_loss",
-                                          "meta_dropout", "meta_warmup_steps", "val_fraction", "eval_every",
-                                          "patience_steps", "backbone", "model_size", "sh_degree", "amp", "init_weights")}
-    result = evaluate_patchset(args.patches, method=args.method, metadata=args.metadata, encoding=args.encoding,
-                               steps=args.steps, seed=args.seed, device=args.device, progress=on_progress, **opts)
+    options = _options_from(args)
+    bar, on_progress = _training_progress(f"{options.method}/{options.metadata}")
+    result = evaluate_patchset(args.patches, options, progress=on_progress)
     bar.close()
     keys = ["method", "metadata", "encoding", "accuracy", "balanced_accuracy", "macro_f1", "teacher_accuracy",
             "mask_rate", "pseudo_label_accuracy", "n_labeled", "n_unlabeled", "n_test", "steps", "train_seconds", "device"]
@@ -182,11 +181,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="acquisition date YYYY-MM-DD or 'unknown'; once for all rasters or once per raster (default: detect)")
     p.add_argument("--lat", type=float, default=None, help="location for rasters without a CRS (with --lon)")
     p.add_argument("--lon", type=float, default=None)
-    p.add_argument("--tile-size", type=int, default=TrainOptions.tile_size_px, help="tile size in pixels")
-    p.add_argument("--stride", type=int, default=None, help="training tile stride in pixels (default: tile size)")
+    _add_training_options(p, TrainOptions.steps, names=_TRAIN_ONLY, title="tiles")
     p.add_argument("--min-coverage", type=float, default=0.5, help="fraction of a tile a class must cover to label it")
-    p.add_argument("--multi-label", action="store_true", help="mark every class above --presence in a tile")
-    p.add_argument("--presence", type=float, default=0.1)
+    p.add_argument("--presence", type=float, default=0.1, help="with --multi-label: the fraction a class must cover")
     p.add_argument("--out", required=True, help="model file to write")
     p.add_argument("--resume", default=None, help="continue from a model file's training state")
     p.add_argument("--overwrite", action="store_true")
@@ -200,17 +197,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--confidence", default=None, help="confidence GeoTIFF (max probability)")
     p.add_argument("--teacher", default=None, help="also write the teacher's map (needs the acquisition date and CRS)")
     p.add_argument("--date", default=None, help="acquisition date for the teacher map (default: detect)")
-    p.add_argument("--resolution", choices=("pixel", "stride"), default="pixel")
-    p.add_argument("--stride", type=int, default=None)
-    p.add_argument("--batch-size", type=int, default=256)
-    p.add_argument("--device", default="auto")
+    p.add_argument("--resolution", choices=RESOLUTION.values, default=PredictRequest.resolution,
+                   help=RESOLUTION.help + " (" + "; ".join(f"{c.value}: {c.label}" for c in RESOLUTION.choices) + ")")
+    p.add_argument("--stride", type=int, default=None, help="prediction stride in pixels (default: the model's)")
+    p.add_argument("--batch-size", type=int, default=PredictRequest.batch_size, help="tiles per batch")
+    p.add_argument("--device", default=PredictRequest.device)
     p.add_argument("--overwrite", action="store_true")
     p.set_defaults(func=cmd_predict)
 
     p = sub.add_parser("evaluate", help="train and score on a patch set (.npz) with a held-out test split")
     p.add_argument("--patches", required=True)
     p.add_argument("--json", default=None, help="write all metrics to this JSON file")
-    _add_training_options(p, 500)
+    _add_training_options(p, EVALUATE_STEPS)
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("demo", help="train, predict and score on the bundled Raleigh Landsat-7 sample")

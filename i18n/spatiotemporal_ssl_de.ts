@@ -4,6 +4,421 @@
     <context>
         <name>SpatiotemporalSSL</name>
         <message>
+            <location filename="../core/data/grid.py" />
+            <source>tile size {size} px is larger than raster '{name}' ({w} x {h} px); lower the tile size</source>
+            <translation>Kachelgröße {size} px ist größer als Raster „{name}“ ({w} x {h} px); verringern Sie die Kachelgröße</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>Method</source>
+            <translation>Methode</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>The semi-supervised algorithm that learns from unlabelled tiles</source>
+            <translation>Der teilüberwachte Algorithmus, der aus ungelabelten Kacheln lernt</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>Supervised only (no unlabelled tiles)</source>
+            <translation>Nur überwacht (ohne ungelabelte Kacheln)</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>FixMatch</source>
+            <translation>FixMatch</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>FreeMatch</source>
+            <translation>FreeMatch</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>SoftMatch</source>
+            <translation>SoftMatch</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>Metadata</source>
+            <translation>Metadaten</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>How each tile's location and acquisition date are used</source>
+            <translation>Wie Ort und Aufnahmedatum jeder Kachel genutzt werden</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>No metadata (pixels only)</source>
+            <translation>Keine Metadaten (nur Pixel)</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>Metadata as network input (baseline)</source>
+            <translation>Metadaten als Netzeingabe (Vergleichsverfahren)</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>The network reads location and date, so it needs them to classify</source>
+            <translation>Das Netz liest Ort und Datum und braucht sie daher zum Klassifizieren</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>Metadata teacher (location and date)</source>
+            <translation>Metadaten-Lehrer (Ort und Datum)</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>A teacher network sees each tile's location and acquisition date and guides the student, which sees pixels only and is the model that is saved.</source>
+            <translation>Ein Lehrer-Netz sieht Ort und Aufnahmedatum jeder Kachel und leitet den Schüler an, der nur Pixel sieht und das Modell ist, das gespeichert wird.</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>Metadata encoding</source>
+            <translation>Kodierung der Metadaten</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>How location and date become the metadata network's input features</source>
+            <translation>Wie Ort und Datum zu den Eingabemerkmalen des Metadaten-Netzes werden</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>As in the paper (lat, lon, day of year)</source>
+            <translation>Wie im Paper (Breite, Länge, Tag des Jahres)</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>Spherical harmonics + season</source>
+            <translation>Kugelflächenfunktionen + Jahreszeit</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>Season, aligned across hemispheres</source>
+            <translation>Jahreszeit, über die Hemisphären angeglichen</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>Spherical-harmonic degree</source>
+            <translation>Grad der Kugelflächenfunktionen</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>Highest degree L of the 'sphere' encoding</source>
+            <translation>Höchster Grad L der Kodierung 'sphere'</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>Backbone</source>
+            <translation>Backbone</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>The network that reads the pixels</source>
+            <translation>Das Netz, das die Pixel liest</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>CNN (fast on a CPU)</source>
+            <translation>CNN (schnell auf einer CPU)</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>ViT (as in the paper; best on a GPU)</source>
+            <translation>ViT (wie im Paper; am besten auf einer GPU)</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>Network size</source>
+            <translation>Netzgröße</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>How large the networks are</source>
+            <translation>Wie groß die Netze sind</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>Auto (small on a GPU, tiny on a CPU)</source>
+            <translation>Automatisch (small auf einer GPU, tiny auf einer CPU)</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>Tiny</source>
+            <translation>Winzig (tiny)</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>Small (ViT-S)</source>
+            <translation>Klein (ViT-S)</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>Tile size</source>
+            <translation>Kachelgröße</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>Edge of a tile in raster pixels; one label per tile</source>
+            <translation>Kantenlänge einer Kachel in Rasterpixeln; ein Label je Kachel</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>Training tile stride</source>
+            <translation>Schrittweite der Trainingskacheln</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>Pixels between the origins of training tiles (default: the tile size, no overlap)</source>
+            <translation>Pixel zwischen den Ursprüngen der Trainingskacheln (Standard: die Kachelgröße, ohne Überlappung)</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>Training steps</source>
+            <translation>Trainingsschritte</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>Optimisation steps</source>
+            <translation>Optimierungsschritte</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>Batch size</source>
+            <translation>Batchgröße</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>Labelled tiles per step</source>
+            <translation>Gelabelte Kacheln pro Schritt</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>Unlabelled tiles per labelled tile</source>
+            <translation>Ungelabelte Kacheln pro gelabelter Kachel</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>Unlabelled tiles in a step for each labelled tile</source>
+            <translation>Ungelabelte Kacheln in einem Schritt für jede gelabelte Kachel</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>Learning rate</source>
+            <translation>Lernrate</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>AdamW learning rate (cosine schedule)</source>
+            <translation>Lernrate von AdamW (Kosinus-Verlauf)</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>Weight decay</source>
+            <translation>Weight Decay</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>AdamW weight decay</source>
+            <translation>Weight Decay von AdamW</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>EMA momentum</source>
+            <translation>EMA-Momentum</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>Momentum of the moving average of the weights, which is the model that is saved</source>
+            <translation>Momentum des gleitenden Mittels der Gewichte, das als Modell gespeichert wird</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>Confidence threshold</source>
+            <translation>Konfidenzschwelle</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>Pseudo-labels less confident than this are ignored (FixMatch)</source>
+            <translation>Pseudolabels mit geringerer Konfidenz werden ignoriert (FixMatch)</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>Unlabelled loss weight</source>
+            <translation>Gewicht des ungelabelten Verlusts</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>Weight of the loss on pseudo-labels</source>
+            <translation>Gewicht des Verlusts auf den Pseudolabels</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>Distillation weight</source>
+            <translation>Gewicht der Destillation</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>Weight of the loss that pulls the student towards the teacher</source>
+            <translation>Gewicht des Verlusts, der den Schüler zum Lehrer hin zieht</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>Distillation loss</source>
+            <translation>Destillationsverlust</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>How the student's output is compared with the teacher's</source>
+            <translation>Wie die Ausgabe des Schülers mit der des Lehrers verglichen wird</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>Mean squared error</source>
+            <translation>Mittlerer quadratischer Fehler</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>Mean absolute error</source>
+            <translation>Mittlerer absoluter Fehler</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>Cosine distance</source>
+            <translation>Kosinus-Abstand</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>None (no distillation)</source>
+            <translation>Keiner (keine Destillation)</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>Metadata dropout</source>
+            <translation>Metadaten-Dropout</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>Probability of hiding a tile's location or date from the metadata network</source>
+            <translation>Wahrscheinlichkeit, mit der Ort oder Datum einer Kachel vor dem Metadaten-Netz verborgen werden</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>Metadata warm-up steps</source>
+            <translation>Aufwärmschritte ohne Metadaten</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>Steps at the start in which the metadata network sees no metadata</source>
+            <translation>Schritte zu Beginn, in denen das Metadaten-Netz keine Metadaten sieht</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>Multi-label</source>
+            <translation>Mehrfachlabel</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>Mark every class present in a tile, not only the one that covers most of it</source>
+            <translation>Jede Klasse markieren, die in einer Kachel vorkommt, nicht nur die, die den größten Teil bedeckt</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>Validation fraction</source>
+            <translation>Validierungsanteil</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>Fraction of the labelled tiles held out to choose the best checkpoint</source>
+            <translation>Anteil der gelabelten Kacheln, der zurückgehalten wird, um den besten Zwischenstand zu wählen</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>Validate every</source>
+            <translation>Validieren alle</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>Steps between validations</source>
+            <translation>Schritte zwischen zwei Validierungen</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>Early-stopping patience</source>
+            <translation>Geduld für vorzeitiges Beenden</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>Stop after this many steps without a better validation accuracy (unset or 0: never)</source>
+            <translation>Nach so vielen Schritten ohne bessere Validierungsgenauigkeit beenden (leer oder 0: nie)</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>Checkpoint every</source>
+            <translation>Zwischenstand alle</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>Also write the model file every this many steps, so a stopped run can be resumed (0: only at the end)</source>
+            <translation>Die Modelldatei zusätzlich alle so vielen Schritte schreiben, damit ein abgebrochener Lauf fortgesetzt werden kann (0: nur am Ende)</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>Random seed: the same seed and inputs train the same model</source>
+            <translation>Zufalls-Seed: Gleicher Seed und gleiche Eingaben trainieren dasselbe Modell</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>Device</source>
+            <translation>Gerät</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>Where the networks run: auto (CUDA if available), cpu, cuda or cuda:N; a CUDA GPU is many times faster than a CPU</source>
+            <translation>Wo die Netze laufen: auto (CUDA, falls verfügbar), cpu, cuda oder cuda:N; eine CUDA-GPU ist um ein Vielfaches schneller als eine CPU</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>Mixed precision</source>
+            <translation>Gemischte Genauigkeit</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>Mixed precision on CUDA (faster, less memory)</source>
+            <translation>Gemischte Genauigkeit auf CUDA (schneller, weniger Speicher)</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>Initial weights</source>
+            <translation>Anfangsgewichte</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>A local weights file to start from (no downloads)</source>
+            <translation>Eine lokale Gewichtsdatei als Ausgangspunkt (keine Downloads)</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>Output resolution</source>
+            <translation>Ausgabeauflösung</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>One class per input pixel, or one per stride cell (smaller files, same model work)</source>
+            <translation>Eine Klasse pro Eingabepixel oder eine pro Schrittweiten-Zelle (kleinere Dateien, gleicher Rechenaufwand)</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>one value per pixel</source>
+            <translation>ein Wert je Pixel</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>one value per stride (faster)</source>
+            <translation>ein Wert je Schrittweite (schneller)</translation>
+        </message>
+        <message>
             <location filename="../plugin/assess_panel.py" />
             <source>The classified raster to assess (integer class codes)</source>
             <translation>Das zu bewertende klassifizierte Raster (ganzzahlige Klassencodes)</translation>
@@ -272,11 +687,6 @@
             <location filename="../plugin/dock.py" />
             <source>raster '{name}' has no CRS, so tile locations are unknown; set one in Layer Properties &gt; Source</source>
             <translation>Raster „{name}“ hat kein KBS, daher sind die Kachelpositionen unbekannt; legen Sie eines unter Layereigenschaften &gt; Quelle fest</translation>
-        </message>
-        <message>
-            <location filename="../plugin/dock.py" />
-            <source>tile size {size} px is larger than raster '{name}' ({w} x {h} px); lower the tile size</source>
-            <translation>Kachelgröße {size} px ist größer als Raster „{name}“ ({w} x {h} px); verringern Sie die Kachelgröße</translation>
         </message>
         <message>
             <location filename="../plugin/dock.py" />
@@ -610,78 +1020,8 @@
         </message>
         <message>
             <location filename="../plugin/options_panel.py" />
-            <source>FixMatch</source>
-            <translation>FixMatch</translation>
-        </message>
-        <message>
-            <location filename="../plugin/options_panel.py" />
-            <source>FreeMatch</source>
-            <translation>FreeMatch</translation>
-        </message>
-        <message>
-            <location filename="../plugin/options_panel.py" />
-            <source>SoftMatch</source>
-            <translation>SoftMatch</translation>
-        </message>
-        <message>
-            <location filename="../plugin/options_panel.py" />
-            <source>Supervised only (no unlabelled tiles)</source>
-            <translation>Nur überwacht (ohne ungelabelte Kacheln)</translation>
-        </message>
-        <message>
-            <location filename="../plugin/options_panel.py" />
-            <source>Season, aligned across hemispheres</source>
-            <translation>Jahreszeit, über die Hemisphären angeglichen</translation>
-        </message>
-        <message>
-            <location filename="../plugin/options_panel.py" />
-            <source>Spherical harmonics + season</source>
-            <translation>Kugelflächenfunktionen + Jahreszeit</translation>
-        </message>
-        <message>
-            <location filename="../plugin/options_panel.py" />
-            <source>As in the paper (lat, lon, day of year)</source>
-            <translation>Wie im Paper (Breite, Länge, Tag des Jahres)</translation>
-        </message>
-        <message>
-            <location filename="../plugin/options_panel.py" />
-            <source>CNN (fast on a CPU)</source>
-            <translation>CNN (schnell auf einer CPU)</translation>
-        </message>
-        <message>
-            <location filename="../plugin/options_panel.py" />
-            <source>ViT (as in the paper; best on a GPU)</source>
-            <translation>ViT (wie im Paper; am besten auf einer GPU)</translation>
-        </message>
-        <message>
-            <location filename="../plugin/options_panel.py" />
-            <source>The semi-supervised algorithm that learns from unlabelled tiles</source>
-            <translation>Der teilüberwachte Algorithmus, der aus ungelabelten Kacheln lernt</translation>
-        </message>
-        <message>
-            <location filename="../plugin/options_panel.py" />
-            <source>Metadata teacher (location and date)</source>
-            <translation>Metadaten-Lehrer (Ort und Datum)</translation>
-        </message>
-        <message>
-            <location filename="../plugin/options_panel.py" />
-            <source>A teacher network sees each tile's location and acquisition date and guides the student, which sees pixels only and is the model that is saved.</source>
-            <translation>Ein Lehrer-Netz sieht Ort und Aufnahmedatum jeder Kachel und leitet den Schüler an, der nur Pixel sieht und das Modell ist, das gespeichert wird.</translation>
-        </message>
-        <message>
-            <location filename="../plugin/options_panel.py" />
             <source> px</source>
             <translation> px</translation>
-        </message>
-        <message>
-            <location filename="../plugin/options_panel.py" />
-            <source>Edge of a tile in raster pixels; one label per tile</source>
-            <translation>Kantenlänge einer Kachel in Rasterpixeln; ein Label je Kachel</translation>
-        </message>
-        <message>
-            <location filename="../plugin/options_panel.py" />
-            <source>Where to train: a CUDA GPU is many times faster than a CPU</source>
-            <translation>Wo trainiert wird: Eine CUDA-GPU ist um ein Vielfaches schneller als eine CPU</translation>
         </message>
         <message>
             <location filename="../plugin/options_panel.py" />
@@ -707,46 +1047,6 @@
             <location filename="../plugin/options_panel.py" />
             <source>CPU</source>
             <translation>CPU</translation>
-        </message>
-        <message>
-            <location filename="../plugin/options_panel.py" />
-            <source>Method</source>
-            <translation>Methode</translation>
-        </message>
-        <message>
-            <location filename="../plugin/options_panel.py" />
-            <source>Encoding</source>
-            <translation>Kodierung</translation>
-        </message>
-        <message>
-            <location filename="../plugin/options_panel.py" />
-            <source>Backbone</source>
-            <translation>Backbone</translation>
-        </message>
-        <message>
-            <location filename="../plugin/options_panel.py" />
-            <source>Tile size</source>
-            <translation>Kachelgröße</translation>
-        </message>
-        <message>
-            <location filename="../plugin/options_panel.py" />
-            <source>Steps</source>
-            <translation>Schritte</translation>
-        </message>
-        <message>
-            <location filename="../plugin/options_panel.py" />
-            <source>Batch size</source>
-            <translation>Batchgröße</translation>
-        </message>
-        <message>
-            <location filename="../plugin/options_panel.py" />
-            <source>Device</source>
-            <translation>Gerät</translation>
-        </message>
-        <message>
-            <location filename="../plugin/options_panel.py" />
-            <source>Seed</source>
-            <translation>Seed</translation>
         </message>
         <message>
             <location filename="../plugin/options_panel.py" />
@@ -940,26 +1240,6 @@
         </message>
         <message>
             <location filename="../plugin/processing/classify_algorithm.py" />
-            <source>Output resolution</source>
-            <translation>Ausgabeauflösung</translation>
-        </message>
-        <message>
-            <location filename="../plugin/processing/classify_algorithm.py" />
-            <source>one value per pixel</source>
-            <translation>ein Wert je Pixel</translation>
-        </message>
-        <message>
-            <location filename="../plugin/processing/classify_algorithm.py" />
-            <source>one value per stride (faster)</source>
-            <translation>ein Wert je Schrittweite (schneller)</translation>
-        </message>
-        <message>
-            <location filename="../plugin/processing/classify_algorithm.py" />
-            <source>Device (auto, cpu, cuda:0)</source>
-            <translation>Gerät (auto, cpu, cuda:0)</translation>
-        </message>
-        <message>
-            <location filename="../plugin/processing/classify_algorithm.py" />
             <source>Land cover</source>
             <translation>Landbedeckung</translation>
         </message>
@@ -1040,6 +1320,11 @@
         </message>
         <message>
             <location filename="../plugin/processing/sample_algorithm.py" />
+            <source>Seed</source>
+            <translation>Seed</translation>
+        </message>
+        <message>
+            <location filename="../plugin/processing/sample_algorithm.py" />
             <source>Reference field to fill in</source>
             <translation>Auszufüllendes Referenzfeld</translation>
         </message>
@@ -1082,26 +1367,6 @@
             <location filename="../plugin/processing/train_algorithm.py" />
             <source>Labels (polygons or points)</source>
             <translation>Labels (Polygone oder Punkte)</translation>
-        </message>
-        <message>
-            <location filename="../plugin/processing/train_algorithm.py" />
-            <source>Metadata</source>
-            <translation>Metadaten</translation>
-        </message>
-        <message>
-            <location filename="../plugin/processing/train_algorithm.py" />
-            <source>Metadata encoding</source>
-            <translation>Kodierung der Metadaten</translation>
-        </message>
-        <message>
-            <location filename="../plugin/processing/train_algorithm.py" />
-            <source>Tile size (pixels)</source>
-            <translation>Kachelgröße (Pixel)</translation>
-        </message>
-        <message>
-            <location filename="../plugin/processing/train_algorithm.py" />
-            <source>Training steps</source>
-            <translation>Trainingsschritte</translation>
         </message>
         <message>
             <location filename="../plugin/processing/train_algorithm.py" />

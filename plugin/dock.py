@@ -14,8 +14,9 @@ from qgis.gui import QgsCollapsibleGroupBox, QgsDockWidget, QgsMapCanvas, QgsMes
 from qgis.PyQt.QtCore import QTimer, pyqtSignal
 from qgis.PyQt.QtWidgets import QScrollArea, QVBoxLayout, QWidget
 
+from ..core.data.grid import check_tile_fits
 from ..core.errors import InputError
-from ..core.params import ClassSpec, TrainRequest
+from ..core.params import ClassSpec, PredictRequest, TrainRequest
 from . import settings
 from .assess_panel import AssessPanel
 from .i18n import tr
@@ -122,10 +123,7 @@ class SpatiotemporalSSLDock(QgsDockWidget):
             if not layer.crs().isValid():
                 raise InputError(tr("raster '{name}' has no CRS, so tile locations are unknown; set one in Layer "
                                     "Properties > Source").format(name=layer.name()))
-            if tile_size > min(layer.width(), layer.height()):
-                raise InputError(tr("tile size {size} px is larger than raster '{name}' ({w} x {h} px); lower the "
-                                    "tile size").format(size=tile_size, name=layer.name(), w=layer.width(),
-                                                        h=layer.height()))
+            check_tile_fits(tile_size, layer.width(), layer.height(), layer.name(), translate=tr)
 
     def _labels_ready(self) -> Tuple[str, str, List[ClassSpec]]:
         """Save pending label edits and check there are at least two labelled classes; (path, field, classes)."""
@@ -164,24 +162,27 @@ class SpatiotemporalSSLDock(QgsDockWidget):
                                 "options").format(folder=folder, error=exc)) from exc
         return folder
 
-    def prediction_specs(self, layers: List[QgsRasterLayer], folder: str, teacher: bool) -> List[PredictJobSpec]:
+    def prediction_specs(self, layers: List[QgsRasterLayer], folder: str, teacher: bool, model_path: str,
+                         device: str) -> List[PredictJobSpec]:
         specs = []
         for layer in layers:
             stem = os.path.splitext(os.path.basename(raster_path(layer)))[0]
-            specs.append(PredictJobSpec(
+            request = PredictRequest(
+                model_path=model_path,
                 raster_path=engine_raster_path(layer, folder),
                 out_classes=unique_path(folder, f"{stem}_landcover", ".tif"),
                 out_confidence=unique_path(folder, f"{stem}_confidence", ".tif"),
                 out_teacher=unique_path(folder, f"{stem}_teacher", ".tif") if teacher else None,
                 acquisition_date=self.imagery.date_for(layer.id()),
-                layer_name=layer.name(),
-            ))
+                device=device,
+            )
+            specs.append(PredictJobSpec(request, layer_name=layer.name()))
         return specs
 
     def build_train_request(self) -> Tuple[TrainRequest, List[PredictJobSpec], List[ClassSpec]]:
         """Everything the worker needs, read from QGIS now. Raises InputError with a message for the user."""
         options = self.options.options()
-        options.validate()
+        options.validate(named_by="label")  # once per run: neither the pipeline nor the trainer checks them again
         layers = self.imagery.checked_layers()
         self._check_rasters(layers, options.tile_size_px)
         # The layer source as QGIS has it ('file.gpkg|layername=labels'): the engine reads it as it is.
@@ -191,8 +192,8 @@ class SpatiotemporalSSLDock(QgsDockWidget):
         model_path = unique_path(folder, f"model_{stamp}", ".pt")
         request = TrainRequest(rasters=self.imagery.raster_inputs(folder), labels_path=labels_path, class_field=field,
                                out_model=model_path, options=options, classes=classes)
-        teacher = options.metadata == "teacher" and self.options.write_teacher.isChecked()
-        return request, self.prediction_specs(layers, folder, teacher), classes
+        teacher = options.has_teacher and self.options.write_teacher.isChecked()
+        return request, self.prediction_specs(layers, folder, teacher, model_path, options.device), classes
 
     # --- actions ----------------------------------------------------------------------------------------
     def _dependencies_ready(self) -> bool:
@@ -235,8 +236,9 @@ class SpatiotemporalSSLDock(QgsDockWidget):
         except InputError as exc:
             self.show_problem(str(exc))
             return False
-        specs = self.prediction_specs([layer], folder, teacher=self.options.write_teacher.isChecked())
-        self.controller.start_prediction(model_path, specs, self.options.options().device)
+        specs = self.prediction_specs([layer], folder, teacher=self.options.write_teacher.isChecked(),
+                                      model_path=model_path, device=self.options.options().device)
+        self.controller.start_prediction(specs)
         return True
 
     # --- palette ----------------------------------------------------------------------------------------

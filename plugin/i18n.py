@@ -11,6 +11,10 @@ from typing import Optional
 
 from qgis.PyQt.QtCore import QCoreApplication, QLocale, QTranslator
 
+# Marks a text for translation where it is defined; tr() translates it where it is shown. The engine marks its
+# option labels with the same function (core/i18n.py).
+from ..core.i18n import tr_noop  # noqa: F401  (re-exported for the plugin's modules)
+
 CONTEXT = "SpatiotemporalSSL"
 I18N_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "i18n")
 _installed: Optional[QTranslator] = None
@@ -19,11 +23,6 @@ _installed: Optional[QTranslator] = None
 def tr(text: str) -> str:
     """Translate ``text`` in the plugin's context (untranslated when no translation is installed)."""
     return QCoreApplication.translate(CONTEXT, text)
-
-
-def tr_noop(text: str) -> str:
-    """Mark ``text`` for translation where it is defined; :func:`tr` translates it where it is shown."""
-    return text
 
 
 def user_locale() -> str:

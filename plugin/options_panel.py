@@ -2,23 +2,34 @@
 from __future__ import annotations
 
 import os
-from dataclasses import replace
 from typing import Optional
 
 from qgis.gui import QgsFileWidget
 from qgis.PyQt.QtCore import pyqtSignal
 from qgis.PyQt.QtWidgets import QCheckBox, QComboBox, QFormLayout, QSpinBox, QWidget
 
-from ..core.params import TrainOptions
-from .i18n import tr, tr_noop
+from ..core.params import OptionSpec, TrainOptions, option
+from .i18n import tr
 
-METHOD_CHOICES = (("fixmatch", tr_noop("FixMatch")), ("freematch", tr_noop("FreeMatch")),
-                  ("softmatch", tr_noop("SoftMatch")),
-                  ("supervised", tr_noop("Supervised only (no unlabelled tiles)")))
-ENCODING_CHOICES = (("season", tr_noop("Season, aligned across hemispheres")),
-                    ("sphere", tr_noop("Spherical harmonics + season")),
-                    ("paper", tr_noop("As in the paper (lat, lon, day of year)")))
-BACKBONE_CHOICES = (("cnn", tr_noop("CNN (fast on a CPU)")), ("vit", tr_noop("ViT (as in the paper; best on a GPU)")))
+# The training options this form shows (and the project and the user's settings keep, plugin/settings.py); every
+# other option is the engine's default. Labels, help and choices come from the options table (core/params.py).
+FORM_FIELDS = ("method", "metadata", "encoding", "backbone", "tile_size_px", "steps", "batch_size", "device", "seed")
+TEACHER = option("metadata").choice("teacher")
+
+
+def _combo(spec: OptionSpec) -> QComboBox:
+    combo = QComboBox()
+    for choice in spec.choices:
+        combo.addItem(tr(choice.label), choice.value)
+    combo.setToolTip(tr(spec.help))
+    return combo
+
+
+def _spin(spec: OptionSpec, maximum: int) -> QSpinBox:
+    spin = QSpinBox()
+    spin.setRange(int(spec.bounds.low), maximum)
+    spin.setToolTip(tr(spec.help))
+    return spin
 
 
 class OptionsPanel(QWidget):
@@ -26,33 +37,20 @@ class OptionsPanel(QWidget):
 
     def __init__(self, parent: Optional[QWidget] = None):
         super().__init__(parent)
-        self._base = TrainOptions()  # options the form does not show are carried over unchanged
-        self.method = QComboBox()
-        for value, label in METHOD_CHOICES:
-            self.method.addItem(tr(label), value)
-        self.method.setToolTip(tr("The semi-supervised algorithm that learns from unlabelled tiles"))
-        self.teacher = QCheckBox(tr("Metadata teacher (location and date)"))
-        self.teacher.setToolTip(tr("A teacher network sees each tile's location and acquisition date and guides "
-                                   "the student, which sees pixels only and is the model that is saved."))
-        self.encoding = QComboBox()
-        for value, label in ENCODING_CHOICES:
-            self.encoding.addItem(tr(label), value)
-        self.backbone = QComboBox()
-        for value, label in BACKBONE_CHOICES:
-            self.backbone.addItem(tr(label), value)
-        self.tile_size = QSpinBox()
-        self.tile_size.setRange(1, 512)
+        self.method = _combo(option("method"))
+        # The one metadata choice the form offers: the teacher (Spatiotemporal SSL), or no metadata.
+        self.teacher = QCheckBox(tr(TEACHER.label))
+        self.teacher.setToolTip(tr(TEACHER.help))
+        self.encoding = _combo(option("encoding"))
+        self.backbone = _combo(option("backbone"))
+        self.tile_size = _spin(option("tile_size_px"), 512)
         self.tile_size.setSuffix(tr(" px"))
-        self.tile_size.setToolTip(tr("Edge of a tile in raster pixels; one label per tile"))
-        self.steps = QSpinBox()
-        self.steps.setRange(1, 1_000_000)
+        self.steps = _spin(option("steps"), 1_000_000)
         self.steps.setSingleStep(100)
-        self.batch_size = QSpinBox()
-        self.batch_size.setRange(1, 4096)
+        self.batch_size = _spin(option("batch_size"), 4096)
         self.device = QComboBox()
-        self.device.setToolTip(tr("Where to train: a CUDA GPU is many times faster than a CPU"))
-        self.seed = QSpinBox()
-        self.seed.setRange(0, 2_147_483_647)
+        self.device.setToolTip(tr(option("device").help))
+        self.seed = _spin(option("seed"), 2_147_483_647)
         self.write_teacher = QCheckBox(tr("Also add the teacher's map"))
         self.write_teacher.setToolTip(tr("The map the metadata teacher draws for the training rasters, for "
                                          "comparison with the student's"))
@@ -65,15 +63,12 @@ class OptionsPanel(QWidget):
 
         form = QFormLayout(self)
         form.setContentsMargins(0, 0, 0, 0)
-        form.addRow(tr("Method"), self.method)
+        form.addRow(tr(option("method").label), self.method)
         form.addRow("", self.teacher)
-        form.addRow(tr("Encoding"), self.encoding)
-        form.addRow(tr("Backbone"), self.backbone)
-        form.addRow(tr("Tile size"), self.tile_size)
-        form.addRow(tr("Steps"), self.steps)
-        form.addRow(tr("Batch size"), self.batch_size)
-        form.addRow(tr("Device"), self.device)
-        form.addRow(tr("Seed"), self.seed)
+        for name, widget in (("encoding", self.encoding), ("backbone", self.backbone), ("tile_size_px", self.tile_size),
+                             ("steps", self.steps), ("batch_size", self.batch_size), ("device", self.device),
+                             ("seed", self.seed)):
+            form.addRow(tr(option(name).label), widget)
         form.addRow("", self.write_teacher)
         form.addRow(tr("Output folder"), self.output_folder)
 
@@ -121,10 +116,11 @@ class OptionsPanel(QWidget):
         combo.setCurrentIndex(max(index, 0))
 
     def options(self) -> TrainOptions:
-        return replace(
-            self._base,
+        """The form's options (the fields of FORM_FIELDS; the engine's defaults for the rest). Not validated
+        here: the widgets only hold valid values, and the dock validates a run's options once when it starts."""
+        return TrainOptions(
             method=self.method.currentData(),
-            metadata="teacher" if self.teacher.isChecked() else "none",
+            metadata=TEACHER.value if self.teacher.isChecked() else "none",
             encoding=self.encoding.currentData(),
             backbone=self.backbone.currentData(),
             tile_size_px=self.tile_size.value(),
@@ -135,9 +131,9 @@ class OptionsPanel(QWidget):
         )
 
     def set_options(self, options: TrainOptions) -> None:
-        self._base = replace(options)
+        """Show ``options`` (only the fields of FORM_FIELDS; the form does not keep the others)."""
         self._select(self.method, options.method)
-        self.teacher.setChecked(options.metadata == "teacher")
+        self.teacher.setChecked(options.metadata == TEACHER.value)
         self._select(self.encoding, options.encoding)
         self._select(self.backbone, options.backbone)
         self.tile_size.setValue(int(options.tile_size_px))

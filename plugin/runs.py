@@ -50,11 +50,11 @@ class RunController(QObject):
         self.panel.plot.clear(request.options.steps)
         self.panel.report.clear()
         self.panel.model_label.setText("")
-        return self._start(Job(train_and_classify_work(request, predictions, request.options.device)), palette,
+        return self._start(Job(train_and_classify_work(request, predictions)), palette,
                            tr("Training started on {n} raster(s).").format(n=len(request.rasters)))
 
-    def start_prediction(self, model_path: str, predictions: List[PredictJobSpec], device: str = "auto") -> Job:
-        return self._start(Job(predict_work(model_path, predictions, device)), [],
+    def start_prediction(self, predictions: List[PredictJobSpec]) -> Job:
+        return self._start(Job(predict_work(predictions)), [],
                            tr("Classifying {n} raster(s).").format(n=len(predictions)))
 
     def _start(self, job: Job, palette: Sequence[ClassSpec], status: str) -> Job:

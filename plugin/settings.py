@@ -7,13 +7,15 @@ training options and output folder).
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from typing import Dict, List, Optional
 
 from qgis.core import QgsProject, QgsSettings
 
+from ..core.errors import InputError
 from ..core.params import ClassSpec, TrainOptions
 from . import palette as palette_io
+from .options_panel import FORM_FIELDS
 
 SCOPE = "spatiotemporal_ssl"
 STATE_KEY = "state"
@@ -52,7 +54,7 @@ class DockState:
             "label_layer_id": self.label_layer_id,
             "label_layer_path": self.label_layer_path,
             "class_field": self.class_field,
-            "options": self.options.to_dict(),
+            "options": options_to_dict(self.options),
             "output_folder": self.output_folder,
             "write_teacher_map": self.write_teacher_map,
             "model_path": self.model_path,
@@ -77,10 +79,22 @@ class DockState:
         return state
 
 
+def options_to_dict(options: TrainOptions) -> Dict:
+    """What is stored of the training options: the fields the dock's form shows, nothing else. A hidden option
+    kept from an old run would outlive a change of the engine's default (a metadata dropout of 0.2 stayed 0.2
+    after the default became 0.5) with no way for the user to see or change it."""
+    values = options.to_dict()
+    return {name: values[name] for name in FORM_FIELDS}
+
+
 def options_from_dict(values: Dict) -> TrainOptions:
-    """TrainOptions from stored values, ignoring keys this version does not know (older or newer projects)."""
-    known = {f.name for f in fields(TrainOptions)}
-    return TrainOptions(**{k: v for k, v in values.items() if k in known})
+    """TrainOptions from stored values: the form's fields, the engine's defaults for the rest. Other keys (hidden
+    options that older versions stored, or options of newer versions) are ignored; stored values that are no
+    longer valid give the defaults."""
+    try:
+        return TrainOptions.from_mapping({k: v for k, v in values.items() if k in FORM_FIELDS})
+    except InputError:
+        return TrainOptions()
 
 
 def save_to_project(state: DockState, project: Optional[QgsProject] = None) -> None:
@@ -120,7 +134,7 @@ def user_default_options() -> TrainOptions:
 
 
 def save_user_default_options(options: TrainOptions) -> None:
-    QgsSettings().setValue(SETTINGS_PREFIX + "options", json.dumps(options.to_dict()))
+    QgsSettings().setValue(SETTINGS_PREFIX + "options", json.dumps(options_to_dict(options)))
 
 
 def user_value(key: str, default: str = "") -> str:

@@ -13,6 +13,7 @@ from typing import Iterable, Iterator, Optional, Tuple
 
 from qgis.core import QgsCoordinateReferenceSystem, QgsGeometry, QgsPoint, QgsRasterLayer, QgsRectangle
 
+from ..core.data.grid import check_tile_fits
 from .i18n import tr
 
 
@@ -32,17 +33,12 @@ class LayerTileGrid:
 
     @classmethod
     def from_layer(cls, layer: QgsRasterLayer, tile_size_px: int) -> "LayerTileGrid":
-        """The grid of ``layer``; raises ValueError with a user message when the tile does not fit."""
+        """The grid of ``layer``; raises ValueError (InputError) with a user message when the tile does not fit."""
         extent = layer.extent()
         width, height = int(layer.width()), int(layer.height())
         if width < 1 or height < 1:
             raise ValueError(tr("raster '{name}' has no pixels").format(name=layer.name()))
-        if tile_size_px > width or tile_size_px > height:
-            raise ValueError(
-                tr("tile size {size} px is larger than raster '{name}' ({w} x {h} px); lower the tile size").format(
-                    size=tile_size_px, name=layer.name(), w=width, h=height
-                )
-            )
+        check_tile_fits(tile_size_px, width, height, layer.name(), translate=tr)
         return cls(
             crs=layer.crs(),
             x_min=extent.xMinimum(),

@@ -10,24 +10,24 @@ from __future__ import annotations
 import os
 import threading
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, List, Optional
 
 from qgis.PyQt.QtCore import QObject, QThread, pyqtSignal, pyqtSlot
 
-from ..core.params import TrainRequest
+from ..core.params import PredictRequest, TrainRequest
 
 
 @dataclass
 class PredictJobSpec:
-    """One raster to classify: where to read and where to write."""
+    """One raster to classify: the engine's request, and the name of the layer it came from (for the results)."""
 
-    raster_path: str
-    out_classes: str
-    out_confidence: Optional[str] = None
-    out_teacher: Optional[str] = None
-    acquisition_date: Optional[str] = None
+    request: PredictRequest
     layer_name: str = ""
+
+    @property
+    def raster_path(self) -> str:
+        return self.request.raster_path
 
 
 @dataclass
@@ -136,8 +136,9 @@ class JobRunner(QObject):
         self.finished.emit()
 
 
-def train_and_classify_work(request: TrainRequest, predictions: List[PredictJobSpec], device: str = "auto"):
-    """The training job: train, then classify each training raster with the new model (EMA student)."""
+def train_and_classify_work(request: TrainRequest, predictions: List[PredictJobSpec]):
+    """The training job: train, then classify each training raster with the new model (EMA student); the
+    prediction requests name the model file that training writes."""
 
     def work(emit: Callable[[object], None], should_stop: Callable[[], bool]) -> JobResult:
         from ..core.app.pipeline import train_model
@@ -147,42 +148,40 @@ def train_and_classify_work(request: TrainRequest, predictions: List[PredictJobS
         # After a cancel the saved checkpoint is usable, but the user asked to stop: no maps now (Predict
         # makes them later from the saved model).
         if predictions and not job.cancelled and not should_stop():
-            _predict_into(job, result.model_path, predictions, device, emit, should_stop)
+            _predict_into(job, predictions, emit, should_stop)
         return job
 
     return work
 
 
-def predict_work(model_path: str, predictions: List[PredictJobSpec], device: str = "auto"):
-    """The prediction job: classify rasters with a saved model."""
+def predict_work(predictions: List[PredictJobSpec]):
+    """The prediction job: classify rasters with a saved model (the one their requests name)."""
 
     def work(emit: Callable[[object], None], should_stop: Callable[[], bool]) -> JobResult:
-        job = JobResult(model_path=model_path)
-        _predict_into(job, model_path, predictions, device, emit, should_stop)
+        job = JobResult(model_path=predictions[0].request.model_path if predictions else "")
+        _predict_into(job, predictions, emit, should_stop)
         return job
 
     return work
 
 
-def _predict_into(job: JobResult, model_path: str, specs: List[PredictJobSpec], device: str,
-                  emit: Callable[[object], None], should_stop: Optional[Callable[[], bool]]) -> None:
+def _predict_into(job: JobResult, specs: List[PredictJobSpec], emit: Callable[[object], None],
+                  should_stop: Optional[Callable[[], bool]]) -> None:
     from ..core.app.modelfile import load_model
-    from ..core.app.predict import predict_raster
+    from ..core.app.predict import classify_raster
     from ..core.errors import PredictionCancelled
 
-    model = load_model(model_path, device=device)
+    # The dock's requests of one job all name the same model file and device: it is loaded once.
+    model = load_model(specs[0].request.model_path, device=specs[0].request.device)
     job.model_classes = list(model.classes)
     for i, spec in enumerate(specs):
         def progress(fraction: float, i=i) -> None:
             emit(PredictProgress("predicting", float(fraction), i, len(specs)))
 
-        out_teacher = spec.out_teacher if model.has_teacher else None
+        # The teacher's map is an extra: a model without a teacher still gives the student's maps.
+        request = spec.request if model.has_teacher else replace(spec.request, out_teacher=None)
         try:
-            result = predict_raster(
-                model, spec.raster_path, spec.out_classes, out_confidence=spec.out_confidence,
-                out_teacher=out_teacher, acquisition_date=spec.acquisition_date, resolution="pixel",
-                overwrite=False, progress=progress, should_stop=should_stop,
-            )
+            result = classify_raster(request, model, progress=progress, should_stop=should_stop)
         except PredictionCancelled:
             job.cancelled = True  # maps already finished are kept; the cancelled one left no file
             return

@@ -2,7 +2,8 @@
 """Refresh the plugin's translation files from its source, then compile them.
 
 Every user-visible string in ``plugin/`` is a literal passed to ``tr(...)`` or ``tr_noop(...)`` (see
-``plugin/i18n.py``). This script finds them with Python's own parser (no pylupdate5 needed), merges them
+``plugin/i18n.py``); the engine marks the texts the plugin shows of it (option labels and help, a few messages)
+with ``tr_noop(...)`` in ``core/`` (see ``core/i18n.py``). This script finds them with Python's own parser (no pylupdate5 needed), merges them
 into each ``i18n/spatiotemporal_ssl_<locale>.ts`` keeping the translations already there, marks new strings
 unfinished, drops strings the source no longer has, and runs ``lrelease`` (Debian: qttools5-dev-tools) to
 write the ``.qm`` files the plugin loads.
@@ -28,9 +29,12 @@ FUNCTIONS = ("tr", "tr_noop")
 
 
 def source_strings(root: str = ROOT) -> List[Tuple[str, str, int]]:
-    """(text, file, line) of every literal passed to tr()/tr_noop() under plugin/, in source order, unique."""
+    """(text, file, line) of every literal passed to tr()/tr_noop() under plugin/ and core/, in source order,
+    unique."""
     found: Dict[str, Tuple[str, str, int]] = {}
-    for path in sorted(glob.glob(os.path.join(root, "plugin", "**", "*.py"), recursive=True)):
+    paths = [path for folder in ("plugin", "core")
+             for path in sorted(glob.glob(os.path.join(root, folder, "**", "*.py"), recursive=True))]
+    for path in paths:
         with open(path, encoding="utf-8") as fh:
             tree = ast.parse(fh.read(), path)
         for node in ast.walk(tree):

@@ -31,7 +31,7 @@ def _save(path, trained, **kw):
     classes = [ClassSpec(1, "forest", (0, 100, 0)), ClassSpec(2, "water", (0, 100, 200)), ClassSpec(5, "urban", (250, 0, 0))]
     return save_model(str(path), student=trained.model.student, teacher=trained.model.teacher, classes=classes,
                       band_stats=BandStats(np.array([1.0, 2.0, 3.0]), np.array([0.5, 0.5, 0.5])), tile_size_px=4,
-                      stride_px=2, encoder=MetadataEncoder("sphere", 3), metadata_mode="teacher", multi_label=False,
+                      stride_px=2, encoder=MetadataEncoder("sphere", 3), multi_label=False,
                       options=TrainOptions().to_dict(), provenance=[{"path": "x.tif", "acquisition_date": "2020-06-01"}],
                       report={"accuracy": 0.5}, training_state=trained.training_state, **kw)
 

@@ -63,8 +63,8 @@ def test_softmatch_weights_are_one_above_mean_and_gaussian_below():
 
 def _nets(backbone="cnn"):
     cfg = dict(backbone=backbone, size="tiny", in_channels=3, tile_size_px=4, num_classes=3, loc_dim=2, date_dim=2)
-    teacher = LandCoverNet(NetworkConfig(meta_mode="metadata", **cfg))
-    student = LandCoverNet(NetworkConfig(meta_mode="token", **cfg))
+    teacher = LandCoverNet(NetworkConfig(metadata_role="input", **cfg))
+    student = LandCoverNet(NetworkConfig(metadata_role="token", **cfg))
     return student, teacher
 
 
@@ -171,7 +171,7 @@ def test_cnn_student_has_no_film_but_legacy_student_configs_keep_it():
 def test_cnn_teacher_film_equals_the_textbook_scale_and_shift(film_stages):
     # The last stage's FiLM runs after pooling (cheaper); it must give the textbook per-stage result.
     torch.manual_seed(0)
-    teacher = LandCoverNet(NetworkConfig("cnn", "tiny", 6, 8, 7, "metadata", 2, 2, film_stages=film_stages)).eval()
+    teacher = LandCoverNet(NetworkConfig("cnn", "tiny", 6, 8, 7, "input", 2, 2, film_stages=film_stages)).eval()
     for lin in teacher.backbone.film:  # FiLM starts as the identity; make it do something
         torch.nn.init.normal_(lin.weight, std=0.3)
         torch.nn.init.normal_(lin.bias, std=0.3)
@@ -190,7 +190,7 @@ def test_cnn_teacher_film_equals_the_textbook_scale_and_shift(film_stages):
 
 
 def test_cnn_teacher_conditions_pooled_features_and_legacy_teachers_keep_film_after_every_stage():
-    teacher = LandCoverNet(NetworkConfig("cnn", "tiny", 6, 8, 7, "metadata", 2, 2))
+    teacher = LandCoverNet(NetworkConfig("cnn", "tiny", 6, 8, 7, "input", 2, 2))
     assert [lin.out_features for lin in teacher.backbone.film] == [2 * 64]
     # A teacher written before `film_stages` existed: FiLM after every stage, and its weights still load.
     legacy = teacher.config.to_dict()
@@ -201,4 +201,4 @@ def test_cnn_teacher_conditions_pooled_features_and_legacy_teachers_keep_film_af
     assert [lin.out_features for lin in old_teacher.backbone.film] == [2 * 16, 2 * 32, 2 * 64]
     LandCoverNet(NetworkConfig.from_dict(old_teacher.config.to_dict())).load_state_dict(old_teacher.state_dict())
     with pytest.raises(ValueError, match="film_stages"):
-        LandCoverNet(NetworkConfig("cnn", "tiny", 6, 8, 7, "metadata", 2, 2, film_stages="first"))
+        LandCoverNet(NetworkConfig("cnn", "tiny", 6, 8, 7, "input", 2, 2, film_stages="first"))

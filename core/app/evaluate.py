@@ -23,7 +23,7 @@ from ..data.encoding import MetadataEncoder
 from ..errors import InputError
 from ..learning.metrics import class_names_or_default, summarize
 from ..data.normalization import normalize_tiles, robust_band_stats, sample_valid_pixels
-from ..params import TrainOptions
+from ..params import EVALUATE_STEPS, TrainOptions
 from ..learning.trainer import Trainer, TrainProgress
 from ..learning.validation import predict_logits
 from ..learning.training_data import assemble_training_data
@@ -97,10 +97,18 @@ def normalized_images(ps: dict, seed: int) -> np.ndarray:
     return normalize_tiles(images, valid, robust_band_stats(samples))
 
 
-def evaluate_patchset(path: str, method: str = "fixmatch", metadata: str = "teacher", encoding: str = "season",
-                      steps: int = 500, seed: int = 0, device: str = "auto",
-                      progress: Optional[Callable[[TrainProgress], None]] = None, **options) -> dict:
-    """Train on the set's labeled + unlabeled tiles and report metrics on its test tiles."""
+def evaluate_patchset(path: str, options: Optional[TrainOptions] = None,
+                      progress: Optional[Callable[[TrainProgress], None]] = None, **values) -> dict:
+    """Train on the set's labeled + unlabeled tiles and report metrics on its test tiles.
+
+    The training options are ``options`` (already validated, as ``stssl evaluate`` builds them) or else the
+    option ``values`` (``method='fixmatch', steps=300, ...``; validated here). The tile size and multi-label
+    come from the patch set.
+    """
+    if options is not None and values:
+        raise TypeError("give either options or option values, not both")
+    if options is None:
+        options = TrainOptions.from_mapping({"steps": EVALUATE_STEPS, **values})
     ps = load_patch_set(path)
     split, labels, multi = ps["split"], ps["labels"], ps["multi_label"]
     has_label = labels.max(axis=1) >= 0 if multi else labels >= 0
@@ -114,18 +122,9 @@ def evaluate_patchset(path: str, method: str = "fixmatch", metadata: str = "teac
     if not multi and len(np.unique(labels[labeled])) < 2:
         raise InputError(f"patch set '{os.path.basename(path)}' labels only one class; label at least two")
 
+    seed = options.seed
     images = normalized_images(ps, seed)
-
-    opts = TrainOptions(method=method, metadata=metadata, encoding=encoding, steps=steps, seed=seed, device=device,
-                        multi_label=multi, tile_size_px=images.shape[-1])
-    field_names = {f.name for f in dataclasses.fields(TrainOptions)}
-    for k, v in options.items():
-        if v is None:
-            continue
-        if k not in field_names:
-            raise InputError(f"unknown training option '{k}'")
-        setattr(opts, k, v)
-    opts.validate()
+    opts = dataclasses.replace(options, multi_label=bool(multi), tile_size_px=int(images.shape[-1]))
     encoder = MetadataEncoder(opts.encoding, opts.sh_degree)
     targets = labels.astype(np.float32) if multi else labels.astype(np.int64)
     # The pool for training excludes the test tiles entirely (pixels too).
@@ -146,13 +145,13 @@ def evaluate_patchset(path: str, method: str = "fixmatch", metadata: str = "teac
     student_logits = predict_logits(result.model.student, test_images, test_meta, cpu).numpy()
     truth = targets[test_idx]
     out = {
-        "patch_set": os.path.abspath(path), "method": method, "metadata": metadata, "encoding": opts.encoding,
-        "lambda_d": opts.lambda_d if metadata == "teacher" else None, "seed": seed,
+        "patch_set": os.path.abspath(path), "method": opts.method, "metadata": opts.metadata,
+        "encoding": opts.encoding, "lambda_d": opts.lambda_d if opts.has_teacher else None, "seed": seed,
         **{k: v for k, v in summarize(truth, student_logits, multi, ps["num_classes"]).items()
            if k != "confusion_matrix"},
         "class_names": ps["class_names"],
         "n_labeled": int(data.labeled_images.shape[0]), "n_validation": int(len(val_idx)),
-        "n_unlabeled": int(data.unlabeled_images.shape[0]) if method != "supervised" else 0,
+        "n_unlabeled": int(data.unlabeled_images.shape[0]) if opts.method != "supervised" else 0,
         "n_test": int(len(test_idx)), "steps": int(result.steps_done), "best_step": int(result.best_step),
         "stopped_early": result.stopped_early, "train_seconds": round(train_seconds, 2), "device": result.device_name,
         "mask_rate": result.mean_mask_rate, "pseudo_label_accuracy": result.mean_pseudo_label_accuracy,
@@ -160,7 +159,7 @@ def evaluate_patchset(path: str, method: str = "fixmatch", metadata: str = "teac
         "best_val_accuracy": result.best_val_accuracy, "data_wait_fraction": round(result.data_wait_fraction, 4),
         "multi_label": multi,
     }
-    if metadata == "teacher" and result.model.teacher is not None:
+    if opts.has_teacher and result.model.teacher is not None:
         teacher_logits = predict_logits(result.model.teacher, test_images, test_meta, cpu).numpy()
         t = summarize(truth, teacher_logits, multi, ps["num_classes"])
         out["teacher_accuracy"] = t["accuracy"]

@@ -44,7 +44,7 @@ def _plain(value):
 
 def save_model(path: str, *, student: LandCoverNet, teacher: Optional[LandCoverNet], classes: List[ClassSpec],
                band_stats: BandStats, tile_size_px: int, stride_px: int, encoder: Optional[MetadataEncoder],
-               metadata_mode: str, multi_label: bool, options: dict, provenance: list, report: dict,
+               multi_label: bool, options: dict, provenance: list, report: dict,
                training_state: Optional[dict] = None, overwrite: bool = False) -> str:
     """Write a model file atomically (temporary name, then rename): a crash never leaves half a model."""
     check_output_path(path, overwrite, "model file")
@@ -54,8 +54,9 @@ def save_model(path: str, *, student: LandCoverNet, teacher: Optional[LandCoverN
         "stride_px": int(stride_px),
         "classes": [{"value": int(c.value), "name": str(c.name), "color": [int(v) for v in c.color]} for c in classes],
         "band_stats": band_stats.to_dict(),
+        # Older files also hold "metadata_mode" (the teacher choice), which nothing reads: what each network
+        # reads is in its config below, the choice itself in "options".
         "encoding": encoder.to_dict() if encoder is not None else None,
-        "metadata_mode": metadata_mode,
         "multi_label": bool(multi_label),
         "student_config": student.config.to_dict(),
         "teacher_config": teacher.config.to_dict() if teacher is not None else None,

@@ -70,9 +70,11 @@ def train_model(request: TrainRequest, progress: Optional[Callable[[TrainProgres
     'saving'); ``should_stop`` is polled every step: training then stops, and the best model so far is saved
     (a usable checkpoint) with ``cancelled=True``. ``resume_from`` continues a run from a model file that
     holds its training state. Raises :class:`InputError` for bad inputs before anything is written.
+
+    ``request.options`` are validated by whoever built them (the entry point: the command line, the dock,
+    Processing; see :meth:`TrainOptions.from_mapping`), not again here.
     """
     opts = request.options
-    opts.validate()
     resuming_in_place = resume_from is not None and os.path.abspath(resume_from) == os.path.abspath(request.out_model)
     check_output_path(request.out_model, request.overwrite or resuming_in_place, "model file")
     if not request.rasters:
@@ -83,9 +85,8 @@ def train_model(request: TrainRequest, progress: Optional[Callable[[TrainProgres
             progress(TrainProgress(phase=phase, step=0, total_steps=opts.steps))
 
     report("tiling")
-    stride = opts.stride_px or opts.tile_size_px
     tiles, classes, provenance = build_tileset(
-        request.rasters, request.labels_path, request.class_field, opts.tile_size_px, stride,
+        request.rasters, request.labels_path, request.class_field, opts.tile_size_px, opts.training_stride_px,
         request.min_coverage, opts.multi_label, request.presence_fraction, request.classes)
     stats = compute_band_stats(request.rasters, seed=opts.seed)
     images = normalize_tiles(tiles.images, tiles.valid, stats)
@@ -104,8 +105,6 @@ def train_model(request: TrainRequest, progress: Optional[Callable[[TrainProgres
                 != (stats.band_count, opts.tile_size_px, len(classes))):
             raise InputError(f"model file '{resume_from}' was trained with other bands, tile size or classes; "
                              "resume with the same rasters, labels and options")
-    stride_predict = max(1, opts.tile_size_px // 2)
-
     def write(result) -> dict:
         val_report = _validation_report(result, data, classes, opts.multi_label, opts.val_fraction)
         val_report.update({"best_step": result.best_step, "steps_done": result.steps_done,
@@ -113,8 +112,8 @@ def train_model(request: TrainRequest, progress: Optional[Callable[[TrainProgres
                            "mean_mask_rate": result.mean_mask_rate,
                            "mean_pseudo_label_accuracy": result.mean_pseudo_label_accuracy})
         save_model(request.out_model, student=result.model.student, teacher=result.model.teacher, classes=classes,
-                   band_stats=stats, tile_size_px=opts.tile_size_px, stride_px=stride_predict, encoder=encoder,
-                   metadata_mode=opts.metadata, multi_label=opts.multi_label, options=opts.to_dict(),
+                   band_stats=stats, tile_size_px=opts.tile_size_px, stride_px=opts.prediction_stride_px,
+                   encoder=encoder, multi_label=opts.multi_label, options=opts.to_dict(),
                    provenance=provenance, report=val_report, training_state=result.training_state,
                    overwrite=True)  # the path was checked above, before any work
         return val_report

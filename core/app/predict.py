@@ -37,10 +37,9 @@ from ..errors import InputError, PredictionCancelled
 from ..data.geo import require_crs, tile_centres_latlon
 from ..data.normalization import normalize_tiles
 from .outputs import atomic_output, check_output_path, qml_path_for, write_confidence_qml, write_qml
-from ..params import ClassSpec
+from ..params import RESOLUTIONS, ClassSpec, PredictRequest
 from ..data.raster import RasterInfo, open_raster_info, read_block
 
-RESOLUTIONS = ("pixel", "stride")
 CONFIDENCE_NODATA = -1.0
 # GeoTIFF internal tile edge of the outputs; blocks are sized in multiples of it where possible, so each
 # compressed tile is written once (rewriting a DEFLATE tile appends a new copy and bloats the file).
@@ -99,6 +98,20 @@ class _MetadataSource:
     for_student: bool  # the metadata-as-input baseline's student reads it too
 
 
+def classify_raster(request: PredictRequest, model=None, progress: Optional[Callable[[float], None]] = None,
+                    should_stop: Optional[Callable[[], bool]] = None) -> PredictResult:
+    """Run a :class:`PredictRequest` (``stssl predict``, the dock, Processing). ``model`` is the request's model when
+    the caller has already loaded it (e.g. to classify several rasters with it); else it is loaded here."""
+    if model is None:
+        from .modelfile import load_model
+
+        model = load_model(request.model_path, device=request.device)
+    return predict_raster(model, request.raster_path, request.out_classes, out_confidence=request.out_confidence,
+                          out_teacher=request.out_teacher, acquisition_date=request.acquisition_date,
+                          resolution=request.resolution, stride_px=request.stride_px, batch_size=request.batch_size,
+                          overwrite=request.overwrite, progress=progress, should_stop=should_stop)
+
+
 def predict_raster(
     model,
     raster_path: str,
@@ -138,13 +151,12 @@ def predict_raster(
     class_dtype, class_nodata = class_encoding(model.classes, model.path)
 
     # The teacher always reads location and date; the student only in the metadata-as-input baseline.
-    student_reads_metadata = bool(getattr(model, "student_needs_metadata", False))
     metadata = None
-    if out_teacher or student_reads_metadata:
+    if out_teacher or model.student_needs_metadata:
         metadata = _MetadataSource(
             crs=require_crs(info.crs, info.name),
             day_of_year=detect_acquisition_date(raster_path, acquisition_date).day_of_year,
-            for_student=student_reads_metadata,
+            for_student=model.student_needs_metadata,
         )
 
     scale = 1 if resolution == "pixel" else stride

@@ -149,7 +149,6 @@ def build_tileset(
     """
     _check_parameters(tile_size_px, stride_px, min_coverage, presence_fraction, min_valid_fraction)
     tile_size_px = int(tile_size_px)
-    stride_px = int(stride_px or tile_size_px)
     infos = _open_rasters(rasters)
     grids = [TileGrid.for_raster(info, tile_size_px, stride_px) for info in infos]
 
@@ -211,7 +210,7 @@ def build_tileset(
             "acquisition_date": date.iso or None,
             "date_source": date.source,
             "tile_size_px": tile_size_px,
-            "stride_px": stride_px,
+            "stride_px": grid.stride_px,
             "tiles_total": grid.count,
             "tiles_valid": counts["valid"],
             "tiles_dropped_nodata": grid.count - counts["valid"],

@@ -22,8 +22,7 @@ from typing import Any, Dict
 import numpy as np
 
 from ..errors import InputError
-
-ENCODINGS = ("paper", "sphere", "season")
+from ..params import ENCODINGS  # the names, with their labels, are in the options table (core/params.py)
 DAYS_PER_YEAR = 365.0  # as the authors: a 365-day period, so 31 December (doy 365/366) meets 1 January
 
 

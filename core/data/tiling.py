@@ -14,6 +14,7 @@ import numpy as np
 import rasterio
 
 from ..errors import InputError
+from .grid import check_tile_fits, stride_or_tile_size
 from .raster import RasterInfo, read_block
 
 # Upper bound on one read while extracting tiles. Tiles are read in strips of whole tile rows of about this
@@ -37,21 +38,16 @@ class TileGrid:
     raster_name: str = field(default="", compare=False)
 
     def __post_init__(self) -> None:
-        name = f"raster '{self.raster_name}'" if self.raster_name else "the raster"
         if int(self.tile_size_px) < 1:
             raise InputError(f"tile size must be at least 1 px (got {self.tile_size_px})")
         if int(self.stride_px) < 1:
             raise InputError(f"tile stride must be at least 1 px (got {self.stride_px})")
-        if self.tile_size_px > self.width or self.tile_size_px > self.height:
-            raise InputError(
-                f"tile size {self.tile_size_px} px is larger than {name} ({self.width} x {self.height} px); "
-                "lower the tile size"
-            )
+        check_tile_fits(self.tile_size_px, self.width, self.height, self.raster_name or "(unnamed)")
 
     @classmethod
     def for_raster(cls, info: RasterInfo, tile_size_px: int, stride_px: Optional[int] = None) -> "TileGrid":
         """The grid of a raster (see :class:`core.data.raster.RasterInfo`); the stride defaults to the tile size."""
-        return cls(info.width, info.height, int(tile_size_px), int(stride_px or tile_size_px), info.name)
+        return cls(info.width, info.height, int(tile_size_px), stride_or_tile_size(tile_size_px, stride_px), info.name)
 
     @property
     def n_rows(self) -> int:

@@ -96,22 +96,23 @@ class EMA:
 
 def build_model(options: TrainOptions, num_classes: int, band_count: int, tile_size_px: int,
                 loc_dim: int, date_dim: int, device: torch.device) -> SSLModel:
-    """The networks for ``options.metadata``: none -> student; input -> student with metadata;
-    teacher -> teacher (metadata) + student (learned token when distilling)."""
+    """The networks for ``options.metadata`` and their metadata roles (core.models.network): 'none' -> a
+    pixel-only student; 'input' -> a student that reads the metadata; 'teacher' -> a teacher that reads it and a
+    pixel-only student, with a learned token in the metadata's place when it is distilled towards the teacher."""
     size = options.model_size if options.model_size != "auto" else default_size(device)
 
-    def net(meta_mode: str) -> LandCoverNet:
+    def net(metadata_role: str) -> LandCoverNet:
         return LandCoverNet(NetworkConfig(options.backbone, size, band_count, tile_size_px, num_classes,
-                                          meta_mode, loc_dim, date_dim))
+                                          metadata_role, loc_dim, date_dim))
 
-    distill = options.distill_loss != "none" and options.lambda_d > 0
-    if options.metadata == "none":
-        student, teacher = net("none"), None
-    elif options.metadata == "input":
-        student, teacher = net("metadata"), None
+    if options.student_reads_metadata:
+        student_role = "input"
+    elif options.distills:
+        student_role = "token"
     else:
-        teacher = net("metadata")
-        student = net("token" if distill else "none")
+        student_role = "none"
+    teacher = net("input") if options.has_teacher else None
+    student = net(student_role)
     labeler = make_pseudo_labeler(options.method, num_classes, options.multi_label, options.threshold)
     model = SSLModel(student, teacher, labeler, options.multi_label, options.lambda_u, options.lambda_d, options.distill_loss)
     if options.init_weights:
@@ -176,8 +177,7 @@ def _optimizer(model: SSLModel, opt: TrainOptions, device: torch.device) -> tupl
 
 class Trainer:
     def __init__(self, options: TrainOptions):
-        options.validate()
-        self.options = options
+        self.options = options  # validated by the entry point that built them (TrainOptions.from_mapping)
 
     def fit(self, data: TrainingData, progress: Optional[Callable[[TrainProgress], None]] = None,
             should_stop: Optional[Callable[[], bool]] = None, resume_state: Optional[dict] = None,

@@ -1,11 +1,13 @@
-"""LandCoverNet: a backbone, a class head, and how (if at all) it sees metadata.
+"""LandCoverNet: a backbone, a class head, and the network's metadata role: how (if at all) it sees metadata.
 
-``meta_mode``:
+``metadata_role``:
 - ``"none"``: pixels only (plain SSL, or a student without distillation);
-- ``"metadata"``: the teacher (or the metadata-as-input baseline): an MLP embeds the encoded metadata into
-  one token (ViT) or one FiLM conditioning vector (CNN, applied to the pooled features);
-- ``"token"``: the Spatiotemporal SSL student: a learned, constant, data-free token/vector in the same place,
-  kept at test time, whose output is distilled towards the teacher's metadata-token output.
+- ``"input"``: the network reads the encoded metadata (the teacher, or the metadata-as-input baseline's only
+  network): an MLP embeds it into one token (ViT) or one FiLM conditioning vector (CNN, on the pooled features);
+- ``"token"``: the Spatiotemporal SSL student: a learned, constant, data-free token/vector where the metadata would
+  go, kept at test time, whose output is distilled towards the teacher's metadata-token output.
+
+Which role each network gets follows from the training options (``core.learning.trainer.build_model``).
 """
 from __future__ import annotations
 
@@ -19,7 +21,9 @@ from .cnn import CNNBackbone
 from .metadata import MetaBatch, MetadataEmbedding
 from .vit import ViTBackbone
 
-META_MODES = ("none", "metadata", "token")
+METADATA_ROLES = ("none", "input", "token")
+# Model files written before the role had its name: key "meta_mode", and "metadata" for "input".
+_OLD_ROLE_NAMES = {"metadata": "input"}
 
 
 @dataclass
@@ -31,7 +35,7 @@ class NetworkConfig:
     in_channels: int
     tile_size_px: int
     num_classes: int
-    meta_mode: str = "none"
+    metadata_role: str = "none"
     loc_dim: int = 0
     date_dim: int = 0
     # CNN student ("token"): FiLM of its constant token. Off for new models (see cnn.py); model files written
@@ -47,7 +51,10 @@ class NetworkConfig:
     @classmethod
     def from_dict(cls, d: dict) -> "NetworkConfig":
         d = dict(d)
-        d.setdefault("token_film", d.get("meta_mode") == "token")
+        if "meta_mode" in d:
+            old = d.pop("meta_mode")
+            d["metadata_role"] = _OLD_ROLE_NAMES.get(old, old)
+        d.setdefault("token_film", d.get("metadata_role") == "token")
         d.setdefault("film_stages", "all")
         return cls(**d)
 
@@ -60,8 +67,8 @@ class NetOutput(NamedTuple):
 class LandCoverNet(nn.Module):
     def __init__(self, config: NetworkConfig):
         super().__init__()
-        if config.meta_mode not in META_MODES:
-            raise ValueError(f"meta_mode must be one of {META_MODES}")
+        if config.metadata_role not in METADATA_ROLES:
+            raise ValueError(f"metadata_role must be one of {METADATA_ROLES}")
         self.config = config
         self.backbone: Union[ViTBackbone, CNNBackbone]
         if config.backbone == "vit":
@@ -69,23 +76,24 @@ class LandCoverNet(nn.Module):
             cond_dim = self.backbone.embed_dim
         elif config.backbone == "cnn":
             cond_dim = 64
-            film = config.meta_mode == "metadata" or config.token_film
+            film = config.metadata_role == "input" or config.token_film
             self.backbone = CNNBackbone(config.in_channels, config.tile_size_px, config.size,
-                                        cond_dim=cond_dim if config.meta_mode != "none" else None,
+                                        cond_dim=cond_dim if config.metadata_role != "none" else None,
                                         film=film, film_stages=config.film_stages)
         else:
             raise ValueError(f"unknown backbone {config.backbone!r}")
         self.meta_embedding: Optional[MetadataEmbedding] = None
         self.learned_token: Optional[nn.Parameter] = None
-        if config.meta_mode == "metadata":
+        if config.metadata_role == "input":
             self.meta_embedding = MetadataEmbedding(config.loc_dim, config.date_dim, cond_dim)
-        elif config.meta_mode == "token":
+        elif config.metadata_role == "token":
             self.learned_token = nn.Parameter(torch.randn(1, cond_dim) * 0.02)
         self.head = nn.Linear(self.backbone.feature_dim, config.num_classes)
 
     @property
     def uses_metadata(self) -> bool:
-        return self.config.meta_mode == "metadata"
+        """Whether the network reads location and date (so every call needs them)."""
+        return self.config.metadata_role == "input"
 
     def forward(self, images: torch.Tensor, meta: Optional[MetaBatch] = None) -> NetOutput:
         cond = None

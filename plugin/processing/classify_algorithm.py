@@ -1,15 +1,16 @@
-"""Processing: "Classify raster with model" (the same core.app.predict.predict_raster the dock runs)."""
+"""Processing: "Classify raster with model" (the same core.app.predict.classify_raster the dock and `stssl predict` run)."""
 from __future__ import annotations
+
+from dataclasses import replace
 
 from qgis.core import (
     QgsProcessingException, QgsProcessingParameterEnum, QgsProcessingParameterFile,
     QgsProcessingParameterRasterDestination, QgsProcessingParameterRasterLayer, QgsProcessingParameterString,
 )
 
+from ...core.params import RESOLUTION as RESOLUTION_OPTION, PredictRequest, option
 from ..i18n import tr
 from .common import EngineAlgorithm, processing_error
-
-RESOLUTIONS = ("pixel", "stride")
 
 
 class ClassifyRasterAlgorithm(EngineAlgorithm):
@@ -39,10 +40,14 @@ class ClassifyRasterAlgorithm(EngineAlgorithm):
         self.addParameter(QgsProcessingParameterRasterLayer(self.INPUT, tr("Raster to classify")))
         self.addParameter(QgsProcessingParameterString(
             self.DATE, tr("Acquisition date (YYYY-MM-DD; empty: detect; only used by the teacher's map)"), optional=True))
-        self.addParameter(QgsProcessingParameterEnum(
-            self.RESOLUTION, tr("Output resolution"), options=[tr("one value per pixel"), tr("one value per stride (faster)")],
-            defaultValue=0))
-        self.addParameter(QgsProcessingParameterString(self.DEVICE, tr("Device (auto, cpu, cuda:0)"), defaultValue="auto"))
+        resolution = QgsProcessingParameterEnum(self.RESOLUTION, tr(RESOLUTION_OPTION.label),
+                                                options=[tr(c.label) for c in RESOLUTION_OPTION.choices],
+                                                defaultValue=RESOLUTION_OPTION.values.index(PredictRequest.resolution))
+        resolution.setHelp(tr(RESOLUTION_OPTION.help))
+        self.addParameter(resolution)
+        device = QgsProcessingParameterString(self.DEVICE, tr(option("device").label), defaultValue=PredictRequest.device)
+        device.setHelp(tr(option("device").help))
+        self.addParameter(device)
         self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, tr("Land cover")))
         self.addParameter(QgsProcessingParameterRasterDestination(self.CONFIDENCE, tr("Confidence"), optional=True,
                                                                   createByDefault=True))
@@ -60,19 +65,22 @@ class ClassifyRasterAlgorithm(EngineAlgorithm):
         date = self.parameterAsString(parameters, self.DATE, context).strip() or None
 
         from ...core.app.modelfile import load_model
-        from ...core.app.predict import predict_raster
+        from ...core.app.predict import classify_raster
 
+        request = PredictRequest(
+            model_path=model_path, raster_path=layer.source().split("|")[0], out_classes=out_classes,
+            out_confidence=out_confidence, out_teacher=out_teacher, acquisition_date=date,
+            resolution=RESOLUTION_OPTION.values[self.parameterAsEnum(parameters, self.RESOLUTION, context)],
+            device=self.parameterAsString(parameters, self.DEVICE, context).strip() or PredictRequest.device,
+            overwrite=True,  # the user chose these paths in the dialog, which already asked before overwriting
+        )
         try:
-            model = load_model(model_path, device=self.parameterAsString(parameters, self.DEVICE, context) or "auto")
-            if out_teacher and not model.has_teacher:
+            model = load_model(request.model_path, device=request.device)
+            if request.out_teacher and not model.has_teacher:
                 feedback.reportError(tr("This model has no teacher; the teacher's map is skipped."), False)
-                out_teacher = None
-            result = predict_raster(
-                model, layer.source().split("|")[0], out_classes, out_confidence=out_confidence, out_teacher=out_teacher,
-                acquisition_date=date, resolution=RESOLUTIONS[self.parameterAsEnum(parameters, self.RESOLUTION, context)],
-                # The user chose these paths in the dialog, which already asked before overwriting.
-                overwrite=True, progress=lambda f: feedback.setProgress(100.0 * f), should_stop=feedback.isCanceled,
-            )
+                request = replace(request, out_teacher=None)
+            result = classify_raster(request, model, progress=lambda f: feedback.setProgress(100.0 * f),
+                                     should_stop=feedback.isCanceled)
         except Exception as exc:
             raise processing_error(exc) from exc
         feedback.pushInfo(tr("Classified {n} tiles in {s:.1f} s.").format(n=result.tiles, s=result.seconds))

@@ -8,9 +8,20 @@ from qgis.core import (
     QgsProcessingParameterVectorLayer,
 )
 
-from ...core.params import METHODS, METADATA_MODES, ENCODINGS, BACKBONES, RasterInput, TrainOptions, TrainRequest
+from ...core.errors import InputError
+from ...core.params import OptionSpec, RasterInput, TrainOptions, TrainRequest, option
 from ..i18n import tr
 from .common import EngineAlgorithm, processing_error
+
+# Processing parameter -> training option. Descriptions, help, choices and minimums come from the options table
+# (core/params.py); an enum's index is the position in the option's choice list.
+CHOICE_PARAMETERS = (("METHOD", "method"), ("METADATA", "metadata"), ("ENCODING", "encoding"), ("BACKBONE", "backbone"))
+NUMBER_PARAMETERS = (("TILE_SIZE", "tile_size_px"), ("STEPS", "steps"), ("BATCH_SIZE", "batch_size"), ("SEED", "seed"))
+
+
+def _described(parameter, spec: OptionSpec):
+    parameter.setHelp(tr(spec.help))
+    return parameter
 
 
 class TrainModelAlgorithm(EngineAlgorithm):
@@ -54,23 +65,18 @@ class TrainModelAlgorithm(EngineAlgorithm):
             self.LABELS, tr("Labels (polygons or points)"),
             [QgsProcessing.SourceType.TypeVectorPolygon, QgsProcessing.SourceType.TypeVectorPoint]))
         self.addParameter(QgsProcessingParameterField(self.CLASS_FIELD, tr("Class field"), parentLayerParameterName=self.LABELS))
-        self.addParameter(QgsProcessingParameterEnum(self.METHOD, tr("Method"), options=list(METHODS),
-                                                     defaultValue=METHODS.index(defaults.method)))
-        self.addParameter(QgsProcessingParameterEnum(self.METADATA, tr("Metadata"), options=list(METADATA_MODES),
-                                                     defaultValue=METADATA_MODES.index(defaults.metadata)))
-        self.addParameter(QgsProcessingParameterEnum(self.ENCODING, tr("Metadata encoding"), options=list(ENCODINGS),
-                                                     defaultValue=ENCODINGS.index(defaults.encoding)))
-        self.addParameter(QgsProcessingParameterEnum(self.BACKBONE, tr("Backbone"), options=list(BACKBONES),
-                                                     defaultValue=BACKBONES.index(defaults.backbone)))
-        self.addParameter(QgsProcessingParameterNumber(self.TILE_SIZE, tr("Tile size (pixels)"),
-                                                       defaultValue=defaults.tile_size_px, minValue=1))
-        self.addParameter(QgsProcessingParameterNumber(self.STEPS, tr("Training steps"),
-                                                       defaultValue=defaults.steps, minValue=1))
-        self.addParameter(QgsProcessingParameterNumber(self.BATCH_SIZE, tr("Batch size"),
-                                                       defaultValue=defaults.batch_size, minValue=1))
-        self.addParameter(QgsProcessingParameterNumber(self.SEED, tr("Seed"), defaultValue=defaults.seed, minValue=0))
-        self.addParameter(QgsProcessingParameterString(self.DEVICE, tr("Device (auto, cpu, cuda:0)"),
-                                                       defaultValue="auto"))
+        for name, field in CHOICE_PARAMETERS:
+            spec = option(field)
+            self.addParameter(_described(QgsProcessingParameterEnum(
+                name, tr(spec.label), options=[tr(c.label) for c in spec.choices],
+                defaultValue=spec.values.index(getattr(defaults, field))), spec))
+        for name, field in NUMBER_PARAMETERS:
+            spec = option(field)
+            self.addParameter(_described(QgsProcessingParameterNumber(
+                name, tr(spec.label), defaultValue=getattr(defaults, field), minValue=spec.bounds.low), spec))
+        spec = option("device")
+        self.addParameter(_described(QgsProcessingParameterString(self.DEVICE, tr(spec.label),
+                                                                  defaultValue=defaults.device), spec))
         self.addParameter(QgsProcessingParameterBoolean(self.OVERWRITE, tr("Overwrite an existing model file"),
                                                         defaultValue=True))
         self.addParameter(QgsProcessingParameterFileDestination(self.OUTPUT_MODEL, tr("Model file"),
@@ -97,17 +103,14 @@ class TrainModelAlgorithm(EngineAlgorithm):
         labels_path = self.parameterAsCompatibleSourceLayerPath(
             parameters, self.LABELS, context, ["gpkg", "shp", "geojson"], "gpkg", feedback)
         class_field = self.parameterAsString(parameters, self.CLASS_FIELD, context)
-        options = TrainOptions(
-            method=METHODS[self.parameterAsEnum(parameters, self.METHOD, context)],
-            metadata=METADATA_MODES[self.parameterAsEnum(parameters, self.METADATA, context)],
-            encoding=ENCODINGS[self.parameterAsEnum(parameters, self.ENCODING, context)],
-            backbone=BACKBONES[self.parameterAsEnum(parameters, self.BACKBONE, context)],
-            tile_size_px=self.parameterAsInt(parameters, self.TILE_SIZE, context),
-            steps=self.parameterAsInt(parameters, self.STEPS, context),
-            batch_size=self.parameterAsInt(parameters, self.BATCH_SIZE, context),
-            seed=self.parameterAsInt(parameters, self.SEED, context),
-            device=self.parameterAsString(parameters, self.DEVICE, context).strip() or "auto",
-        )
+        values = {field: option(field).values[self.parameterAsEnum(parameters, name, context)]
+                  for name, field in CHOICE_PARAMETERS}
+        values.update({field: self.parameterAsInt(parameters, name, context) for name, field in NUMBER_PARAMETERS})
+        values["device"] = self.parameterAsString(parameters, self.DEVICE, context).strip() or None
+        try:
+            options = TrainOptions.from_mapping(values, named_by="label")  # the one check of this run's options
+        except InputError as exc:
+            raise processing_error(exc) from exc
         out_model = self.parameterAsFileOutput(parameters, self.OUTPUT_MODEL, context)
         request = TrainRequest(rasters=rasters, labels_path=labels_path, class_field=class_field, out_model=out_model,
                                options=options, overwrite=self.parameterAsBoolean(parameters, self.OVERWRITE, context))
