@@ -20,7 +20,7 @@ because users expect it; Olofsson et al. advise against using it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import List, Optional, Sequence
+from typing import List, Optional, Sequence, Union
 
 import numpy as np
 
@@ -56,12 +56,13 @@ class StratifiedEstimates:
     area_proportion_se: np.ndarray
     notes: List[str] = field(default_factory=list)
 
-    def ci(self, se: np.ndarray) -> np.ndarray:
+    def ci(self, se: Union[float, np.ndarray]) -> np.ndarray:
         """Half-width of the 95 % confidence interval for a standard error."""
         return Z_95 * np.asarray(se, dtype=np.float64)
 
 
-def error_matrix(map_values: Sequence[int], reference_values: Sequence[int], classes: Sequence[int]) -> np.ndarray:
+def error_matrix(map_values: Union[np.ndarray, Sequence[int]], reference_values: Union[np.ndarray, Sequence[int]],
+                 classes: Union[np.ndarray, Sequence[int]]) -> np.ndarray:
     """Sample counts n_ij (rows: map class, columns: reference class) in the order of ``classes``: int64 (K, K).
 
     Raises :class:`InputError` when a value is not among ``classes`` (a caller's bookkeeping error would
@@ -110,7 +111,7 @@ def sample_metrics(counts: np.ndarray) -> SampleMetrics:
     return SampleMetrics(overall_accuracy=float(po), kappa=kappa, users_accuracy=ua, producers_accuracy=pa, f1=f1)
 
 
-def stratified_estimates(counts: np.ndarray, mapped: Sequence[float],
+def stratified_estimates(counts: np.ndarray, mapped: Union[np.ndarray, Sequence[float]],
                          names: Optional[Sequence[str]] = None) -> StratifiedEstimates:
     """The stratified estimator of Olofsson et al. (2014) with the map classes as strata.
 

@@ -104,8 +104,8 @@ def reference_codes(values: Sequence[Any], names: Mapping[str, int], source: str
     """Class code of each reference value: int64 (n,). Names are looked up in ``names`` (exactly, then
     ignoring case); :class:`InputError` lists the names that match nothing and the names there are."""
     folded: Dict[str, int] = {}
-    for name, code in names.items():
-        folded.setdefault(str(name).casefold(), int(code))
+    for name, c in names.items():
+        folded.setdefault(str(name).casefold(), int(c))
     out = np.empty(len(values), dtype=np.int64)
     unknown: List[str] = []
     for i, v in enumerate(values):
@@ -208,7 +208,8 @@ def read_reference(path: str, class_field: str, cm: ClassMap,
     is_poly = np.isin(types, _POLYGON_TYPES)
     kind = "points and polygons" if is_point.any() and is_poly.any() else ("points" if is_point.any() else "polygons")
 
-    out = dict(map=[], ref=[], points_outside=0, polygons_outside=0, polygons_without_pixel=0, nodata_units=0)
+    out: Dict[str, Any] = dict(map=[], ref=[], points_outside=0, polygons_outside=0, polygons_without_pixel=0,
+                               nodata_units=0)
     with rasterio.open(cm.path) as ds:
         if is_point.any():
             xy = shapely.get_coordinates(parts[is_point])

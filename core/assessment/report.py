@@ -10,7 +10,7 @@ import csv
 import datetime
 import html
 import math
-from typing import Iterable, List, Optional, Sequence
+from typing import Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -34,6 +34,14 @@ def _area_unit(report: AccuracyReport) -> str:
     return "ha" if report.mapped_hectares is not None else "pixels"
 
 
+def _areas(report: AccuracyReport, unit: str) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Estimated area, its 95 % CI half-width and the mapped area per class in ``unit``, one the report has."""
+    est, ci, mapped = report.estimated_area(unit), report.estimated_area_ci(unit), report.mapped_area(unit)
+    if est is None or ci is None or mapped is None:
+        raise ValueError(f"the report has no areas in {unit!r}")
+    return est, ci, mapped
+
+
 def _headline(report: AccuracyReport) -> List[str]:
     s, e = report.sample, report.strata
     return [
@@ -52,8 +60,7 @@ def summary_lines(report: AccuracyReport) -> List[str]:
                      f"{ref.units} sample unit(s) from {ref.features} feature(s) ({ref.kind})")
     lines += _headline(report)
     e, s = report.strata, report.sample
-    est, ci = report.estimated_area(unit), report.estimated_area_ci(unit)
-    mapped = report.mapped_area(unit)
+    est, ci, mapped = _areas(report, unit)
     width = max([len(n) for n in report.names] + [5])
     lines.append(f"{'class':>{width}}  {'n':>5}  {'UA':>13}  {'PA':>13}  {'F1':>5}  "
                  f"{'mapped ' + unit:>14}  {'estimated ' + unit + ' ± 95 % CI':>28}")
@@ -88,13 +95,16 @@ def _class_rows(report: AccuracyReport) -> List[List[str]]:
              "user's accuracy (area-adjusted)", "user's accuracy ±95% CI", "user's accuracy SE",
              "producer's accuracy (area-adjusted)", "producer's accuracy ±95% CI", "producer's accuracy SE"]]
     for k, name in enumerate(report.names):
-        rows.append([str(report.values[k]), name, str(int(report.counts[k].sum())), str(int(report.counts[:, k].sum())),
+        rows.append([str(report.values[k]), name, str(int(report.counts[k].sum())),
+                     str(int(report.counts[:, k].sum())),
                      _csv_num(s.users_accuracy[k]), _csv_num(s.producers_accuracy[k]), _csv_num(s.f1[k]),
-                     _csv_num(e.users_accuracy[k]), _csv_num(e.ci(e.users_accuracy_se[k])), _csv_num(e.users_accuracy_se[k]),
+                     _csv_num(e.users_accuracy[k]), _csv_num(e.ci(e.users_accuracy_se[k])),
+                     _csv_num(e.users_accuracy_se[k]),
                      _csv_num(e.producers_accuracy[k]), _csv_num(e.ci(e.producers_accuracy_se[k])),
                      _csv_num(e.producers_accuracy_se[k])])
     rows.append([])
-    rows.append(["overall accuracy (sample)", _csv_num(s.overall_accuracy), "Cohen's kappa (sample)", _csv_num(s.kappa)])
+    rows.append(["overall accuracy (sample)", _csv_num(s.overall_accuracy),
+                 "Cohen's kappa (sample)", _csv_num(s.kappa)])
     rows.append(["overall accuracy (area-adjusted)", _csv_num(e.overall_accuracy), "±95% CI",
                  _csv_num(e.ci(e.overall_accuracy_se)), "SE", _csv_num(e.overall_accuracy_se)])
     return rows
@@ -113,7 +123,7 @@ def _area_rows(report: AccuracyReport) -> List[List[str]]:
         row = [str(report.values[k]), name, _csv_num(e.weights[k]), _csv_num(e.area_proportion[k]),
                _csv_num(e.ci(e.area_proportion_se[k]))]
         for u in units:
-            est, ci, mapped = report.estimated_area(u)[k], report.estimated_area_ci(u)[k], report.mapped_area(u)[k]
+            est, ci, mapped = (a[k] for a in _areas(report, u))
             row += [_csv_num(mapped), _csv_num(est), _csv_num(ci), _csv_num(est - ci), _csv_num(est + ci)]
         rows.append(row)
     return rows
@@ -157,7 +167,7 @@ def area_chart_svg(report: AccuracyReport) -> str:
     """Horizontal bars of the estimated area per class with 95 % interval whiskers, and the mapped area as a
     tick, as inline SVG."""
     unit = _area_unit(report)
-    est, ci, mapped = report.estimated_area(unit), report.estimated_area_ci(unit), report.mapped_area(unit)
+    est, ci, mapped = _areas(report, unit)
     names = [html.escape(n) for n in report.names]
     label_w, plot_w, bar_h, gap, top = 170, 420, 18, 12, 28
     height = top + len(names) * (bar_h + gap) + 30
@@ -230,7 +240,7 @@ def render_html(report: AccuracyReport, title: Optional[str] = None) -> str:
                         f"{_fmt(e.users_accuracy[k])} ± {_fmt(e.ci(e.users_accuracy_se[k]))}",
                         f"{_fmt(e.producers_accuracy[k])} ± {_fmt(e.ci(e.producers_accuracy_se[k]))}",
                         _fmt(s.users_accuracy[k]), _fmt(s.producers_accuracy[k]), _fmt(s.f1[k])])
-    est, ci, mapped = report.estimated_area(unit), report.estimated_area_ci(unit), report.mapped_area(unit)
+    est, ci, mapped = _areas(report, unit)
     areas = [[html.escape(name), _fmt(mapped[k], 1), _fmt(e.weights[k], 4), _fmt(est[k], 1), _fmt(ci[k], 1),
               f"{_fmt(est[k] - ci[k], 1)} &ndash; {_fmt(est[k] + ci[k], 1)}", _fmt(e.area_proportion[k], 4)]
              for k, name in enumerate(report.names)]

@@ -30,7 +30,8 @@ from . import DEFAULT_MIN_PER_CLASS
 from .maps import ClassMap, MappedArea, count_mapped_area, open_class_map, read_strip, strips
 
 
-def cochran_sample_size(weights: Sequence[float], expected_ua: Sequence[float], target_se: float) -> int:
+def cochran_sample_size(weights: Union[np.ndarray, Sequence[float]], expected_ua: Union[np.ndarray, Sequence[float]],
+                        target_se: float) -> int:
     """Total sample size for a target standard error of overall accuracy (Olofsson et al. 2014, eq. 13)."""
     w = np.asarray(weights, dtype=np.float64)
     u = np.asarray(expected_ua, dtype=np.float64)
@@ -54,7 +55,8 @@ def _largest_remainder(total: int, shares: np.ndarray) -> np.ndarray:
     return out
 
 
-def allocate(total: int, weights: Sequence[float], minimum: int, available: Sequence[int]) -> np.ndarray:
+def allocate(total: int, weights: Union[np.ndarray, Sequence[float]], minimum: int,
+             available: Union[np.ndarray, Sequence[int]]) -> np.ndarray:
     """Per-class sample sizes: proportional to ``weights``, none below ``minimum`` (nor above the pixels a
     class has); classes raised to the minimum are taken out and the rest of ``total`` is shared again in
     proportion among the others, until no class is below the minimum. The total grows when the minimums
@@ -100,7 +102,8 @@ class SamplePlan:
         return int(self.counts.sum())
 
 
-def parse_expected_ua(spec: Union[None, str, Sequence, Mapping], cm: ClassMap, values: Sequence[int]) -> np.ndarray:
+def parse_expected_ua(spec: Union[None, str, Sequence, Mapping], cm: ClassMap,
+                      values: Union[np.ndarray, Sequence[int]]) -> np.ndarray:
     """Expected user's accuracy per class from ``'0.9'`` (all classes), ``'1=0.7, 2=0.6, 0.9'`` (codes or
     class names; a bare number is the default for the others) or a mapping / list in class order."""
     values = [int(v) for v in values]
@@ -119,7 +122,8 @@ def parse_expected_ua(spec: Union[None, str, Sequence, Mapping], cm: ClassMap, v
         try:
             u = float(text)
         except ValueError:
-            raise InputError(f"expected user's accuracy '{item}' is not a number; write e.g. '0.9' or '1=0.7'") from None
+            raise InputError(f"expected user's accuracy '{item}' is not a number; "
+                             "write e.g. '0.9' or '1=0.7'") from None
         if not sep:
             default = u
             continue
@@ -165,7 +169,8 @@ def plan_sample(mapped: MappedArea, cm: ClassMap, per_class: Optional[int] = Non
                                 f"proportional allocation with at least {int(min_per_class)} per class"))
         if plan.total > n:
             notes.append(f"the minimum of {int(min_per_class)} per class raises the sample from {n} to {plan.total}")
-    small = [names[k] for k in range(values.size) if counts[k] == pixels[k] and counts[k] < (per_class or min_per_class)]
+    small = [names[k] for k in range(values.size)
+             if counts[k] == pixels[k] and counts[k] < (per_class or min_per_class)]
     if small:
         notes.append(f"class(es) {', '.join(small)} have fewer pixels than asked for: every pixel is taken")
     if plan.expected_ua is not None:
@@ -191,7 +196,9 @@ def draw_pixels(cm: ClassMap, plan: SamplePlan, seed: int):
     ranks = {int(v): np.sort(rng.choice(int(n_pix), size=int(n), replace=False))
              for v, n_pix, n in zip(plan.values, plan.mapped_pixels, plan.counts) if n > 0}
     seen = {v: 0 for v in ranks}
-    rows, cols, classes = [], [], []
+    row_parts: List[np.ndarray] = []
+    col_parts: List[np.ndarray] = []
+    class_parts: List[np.ndarray] = []
     with rasterio.open(cm.path) as ds:
         for r0, n_rows in strips(cm.info):
             values, valid = read_strip(ds, cm.name, r0, n_rows)
@@ -201,10 +208,11 @@ def draw_pixels(cm: ClassMap, plan: SamplePlan, seed: int):
                 lo, hi = np.searchsorted(rk, seen[v]), np.searchsorted(rk, seen[v] + idx.size)
                 chosen = idx[rk[lo:hi] - seen[v]]
                 seen[v] += idx.size
-                rows.append(r0 + chosen // cm.info.width)
-                cols.append(chosen % cm.info.width)
-                classes.append(np.full(chosen.size, v, dtype=np.int64))
-    rows, cols, classes = (np.concatenate(a) if a else np.zeros(0, np.int64) for a in (rows, cols, classes))
+                row_parts.append(r0 + chosen // cm.info.width)
+                col_parts.append(chosen % cm.info.width)
+                class_parts.append(np.full(chosen.size, v, dtype=np.int64))
+    rows, cols, classes = (np.concatenate(a) if a else np.zeros(0, np.int64)
+                           for a in (row_parts, col_parts, class_parts))
     order = rng.permutation(rows.size)
     return rows[order], cols[order], classes[order]
 
@@ -239,7 +247,7 @@ def create_sample(map_path: str, out_path: str, per_class: Optional[int] = None,
         "STSSL_SAMPLE_MAP": cm.name, "STSSL_SAMPLE_SEED": str(int(seed)), "STSSL_SAMPLE_RULE": plan.rule,
         "STSSL_SAMPLE_COUNTS": json.dumps({str(int(v)): int(c) for v, c in zip(plan.values, plan.counts)}),
     }
-    crs = cm.info.crs.to_wkt() if cm.crs is not None else None
+    crs = cm.info.crs.to_wkt() if cm.info.crs is not None and cm.crs is not None else None
     with atomic_output(out_path, overwrite, "validation sample") as tmp:
         pyogrio.raw.write(tmp, geometry=np.asarray(geometry, dtype=object), field_data=field_data,
                           fields=["sample_id", "map_class", "map_name", reference_field], field_mask=masks,

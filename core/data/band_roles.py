@@ -209,8 +209,8 @@ def detect_band_roles(band_names: Sequence[str], sensor: Optional[str] = None,
     if sensor is None and any(_BAND_NUMBER.match(k) for k in keys):
         notes.append("bands named B1..B12 read as Sentinel-2 numbering (give the sensor if they are Landsat bands)")
     roles: List[Optional[Role]] = [None] * len(names)
-    for band, role in (parse_band_roles(explicit, len(names)) if explicit else {}).items():
-        roles[band] = role
+    for band, given in (parse_band_roles(explicit, len(names)) if explicit else {}).items():
+        roles[band] = given
     for i, name in enumerate(names):
         if roles[i] is None:
             roles[i] = _role_from_name(name, sensor, notes)

@@ -60,7 +60,7 @@ SRTM_GROUP = [name for name, _ in PRESTO_GROUPS].index("SRTM")
 PIXEL_ONLY_MONTH = 0
 
 PRESTO_FILE_NAME = "default_model.pt"
-PRESTO_SHA256 = "559c9d76f525bdf2dd3774da8b1e7f1510769b73baacac12e9e4d8d5c67fbe65"
+PRESTO_SHA256 = "559c9d76f525bdf2dd3774da8b1e7f1510769b73baacac12e9e4d8d5c67fbe65"  # pragma: allowlist secret
 PRESTO_URL = ("https://github.com/nasaharvest/presto/raw/13173d028f035abcbcc3b13829314323a5c15d02/data/"
               "default_model.pt")
 WEIGHTS_ENV = "STSSL_PRESTO_WEIGHTS"
@@ -159,7 +159,7 @@ class PrestoEncoder(nn.Module):
         if months is not None:
             out = months if isinstance(months, torch.Tensor) else torch.tensor(int(months))
             out = out.to(device=device, dtype=torch.long).expand(b, t)
-        else:
+        elif start_month is not None:  # always, by the check above
             start = start_month if isinstance(start_month, torch.Tensor) else torch.tensor(int(start_month))
             start = start.to(device=device, dtype=torch.long).reshape(-1, 1).expand(b, 1)
             out = (start + torch.arange(t, device=device)) % 12

@@ -1,7 +1,7 @@
 """The class table: from the label values a user wrote (codes or names) to classes with values, names and colours."""
 from __future__ import annotations
 
-from typing import Any, Iterable, List, Optional, Sequence
+from typing import Any, Dict, Iterable, List, Optional, Sequence
 
 import numpy as np
 
@@ -43,18 +43,19 @@ def build_class_table(values: Iterable[Any]) -> List[ClassSpec]:
     if not distinct:
         raise InputError("the labels hold no class values; fill in the class field")
     codes = [_as_code(v) for v in distinct]
-    if all(c is not None for c in codes):
-        order = sorted(range(len(distinct)), key=lambda i: codes[i])
-        names = [str(codes[i]) for i in order]
-        if all(1 <= codes[i] <= 65535 for i in order):
-            class_values = [codes[i] for i in order]
+    int_codes = [c for c in codes if c is not None]
+    if len(int_codes) == len(codes):  # every value is a whole number
+        order = sorted(range(len(distinct)), key=lambda i: int_codes[i])
+        names = [str(int_codes[i]) for i in order]
+        if all(1 <= int_codes[i] <= 65535 for i in order):
+            class_values = [int_codes[i] for i in order]
         else:
             class_values = list(range(1, len(order) + 1))
     else:
         names = sorted((str(v) for v in distinct), key=lambda s: (s.casefold(), s))
         class_values = list(range(1, len(names) + 1))
     colors = default_colors(names)
-    return [ClassSpec(value=int(v), name=n, color=tuple(c)) for v, n, c in zip(class_values, names, colors)]
+    return [ClassSpec(value=int(v), name=n, color=c) for v, n, c in zip(class_values, names, colors)]
 
 
 def class_indices(values: Sequence[Any], classes: Sequence[ClassSpec], source: str) -> np.ndarray:
@@ -65,9 +66,9 @@ def class_indices(values: Sequence[Any], classes: Sequence[ClassSpec], source: s
     values that match no class.
     """
     by_name = {c.name: k for k, c in enumerate(classes)}
-    by_folded = {}
-    for k, c in enumerate(classes):
-        by_folded.setdefault(c.name.casefold(), k)
+    by_folded: Dict[str, int] = {}
+    for col, c in enumerate(classes):
+        by_folded.setdefault(c.name.casefold(), col)
     by_value = {int(c.value): k for k, c in enumerate(classes)}
     cache: dict = {}
     out = np.empty(len(values), dtype=np.int64)
@@ -79,8 +80,9 @@ def class_indices(values: Sequence[Any], classes: Sequence[ClassSpec], source: s
             k = by_name.get(key)
             if k is None:
                 k = by_folded.get(key.casefold())
-            if k is None and _as_code(v) is not None and not isinstance(v, str):
-                k = by_value.get(_as_code(v))
+            code = None if isinstance(v, str) else _as_code(v)
+            if k is None and code is not None:
+                k = by_value.get(code)
             cache[key] = -1 if k is None else k
             if k is None:
                 unknown.append(key)

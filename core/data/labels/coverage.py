@@ -19,7 +19,8 @@ from .vectors import POINT_TYPES, POLYGON_TYPES, LabelShapes
 # Memory for one rasterised strip of labels (bytes); strips keep memory flat on large rasters.
 _STRIP_BYTES = 16 * 1024 * 1024
 
-def tile_positions(grid: TileGrid, rows: Optional[np.ndarray], cols: Optional[np.ndarray]) -> Tuple[np.ndarray, np.ndarray]:
+def tile_positions(grid: TileGrid, rows: Optional[np.ndarray],
+                   cols: Optional[np.ndarray]) -> Tuple[np.ndarray, np.ndarray]:
     if rows is None or cols is None:
         return grid.origins()
     return np.asarray(rows, dtype=np.int64).ravel(), np.asarray(cols, dtype=np.int64).ravel()
@@ -105,7 +106,8 @@ def tile_class_coverage(
         left, right = int(cols[sel].min()), int(cols[sel].max()) + t
         strip_transform = transform @ rasterio.Affine.translation(left, top)
         xmin, ymin, xmax, ymax = _window_bounds(strip_transform, bottom - top, right - left)
-        near = (poly_bounds[:, 0] <= xmax) & (poly_bounds[:, 2] >= xmin) & (poly_bounds[:, 1] <= ymax) & (poly_bounds[:, 3] >= ymin)
+        near = ((poly_bounds[:, 0] <= xmax) & (poly_bounds[:, 2] >= xmin)
+                & (poly_bounds[:, 1] <= ymax) & (poly_bounds[:, 3] >= ymin))
         r, c = rows[sel] - top, cols[sel] - left
         for k in np.unique(poly_idx[near]):
             burned = rasterio.features.rasterize(

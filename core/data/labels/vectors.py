@@ -121,7 +121,8 @@ def read_label_vector(path: str, class_field: str, target_crs: Any = None) -> La
 
         info = pyogrio.read_info(file_path, layer=layer)
     except Exception as exc:  # pyogrio raises several error types for unreadable files
-        raise InputError(f"label file '{name}' cannot be read as a vector layer ({exc}); save it as a GeoPackage") from exc
+        raise InputError(f"label file '{name}' cannot be read as a vector layer ({exc}); "
+                         "save it as a GeoPackage") from exc
     fields = [str(f) for f in info["fields"]]
     if class_field not in fields:
         matches = [f for f in fields if f.lower() == str(class_field).lower()]
