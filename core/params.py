@@ -126,7 +126,8 @@ class OptionSpec:
         if ok:
             return None
         rule = self.rule(number_expected=not is_number)
-        got = _number(value) if is_number and math.isfinite(value) else repr(value) if isinstance(value, str) else str(value)
+        got = (_number(value) if is_number and math.isfinite(value)
+               else repr(value) if isinstance(value, str) else str(value))
         fix = f"give {rule}, or leave it unset" if self.optional else f"use e.g. {default}"
         return f"must be {rule} (got {got}); {fix}"
 
@@ -157,12 +158,14 @@ TRAIN_OPTIONS: Tuple[OptionSpec, ...] = (
     OptionSpec("sh_degree", "int", tr_noop("Spherical-harmonic degree"),
                tr_noop("Highest degree L of the 'sphere' encoding"), bounds=AT_LEAST_0),
     _choice("backbone", tr_noop("Backbone"), tr_noop("The network that reads the pixels"),
-            Choice("cnn", tr_noop("CNN (fast on a CPU)")), Choice("vit", tr_noop("ViT (as in the paper; best on a GPU)"))),
+            Choice("cnn", tr_noop("CNN (fast on a CPU)")),
+            Choice("vit", tr_noop("ViT (as in the paper; best on a GPU)"))),
     _choice("model_size", tr_noop("Network size"), tr_noop("How large the networks are"),
             Choice("auto", tr_noop("Auto (small on a GPU, tiny on a CPU)")), Choice("tiny", tr_noop("Tiny")),
             Choice("small", tr_noop("Small (ViT-S)"))),
-    OptionSpec("tile_size_px", "int", tr_noop("Tile size"), tr_noop("Edge of a tile in raster pixels; one label per tile"),
-               bounds=AT_LEAST_1, cli_flag="--tile-size"),
+    OptionSpec("tile_size_px", "int", tr_noop("Tile size"),
+               tr_noop("Edge of a tile in raster pixels; one label per tile"), bounds=AT_LEAST_1,
+               cli_flag="--tile-size"),
     OptionSpec("stride_px", "int", tr_noop("Training tile stride"),
                tr_noop("Pixels between the origins of training tiles (default: the tile size, no overlap)"),
                bounds=AT_LEAST_1, optional=True, cli_flag="--stride"),
@@ -170,7 +173,8 @@ TRAIN_OPTIONS: Tuple[OptionSpec, ...] = (
     OptionSpec("batch_size", "int", tr_noop("Batch size"), tr_noop("Labelled tiles per step"), bounds=AT_LEAST_1),
     OptionSpec("unlabeled_ratio", "int", tr_noop("Unlabelled tiles per labelled tile"),
                tr_noop("Unlabelled tiles in a step for each labelled tile"), bounds=AT_LEAST_1),
-    OptionSpec("lr", "float", tr_noop("Learning rate"), tr_noop("AdamW learning rate (cosine schedule)"), bounds=POSITIVE),
+    OptionSpec("lr", "float", tr_noop("Learning rate"), tr_noop("AdamW learning rate (cosine schedule)"),
+               bounds=POSITIVE),
     OptionSpec("weight_decay", "float", tr_noop("Weight decay"), tr_noop("AdamW weight decay"), bounds=AT_LEAST_0),
     OptionSpec("ema_momentum", "float", tr_noop("EMA momentum"),
                tr_noop("Momentum of the moving average of the weights, which is the model that is saved"),

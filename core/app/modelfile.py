@@ -151,12 +151,13 @@ class LoadedModel:
         """Class probabilities (softmax, or sigmoid for multi-label) of normalised tiles (B, C, T, T)."""
         net = self.student if network == "student" else self.teacher
         if net is None:
-            raise InputError(f"model '{os.path.basename(self.path)}' has no teacher network; train with metadata 'teacher'")
+            raise InputError(f"model '{os.path.basename(self.path)}' has no teacher network; "
+                             "train with metadata 'teacher'")
         meta = None
-        if net.uses_metadata and self.encoder is None:
-            raise InputError(f"model file '{os.path.basename(self.path)}' has a network that reads metadata but no "
-                             "metadata encoding; it is damaged: retrain or use another copy")
         if net.uses_metadata:  # a coordinate or date not given is unknown (NaN) for every tile
+            if self.encoder is None:
+                raise InputError(f"model file '{os.path.basename(self.path)}' has a network that reads metadata but "
+                                 "no metadata encoding; it is damaged: retrain or use another copy")
             unknown = np.full(images.shape[0], np.nan)
             meta = meta_batch(self.encoder, *(v.cpu().numpy() if v is not None else unknown for v in (lat, lon, doy)))
             meta = meta.to(self.device)

@@ -8,7 +8,7 @@ step, so a run (and a resumed run) draws the same batches every time.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
+from typing import Optional, cast
 
 import torch
 
@@ -68,11 +68,13 @@ class BatchSampler:
         batch = StepBatch(x_l=weak_augment(self.x_lab[idx_l].to(device, non_blocking=True), generator=gen),
                           y_l=self.y_lab[idx_l.to(device)], meta_l=self.meta_lab.index(idx_l.to(device)))
         if self.use_unlabeled:
-            idx_u = self._indices(self.x_unl.shape[0], self.batch_u, self.x_unl.device)
-            x_u = self.x_unl[idx_u].to(device, non_blocking=True)
+            # Both pools are set whenever use_unlabeled is (see __init__).
+            x_unl, meta_unl = cast(torch.Tensor, self.x_unl), cast(MetaBatch, self.meta_unl)
+            idx_u = self._indices(x_unl.shape[0], self.batch_u, x_unl.device)
+            x_u = x_unl[idx_u].to(device, non_blocking=True)
             batch.x_weak = weak_augment(x_u, generator=gen)
             batch.x_strong = strong_augment(x_u, generator=gen)
-            batch.meta_u = self.meta_unl.index(idx_u.to(device))
+            batch.meta_u = meta_unl.index(idx_u.to(device))
             batch.unlabeled_index = idx_u
         if self.options.metadata != "none":
             # Metadata dropout (and an optional warm-up with no metadata) for the metadata network.

@@ -44,7 +44,7 @@ class RunningStats:
         self._count += 1
         if "mask_rate" in out.log:
             self.mask_rates.append(float(out.log["mask_rate"]))
-        if self.diagnostic_targets is not None and out.pseudo is not None:
+        if self.diagnostic_targets is not None and out.pseudo is not None and batch.unlabeled_index is not None:
             truth = self.diagnostic_targets[batch.unlabeled_index.cpu()].to(out.pseudo.targets.device)
             take = (out.pseudo.weights > 0.5) & (truth >= 0)
             self._pseudo_hits += float((out.pseudo.targets[take] == truth[take]).sum())

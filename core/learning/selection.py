@@ -58,7 +58,9 @@ class CheckpointSelector:
 
     def patience_exhausted(self, step: int, patience_steps: Optional[int]) -> bool:
         """Early stopping: ``patience_steps`` have passed since the kept checkpoint (only when validating)."""
-        return bool(patience_steps) and self.last_score is not None and step - self.best_step >= patience_steps
+        if not patience_steps or self.last_score is None:
+            return False
+        return step - self.best_step >= patience_steps
 
     @property
     def best_val_accuracy(self) -> Optional[float]:

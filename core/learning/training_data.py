@@ -7,7 +7,7 @@ That function serves both the raster pipeline (``stssl train``, the plugin) and 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional, Tuple
+from typing import List, Optional, Tuple
 
 import numpy as np
 import torch
@@ -70,11 +70,11 @@ def split_validation(targets: np.ndarray, val_fraction: float, seed: int, multi_
         perm = rng.permutation(n)
         n_val = min(n - 1, max(1, int(round(val_fraction * n))))
         return np.sort(perm[n_val:]), np.sort(perm[:n_val])
-    val = []
+    held_out: List[int] = []
     for c in np.unique(targets):
         idx = rng.permutation(np.flatnonzero(targets == c))
-        val.extend(idx[:_held_out_count(len(idx), val_fraction)])
-    val = np.sort(np.asarray(val, dtype=np.int64))
+        held_out.extend(idx[:_held_out_count(len(idx), val_fraction)])
+    val = np.sort(np.asarray(held_out, dtype=np.int64))
     train = np.setdiff1d(np.arange(n), val)
     return train, val
 

@@ -31,7 +31,9 @@ def predict_logits(net: LandCoverNet, images: torch.Tensor, meta: Optional[MetaB
     out = []
     for i in range(0, images.shape[0], batch):
         x = images[i:i + batch].to(device)
-        m = meta.index(torch.arange(i, min(i + batch, images.shape[0]))).to(device) if net.uses_metadata else None
+        rows = torch.arange(i, min(i + batch, images.shape[0]))
+        # A network that reads metadata and is given none raises its own clear error.
+        m = meta.index(rows).to(device) if net.uses_metadata and meta is not None else None
         out.append(net(x, m).logits.float().cpu())
     return torch.cat(out) if out else torch.zeros(0)
 
@@ -61,5 +63,6 @@ def validate(model: SSLModel, ema_model: SSLModel, data: TrainingData, device: t
             pl_acc = float((correct * w).sum() / w.sum()) if w.sum() > 0 else None
         else:
             keep = w > 0.5
-            pl_acc = float((pseudo.targets.cpu()[keep] == data.val_targets[keep]).float().mean()) if keep.any() else None
+            hits = (pseudo.targets.cpu()[keep] == data.val_targets[keep]).float()
+            pl_acc = float(hits.mean()) if keep.any() else None
     return val_acc, val_loss, pl_acc
