@@ -1,9 +1,10 @@
 """The tile grid of a QGIS raster layer, in the layer's own CRS, for the map tools and the tile counts.
 
-The arithmetic is the engine's (``core.data.tiling.TileGrid`` with stride = tile size): tile origins at multiples
-of the tile size from the raster's top-left pixel, the last row and column reaching past the edge. It is
-restated here from the layer's extent and pixel size so that labelling works before torch and rasterio
-are installed; ``tests/test_plugin_tiles.py`` checks that both agree tile for tile.
+The grid rules are the engine's, from the dependency-free ``core/data/grid.py`` that ``core.data.tiling.TileGrid``
+uses too (here with stride = tile size): tile origins at multiples of the tile size from the raster's top-left
+pixel, the last row and column reaching past the edge. This module only adds the map geometry (the layer's
+extent and pixel size), so labelling works before torch and rasterio are installed;
+``tests/test_plugin_tiles.py`` checks that both grids agree tile for tile.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from typing import Iterable, Iterator, Optional, Tuple
 
 from qgis.core import QgsCoordinateReferenceSystem, QgsGeometry, QgsPoint, QgsRasterLayer, QgsRectangle
 
-from ..core.data.grid import check_tile_fits
+from ..core.data.grid import check_tile_fits, tile_origin_count
 from .i18n import tr
 
 
@@ -53,11 +54,11 @@ class LayerTileGrid:
 
     @property
     def n_rows(self) -> int:
-        return math.ceil(max(self.height_px - self.tile_size_px, 0) / self.tile_size_px) + 1
+        return tile_origin_count(self.height_px, self.tile_size_px, self.tile_size_px)
 
     @property
     def n_cols(self) -> int:
-        return math.ceil(max(self.width_px - self.tile_size_px, 0) / self.tile_size_px) + 1
+        return tile_origin_count(self.width_px, self.tile_size_px, self.tile_size_px)
 
     @property
     def count(self) -> int:

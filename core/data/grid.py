@@ -4,6 +4,7 @@ No numpy, rasterio or torch here: the plugin labels tiles before the engine's pa
 """
 from __future__ import annotations
 
+import math
 from typing import Callable, Optional
 
 from ..errors import InputError
@@ -28,3 +29,9 @@ def stride_or_tile_size(tile_size_px: int, stride_px: Optional[int] = None) -> i
     """The stride of a tile grid: the one given, else the tile size (non-overlapping tiles, as training and the
     tile map tool use)."""
     return int(stride_px) if stride_px is not None else int(tile_size_px)
+
+
+def tile_origin_count(length_px: int, tile_size_px: int, stride_px: int) -> int:
+    """How many tile origins (multiples of ``stride_px`` from pixel 0) a ``length_px`` axis needs so that the last
+    tile reaches its far edge; that tile may reach past it (its outside pixels are padded and masked)."""
+    return math.ceil(max(int(length_px) - int(tile_size_px), 0) / int(stride_px)) + 1

@@ -6,7 +6,6 @@ tiles may reach past the edge, and those pixels are padded and masked (never dro
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Optional, Tuple
 
@@ -14,7 +13,7 @@ import numpy as np
 import rasterio
 
 from ..errors import InputError
-from .grid import check_tile_fits, stride_or_tile_size
+from .grid import check_tile_fits, stride_or_tile_size, tile_origin_count
 from .raster import RasterInfo, read_block
 
 # Upper bound on one read while extracting tiles. Tiles are read in strips of whole tile rows of about this
@@ -51,12 +50,11 @@ class TileGrid:
 
     @property
     def n_rows(self) -> int:
-        # Enough origins that the last tile reaches the bottom edge.
-        return math.ceil(max(self.height - self.tile_size_px, 0) / self.stride_px) + 1
+        return tile_origin_count(self.height, self.tile_size_px, self.stride_px)
 
     @property
     def n_cols(self) -> int:
-        return math.ceil(max(self.width - self.tile_size_px, 0) / self.stride_px) + 1
+        return tile_origin_count(self.width, self.tile_size_px, self.stride_px)
 
     @property
     def count(self) -> int:
