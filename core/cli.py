@@ -114,9 +114,14 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 def cmd_predict(args: argparse.Namespace) -> int:
     from .app.modelfile import load_model
-    from .app.predict import predict_raster
+    from .app.predict import check_input_scale, predict_raster
 
     model = load_model(args.model, device=args.device)
+    check = check_input_scale(model, args.raster)
+    if not check.ok:
+        if not args.force:
+            raise InputError(check.message() + "; nothing was written. Rerun with --force to classify it anyway")
+        print(f"stssl: warning: {check.message()}; classifying anyway (--force)", file=sys.stderr)
     bar = ProgressBar("predict")
     result = predict_raster(model, args.raster, args.out, out_confidence=args.confidence, out_teacher=args.teacher,
                             acquisition_date=args.date, resolution=args.resolution, stride_px=args.stride,
@@ -125,6 +130,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
     bar.close()
     print(f"classified {result.tiles} tiles of {args.raster} in {result.seconds:.1f} s on {model.device}")
     print(f"classes: {result.classes_path}")
+    print(f"nodata: {result.nodata_summary()}")
     if result.confidence_path:
         print(f"confidence: {result.confidence_path}")
     if result.teacher_path:
@@ -205,6 +211,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=int, default=256)
     p.add_argument("--device", default="auto")
     p.add_argument("--overwrite", action="store_true")
+    p.add_argument("--force", action="store_true",
+                   help="classify even when the raster's values lie far outside the training range")
     p.set_defaults(func=cmd_predict)
 
     p = sub.add_parser("evaluate", help="train and score on a patch set (.npz) with a held-out test split")
