@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 from qgis.core import (
-    QgsProcessingException, QgsProcessingParameterEnum, QgsProcessingParameterFile,
+    QgsProcessingException, QgsProcessingParameterBoolean, QgsProcessingParameterEnum, QgsProcessingParameterFile,
     QgsProcessingParameterRasterDestination, QgsProcessingParameterRasterLayer, QgsProcessingParameterString,
 )
 
 from ..i18n import tr
+from ..results import nodata_text, scale_warning_text
 from .common import EngineAlgorithm, processing_error
+from .result_styles import style_outputs_on_load
 
 RESOLUTIONS = ("pixel", "stride")
 
@@ -21,6 +23,7 @@ class ClassifyRasterAlgorithm(EngineAlgorithm):
     OUTPUT = "OUTPUT"
     CONFIDENCE = "CONFIDENCE"
     TEACHER = "TEACHER"
+    FORCE = "FORCE"
 
     def name(self) -> str:
         return "classify_raster"
@@ -43,6 +46,9 @@ class ClassifyRasterAlgorithm(EngineAlgorithm):
             self.RESOLUTION, tr("Output resolution"), options=[tr("one value per pixel"), tr("one value per stride (faster)")],
             defaultValue=0))
         self.addParameter(QgsProcessingParameterString(self.DEVICE, tr("Device (auto, cpu, cuda:0)"), defaultValue="auto"))
+        self.addParameter(QgsProcessingParameterBoolean(
+            self.FORCE, tr("Classify even when the raster's values lie far outside the training range"),
+            defaultValue=False))
         self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, tr("Land cover")))
         self.addParameter(QgsProcessingParameterRasterDestination(self.CONFIDENCE, tr("Confidence"), optional=True,
                                                                   createByDefault=True))
@@ -60,15 +66,27 @@ class ClassifyRasterAlgorithm(EngineAlgorithm):
         date = self.parameterAsString(parameters, self.DATE, context).strip() or None
 
         from ...core.app.modelfile import load_model
-        from ...core.app.predict import predict_raster
+        from ...core.app.predict import check_input_scale, predict_raster
 
+        raster = layer.source().split("|")[0]
         try:
             model = load_model(model_path, device=self.parameterAsString(parameters, self.DEVICE, context) or "auto")
             if out_teacher and not model.has_teacher:
                 feedback.reportError(tr("This model has no teacher; the teacher's map is skipped."), False)
                 out_teacher = None
+            check = check_input_scale(model, raster)
+        except Exception as exc:
+            raise processing_error(exc) from exc
+        if not check.ok:
+            warning = scale_warning_text(check, layer.name())
+            if not self.parameterAsBoolean(parameters, self.FORCE, context):
+                raise QgsProcessingException(warning + " " + tr(
+                    "Nothing was written; tick 'Classify even when the raster's values lie far outside the training "
+                    "range' to classify it anyway."))
+            feedback.pushWarning(warning)
+        try:
             result = predict_raster(
-                model, layer.source().split("|")[0], out_classes, out_confidence=out_confidence, out_teacher=out_teacher,
+                model, raster, out_classes, out_confidence=out_confidence, out_teacher=out_teacher,
                 acquisition_date=date, resolution=RESOLUTIONS[self.parameterAsEnum(parameters, self.RESOLUTION, context)],
                 # The user chose these paths in the dialog, which already asked before overwriting.
                 overwrite=True, progress=lambda f: feedback.setProgress(100.0 * f), should_stop=feedback.isCanceled,
@@ -76,5 +94,9 @@ class ClassifyRasterAlgorithm(EngineAlgorithm):
         except Exception as exc:
             raise processing_error(exc) from exc
         feedback.pushInfo(tr("Classified {n} tiles in {s:.1f} s.").format(n=result.tiles, s=result.seconds))
+        feedback.pushInfo(nodata_text(result))
+        # Processing loads its results without their .qml: the styles are applied as each map is loaded.
+        style_outputs_on_load(context, [result.classes_path, result.teacher_path], [result.confidence_path],
+                              model.classes)
         return {self.OUTPUT: result.classes_path, self.CONFIDENCE: result.confidence_path,
                 self.TEACHER: result.teacher_path}
