@@ -8,15 +8,16 @@ from __future__ import annotations
 from typing import Dict, List, Optional, Tuple
 
 from qgis.core import QgsMapLayer, QgsProject, QgsRasterLayer
-from qgis.PyQt.QtCore import Qt, pyqtSignal
+from qgis.PyQt.QtCore import QEvent, Qt, pyqtSignal
 from qgis.PyQt.QtGui import QBrush, QColor
 from qgis.PyQt.QtWidgets import (
-    QAbstractItemView, QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
+    QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
 from ..core.errors import InputError
 from ..core.params import RasterInput
 from .i18n import tr
+from .narrow_layout import WrappingLabel
 from .settings import RasterChoice
 from .training_choice import initial_ticks, is_plugin_output, raster_kind, raster_path, training_summary
 
@@ -101,16 +102,15 @@ class ImageryPanel(QWidget):
         self.table.verticalHeader().setVisible(False)
         self.table.setWordWrap(False)
         self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
-        # Narrow enough for a dock of QGIS's default width: the name takes what is left and is elided (its
-        # tooltip has it whole); CRS and date get the width of 'EPSG:32119' and '2000-04-23'; where a date
-        # came from is in the date's tooltip rather than in a fourth column.
+        # Never wider than the dock (see _fit_columns): the name takes what is left and is elided (its tooltip
+        # has it whole); where a date came from is in the date's tooltip rather than in a fourth column.
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(COL_LAYER, QHeaderView.ResizeMode.Stretch)
-        metrics = self.table.fontMetrics()
-        for col, sample in ((COL_CRS, "EPSG:326333"), (COL_DATE, "2000-00-000")):
+        for col in (COL_CRS, COL_DATE):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.Fixed)
-            header.resizeSection(col, metrics.horizontalAdvance(sample) + 12)
         self.table.setColumnHidden(COL_SOURCE, True)
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.table.viewport().installEventFilter(self)
         self.table.setMaximumHeight(150)
         self.table.setToolTip(tr("Tick the rasters to train on. The selected row is the raster whose tiles you "
                                  "label. Double-click a date to correct it; 'unknown' is allowed."))
@@ -119,8 +119,7 @@ class ImageryPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.table)
-        self.summary = QLabel("")
-        self.summary.setWordWrap(True)
+        self.summary = WrappingLabel("")
         layout.addWidget(self.summary)
 
         self.project.layersAdded.connect(self.refresh)
@@ -163,8 +162,34 @@ class ImageryPanel(QWidget):
             ids = [layer.id() for layer in layers]
             self.table.setCurrentCell(ids.index(current_id) if current_id in ids else 0, COL_LAYER)
         self._show_summary()
+        self._fit_columns()
         self.changed.emit()
         self.referenceChanged.emit()
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt API
+        if watched is self.table.viewport() and event.type() == QEvent.Type.Resize:
+            self._fit_columns()
+        return super().eventFilter(watched, event)
+
+    def _fit_columns(self) -> None:
+        """CRS and date as wide as their texts; when the dock is too narrow for them and a readable name, the
+        CRS column goes (the CRS is in the name's tooltip and in the line under the list)."""
+        metrics = self.table.fontMetrics()
+        pad = 2 * self.table.style().pixelMetric(self.table.style().PixelMetric.PM_FocusFrameHMargin) + 12
+
+        def natural(col: int) -> int:
+            texts = [self.table.horizontalHeaderItem(col).text()] + [
+                self.table.item(row, col).text() for row in range(self.table.rowCount()) if self.table.item(row, col)]
+            return max(metrics.horizontalAdvance(text) for text in texts) + pad
+
+        available = self.table.viewport().width()
+        crs, date = natural(COL_CRS), natural(COL_DATE)
+        hide_crs = available - crs - date < 0.4 * available
+        self.table.setColumnHidden(COL_CRS, hide_crs)
+        header = self.table.horizontalHeader()
+        header.resizeSection(COL_DATE, min(date, available // 2))
+        if not hide_crs:
+            header.resizeSection(COL_CRS, crs)
 
     def _tick_new(self, layers: List[QgsRasterLayer]) -> None:
         """Decide the tick of rasters seen for the first time (see training_choice.initial_ticks)."""
@@ -179,7 +204,7 @@ class ImageryPanel(QWidget):
 
     def _describe_row(self, row: int, layer: QgsRasterLayer) -> None:
         """The name's tooltip: the whole name, its bands, and why it is not ticked when it was left out."""
-        lines = [layer.name(), raster_kind(layer).describe()]
+        lines = [layer.name(), raster_kind(layer).describe(), describe_layer_crs(layer)]
         why = self._unticked_why.get(layer.id())
         if why and not self._checked.get(layer.id(), False):
             lines.append(why)

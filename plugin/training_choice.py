@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Dict, List, Optional, Sequence
 
-from qgis.core import Qgis, QgsMapLayer, QgsRaster, QgsRasterLayer
+from qgis.core import Qgis, QgsMapLayer, QgsRasterLayer
 
 from .i18n import tr
 from .results import OUTPUT_PROPERTY
@@ -86,8 +86,7 @@ def is_class_raster(layer: QgsRasterLayer) -> bool:
     renderer = layer.renderer()
     if renderer is not None and renderer.type() == "paletted":
         return True
-    provider = layer.dataProvider()
-    return provider.colorInterpretation(1) == QgsRaster.PaletteIndex or bool(provider.colorTable(1))
+    return bool(layer.dataProvider().colorTable(1))  # a GDAL colour table (palette index)
 
 
 def initial_ticks(new: Sequence[QgsRasterLayer], ticked: Sequence[QgsRasterLayer]) -> Dict[str, Optional[str]]:
@@ -125,7 +124,8 @@ def training_summary(layers: Sequence[QgsRasterLayer]) -> str:
     """One line under the Imagery list: which rasters Train will use."""
     if not layers:
         return tr("No raster is ticked: tick the rasters to train on.")
-    names = ", ".join(f"{layer.name()} ({raster_kind(layer).describe()})" for layer in layers)
+    names = ", ".join(f"{layer.name()} ({raster_kind(layer).describe()}, {layer.crs().authid() or tr('no CRS')})"
+                      for layer in layers)
     text = tr("Train uses {n} raster(s): {names}.").format(n=len(layers), names=names)
     if len({raster_kind(layer) for layer in layers}) > 1:
         text += " " + tr("The ticked rasters differ in bands or data type; training needs the same bands in the "

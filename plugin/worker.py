@@ -50,6 +50,10 @@ class JobResult:
     prediction_specs: List[PredictJobSpec] = field(default_factory=list)
     model_classes: list = field(default_factory=list)  # ClassSpec list stored in the model file
     cancelled: bool = False
+    # Set when a raster did not pass the input check (core.app.input_check.ScaleCheck): nothing was written for
+    # it, and ``pending`` (it and the rasters after it) waits for the user's "classify anyway".
+    scale_check: object = None
+    pending: List[PredictJobSpec] = field(default_factory=list)
 
 
 class Job(QObject):
@@ -153,21 +157,26 @@ def train_and_classify_work(request: TrainRequest, predictions: List[PredictJobS
     return work
 
 
-def predict_work(model_path: str, predictions: List[PredictJobSpec], device: str = "auto"):
-    """The prediction job: classify rasters with a saved model."""
+def predict_work(model_path: str, predictions: List[PredictJobSpec], device: str = "auto", force: bool = False):
+    """The prediction job: classify rasters with a saved model.
+
+    Each raster is first compared with the model's training statistics; one that does not match stops the job
+    before anything is written for it (``JobResult.scale_check``), unless ``force``.
+    """
 
     def work(emit: Callable[[object], None], should_stop: Callable[[], bool]) -> JobResult:
         job = JobResult(model_path=model_path)
-        _predict_into(job, model_path, predictions, device, emit, should_stop)
+        _predict_into(job, model_path, predictions, device, emit, should_stop, check_input=not force)
         return job
 
     return work
 
 
 def _predict_into(job: JobResult, model_path: str, specs: List[PredictJobSpec], device: str,
-                  emit: Callable[[object], None], should_stop: Optional[Callable[[], bool]]) -> None:
+                  emit: Callable[[object], None], should_stop: Optional[Callable[[], bool]],
+                  check_input: bool = False) -> None:
     from ..core.app.modelfile import load_model
-    from ..core.app.predict import PredictionCancelled, predict_raster
+    from ..core.app.predict import PredictionCancelled, check_input_scale, predict_raster
 
     model = load_model(model_path, device=device)
     job.model_classes = list(model.classes)
@@ -175,6 +184,11 @@ def _predict_into(job: JobResult, model_path: str, specs: List[PredictJobSpec], 
         def progress(fraction: float, i=i) -> None:
             emit(PredictProgress("predicting", float(fraction), i, len(specs)))
 
+        if check_input:
+            check = check_input_scale(model, spec.raster_path)
+            if not check.ok:
+                job.scale_check, job.pending = check, list(specs[i:])
+                return
         out_teacher = spec.out_teacher if model.has_teacher else None
         try:
             result = predict_raster(

@@ -9,6 +9,8 @@ import numpy as np
 
 from conftest import SAMPLE_LABELS, SAMPLE_RASTER
 
+SAMPLE_CLASSES = [("developed", "#fa0000"), ("agriculture", "#f096ff"), ("herbaceous", "#ffff4c"),
+                  ("shrubland", "#ffbb22"), ("forest", "#006400"), ("water", "#0064c8"), ("sediment", "#b4b4b4")]
 CROP_WINDOW = (150, 150, 200, 170)  # x offset, y offset, width, height (pixels): every class, no nodata
 FRAME_WINDOW = (20, 20, 120, 100)  # the top-left corner: band 6 (ETM+ band 7) has a wider nodata frame there
 
@@ -48,3 +50,18 @@ def train_crop_model(folder, steps: int = 6) -> str:
                            out_model=str(folder / "crop_model.pt"),
                            options=TrainOptions(tile_size_px=4, steps=steps, batch_size=16, device="cpu"))
     return train_model(request).model_path
+
+
+def sample_labels_layer(project, folder):
+    """A copy of the sample's label polygons in the project, styled by category as a user would import them."""
+    import shutil
+
+    from qgis.core import QgsCategorizedSymbolRenderer, QgsFillSymbol, QgsRendererCategory, QgsVectorLayer
+
+    copy = str(folder / "raleigh_labels.gpkg")
+    shutil.copy(SAMPLE_LABELS, copy)
+    layer = QgsVectorLayer(copy, "sample labels", "ogr")
+    layer.setRenderer(QgsCategorizedSymbolRenderer("label", [
+        QgsRendererCategory(name, QgsFillSymbol.createSimple({"color": color}), name) for name, color in SAMPLE_CLASSES]))
+    project.addMapLayer(layer)
+    return layer
