@@ -148,8 +148,8 @@ class ImageryPanel(QWidget):
             name.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsUserCheckable)
             name.setCheckState(Qt.CheckState.Checked if self._checked[layer.id()] else Qt.CheckState.Unchecked)
             self.table.setItem(row, COL_LAYER, name)
-            self._describe_row(row, layer)
             description = describe_layer_crs(layer)
+            self._describe_row(row, layer, description)
             crs = QTableWidgetItem(description.split(" - ")[0])  # 'EPSG:32119'; the name is in the tooltip
             crs.setToolTip(description)
             crs.setFlags(Qt.ItemIsEnabled | Qt.ItemIsSelectable)
@@ -202,9 +202,9 @@ class ImageryPanel(QWidget):
             if why:
                 self._unticked_why[layer_id] = why
 
-    def _describe_row(self, row: int, layer: QgsRasterLayer) -> None:
-        """The name's tooltip: the whole name, its bands, and why it is not ticked when it was left out."""
-        lines = [layer.name(), raster_kind(layer).describe(), describe_layer_crs(layer)]
+    def _describe_row(self, row: int, layer: QgsRasterLayer, crs_description: str = "") -> None:
+        """The name's tooltip: the whole name, its bands and CRS, and why it is not ticked when it was left out."""
+        lines = [layer.name(), raster_kind(layer).describe(), crs_description or describe_layer_crs(layer)]
         why = self._unticked_why.get(layer.id())
         if why and not self._checked.get(layer.id(), False):
             lines.append(why)

@@ -200,9 +200,9 @@ def nodata_text(prediction) -> str:
             band=_band_label(worst, prediction.band_names), pct=f"{100.0 * worst_n / total:.1f} %")
     text += "."
     if len(per_band) > 1:
+        in_band_order = sorted(per_band, key=lambda item: item[1])
         text += " " + tr("Nodata per band: {bands}.").format(bands=", ".join(
-            f"{_band_label(b, prediction.band_names)} {100.0 * n / total:.1f} %" for n, b in sorted(per_band,
-                                                                                                key=lambda x: x[1])))
+            f"{_band_label(b, prediction.band_names)} {100.0 * n / total:.1f} %" for n, b in in_band_order))
     return text
 
 
@@ -235,5 +235,5 @@ def scale_warning_text(check, raster_name: str) -> str:
               "mean {mean:.4g} ± {std:.4g}). The map would probably show a single class. Check that the raster has "
               "the bands, units and scaling of the training rasters (for example 8-bit digital numbers versus "
               "scaled reflectance).").format(
-        name=raster_name, bands=", ".join(label(band) for band in flagged), band=label(worst), pct=f"{100.0 * worst.far_fraction:.0f} %",
-        median=worst.median, mean=worst.train_mean, std=worst.train_std)
+        name=raster_name, bands=", ".join(label(band) for band in flagged), band=label(worst),
+        pct=f"{100.0 * worst.far_fraction:.0f} %", median=worst.median, mean=worst.train_mean, std=worst.train_std)

@@ -109,20 +109,23 @@ def test_active_class_is_shown_in_the_dock_on_the_cursor_and_at_the_tile(dock, s
     assert QToolTip.text() == "Label as: forest"
 
 
-def _select_hidden_group(project):
-    """What the desktop does when a hidden group is selected in the Layers panel: new layers go into it."""
+@pytest.fixture
+def hidden_group_selected(project):
+    """What the desktop does when a hidden group is selected in the Layers panel: new layers go into it.
+    The insertion point goes back to the root afterwards (the group dies with the project)."""
     root = project.layerTreeRoot()
     group = root.insertGroup(0, "old results (hidden)")
     group.setItemVisibilityChecked(False)
     bridge = project.layerTreeRegistryBridge()
     bridge.setLayerInsertionPoint(QgsLayerTreeRegistryBridge.InsertionPoint(group, 0))
-    return group
+    yield group
+    bridge.setLayerInsertionPoint(QgsLayerTreeRegistryBridge.InsertionPoint(root, 0))
 
 
 def test_label_layer_goes_to_the_top_of_the_tree_not_into_the_selected_hidden_group(dock, scene, project,
-                                                                                      tmp_path):
+                                                                                      hidden_group_selected):
     """§1.5: the auto-created Labels layer went into a hidden result group, so painted tiles were invisible."""
-    group = _select_hidden_group(project)
+    group = hidden_group_selected
     dock.labels.tile_button.setChecked(True)  # the first click on a tool creates the label layer
     layer = dock.labels.any_label_layer()
     assert layer is not None
@@ -133,14 +136,14 @@ def test_label_layer_goes_to_the_top_of_the_tree_not_into_the_selected_hidden_gr
     dock.labels.tile_button.setChecked(False)
 
 
-def test_result_groups_go_to_the_top_with_distinct_names(project, tmp_path, qgis_app):
+def test_result_groups_go_to_the_top_with_distinct_names(project, tmp_path, hidden_group_selected):
     from spatiotemporal_ssl.core.app.predict import PredictResult
     from spatiotemporal_ssl.plugin.results import add_result_layers
     from spatiotemporal_ssl.plugin.worker import JobResult, PredictJobSpec
 
     from osgeo import gdal
 
-    hidden = _select_hidden_group(project)
+    hidden = hidden_group_selected
     classes = str(tmp_path / "classes.tif")
     gdal.Translate(classes, write_window(tmp_path / "src.tif"), bandList=[1])
     prediction = PredictResult(classes_path=classes, confidence_path=None, teacher_path=None, width=200, height=170,

@@ -124,7 +124,7 @@ def test_processing_outputs_added_to_the_project_are_not_ticked_for_training(pro
     project.addMapLayer(copy)
     assert sorted(layer.name() for layer in dock.imagery.checked_layers()) == ["raleigh crop", "second scene"]
     text = dock.imagery.summary.text()
-    assert "2 raster(s)" in text and "raleigh crop (6 bands, uint8)" in text and "constant" not in text
+    assert "2 raster(s)" in text and "raleigh crop (6 bands, uint8, EPSG:32119)" in text and "constant" not in text
 
     # So the request the dock builds trains on the scenes only.
     dock.imagery.set_checked(copy.id(), False)
