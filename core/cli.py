@@ -115,18 +115,24 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 def cmd_predict(args: argparse.Namespace) -> int:
     from .app.modelfile import load_model
-    from .app.predict import classify_raster
+    from .app.predict import check_input_scale, classify_raster
 
     request = PredictRequest(
         model_path=args.model, raster_path=args.raster, out_classes=args.out, out_confidence=args.confidence,
         out_teacher=args.teacher, acquisition_date=args.date, resolution=args.resolution, stride_px=args.stride,
         batch_size=args.batch_size, device=args.device, overwrite=args.overwrite)
     model = load_model(request.model_path, device=request.device)
+    check = check_input_scale(model, request.raster_path)
+    if not check.ok:
+        if not args.force:
+            raise InputError(check.message() + "; nothing was written. Rerun with --force to classify it anyway")
+        print(f"stssl: warning: {check.message()}; classifying anyway (--force)", file=sys.stderr)
     bar = ProgressBar("predict")
     result = classify_raster(request, model, progress=lambda f: bar.update(f))
     bar.close()
     print(f"classified {result.tiles} tiles of {args.raster} in {result.seconds:.1f} s on {model.device}")
     print(f"classes: {result.classes_path}")
+    print(f"nodata: {result.nodata_summary()}")
     if result.confidence_path:
         print(f"confidence: {result.confidence_path}")
     if result.teacher_path:
@@ -203,6 +209,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=int, default=PredictRequest.batch_size, help="tiles per batch")
     p.add_argument("--device", default=PredictRequest.device)
     p.add_argument("--overwrite", action="store_true")
+    p.add_argument("--force", action="store_true",
+                   help="classify even when the raster's values lie far outside the training range")
     p.set_defaults(func=cmd_predict)
 
     p = sub.add_parser("evaluate", help="train and score on a patch set (.npz) with a held-out test split")

@@ -775,13 +775,18 @@
         </message>
         <message>
             <location filename="../plugin/imagery_panel.py" />
-            <source>Acquisition date</source>
-            <translation>Aufnahmedatum</translation>
+            <source>Date</source>
+            <translation>Datum</translation>
         </message>
         <message>
             <location filename="../plugin/imagery_panel.py" />
             <source>Date from</source>
             <translation>Datum aus</translation>
+        </message>
+        <message>
+            <location filename="../plugin/imagery_panel.py" />
+            <source>Acquisition date</source>
+            <translation>Aufnahmedatum</translation>
         </message>
         <message>
             <location filename="../plugin/imagery_panel.py" />
@@ -809,6 +814,11 @@
             <translation>JJJJ-MM-TT oder „unknown“</translation>
         </message>
         <message>
+            <location filename="../plugin/imagery_panel.py" />
+            <source>Date from: {source}</source>
+            <translation>Datum aus: {source}</translation>
+        </message>
+        <message>
             <location filename="../plugin/label_layer.py" />
             <source>cannot create label layer '{path}': {error}</source>
             <translation>Label-Layer „{path}“ kann nicht angelegt werden: {error}</translation>
@@ -822,6 +832,21 @@
             <location filename="../plugin/label_layer.py" />
             <source>cannot open label layer '{path}'</source>
             <translation>Label-Layer „{path}“ kann nicht geöffnet werden</translation>
+        </message>
+        <message>
+            <location filename="../plugin/label_layer.py" />
+            <source>No tile of the selected raster is covered at least half by a label of '{name}' with a class of the Classes list.</source>
+            <translation>Keine Kachel des ausgewählten Rasters ist zu mindestens der Hälfte von einem Label aus „{name}“ mit einer Klasse der Klassenliste bedeckt.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/label_layer.py" />
+            <source>Label tiles</source>
+            <translation>Kacheln labeln</translation>
+        </message>
+        <message>
+            <location filename="../plugin/label_layer.py" />
+            <source>The label layer could not be saved: {errors}</source>
+            <translation>Der Label-Layer konnte nicht gespeichert werden: {errors}</translation>
         </message>
         <message>
             <location filename="../plugin/label_panel.py" />
@@ -855,8 +880,13 @@
         </message>
         <message>
             <location filename="../plugin/label_panel.py" />
-            <source>Label tiles</source>
-            <translation>Kacheln labeln</translation>
+            <source>To tile layer…</source>
+            <translation>Als Kachel-Layer…</translation>
+        </message>
+        <message>
+            <location filename="../plugin/label_panel.py" />
+            <source>Make an editable tile layer from this polygon or point layer: every tile of the selected raster that its labels cover by at least half gets their class, and the label tools then edit the new layer.</source>
+            <translation>Aus diesem Polygon- oder Punkt-Layer einen bearbeitbaren Kachel-Layer machen: Jede Kachel des ausgewählten Rasters, die seine Labels zu mindestens der Hälfte bedecken, erhält deren Klasse; die Label-Werkzeuge bearbeiten danach den neuen Layer.</translation>
         </message>
         <message>
             <location filename="../plugin/label_panel.py" />
@@ -875,8 +905,28 @@
         </message>
         <message>
             <location filename="../plugin/label_panel.py" />
+            <source>The class the label tools paint with; choose it in the Classes list.</source>
+            <translation>Die Klasse, mit der die Label-Werkzeuge malen; wählen Sie sie in der Klassenliste.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/label_panel.py" />
+            <source>Show tile grid</source>
+            <translation>Kachelgitter anzeigen</translation>
+        </message>
+        <message>
+            <location filename="../plugin/label_panel.py" />
+            <source>Draw the tile grid of the selected raster while a label tool is on; untick it to see the maps underneath.</source>
+            <translation>Das Kachelgitter des ausgewählten Rasters zeichnen, solange ein Label-Werkzeug aktiv ist; entfernen Sie den Haken, um die Karten darunter zu sehen.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/label_panel.py" />
             <source>Class</source>
             <translation>Klasse</translation>
+        </message>
+        <message>
+            <location filename="../plugin/label_panel.py" />
+            <source>Tiles</source>
+            <translation>Kacheln</translation>
         </message>
         <message>
             <location filename="../plugin/label_panel.py" />
@@ -887,6 +937,16 @@
             <location filename="../plugin/label_panel.py" />
             <source>Label layer</source>
             <translation>Label-Layer</translation>
+        </message>
+        <message>
+            <location filename="../plugin/label_panel.py" />
+            <source>Active class: none (choose one in the Classes list)</source>
+            <translation>Aktive Klasse: keine (wählen Sie eine in der Klassenliste)</translation>
+        </message>
+        <message>
+            <location filename="../plugin/label_panel.py" />
+            <source>Active class: {name}</source>
+            <translation>Aktive Klasse: {name}</translation>
         </message>
         <message>
             <location filename="../plugin/label_panel.py" />
@@ -905,6 +965,26 @@
         </message>
         <message>
             <location filename="../plugin/label_panel.py" />
+            <source>New tile layer</source>
+            <translation>Neuer Kachel-Layer</translation>
+        </message>
+        <message>
+            <location filename="../plugin/label_panel.py" />
+            <source>Choose the raster to label in the Imagery list first.</source>
+            <translation>Wählen Sie zuerst in der Liste „Bilddaten“ das zu labelnde Raster.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/label_panel.py" />
+            <source>{n} labelled tiles of '{name}' are now in the tile layer {path}; the label tools edit it.</source>
+            <translation>{n} gelabelte Kacheln aus „{name}“ stehen jetzt im Kachel-Layer {path}; die Label-Werkzeuge bearbeiten ihn.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/label_panel.py" />
+            <source>{n} labels have a class that is not in the Classes list.</source>
+            <translation>{n} Labels haben eine Klasse, die nicht in der Klassenliste steht.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/label_panel.py" />
             <source>The label tools write to label layers made with New…; this layer is used as it is.</source>
             <translation>Die Label-Werkzeuge schreiben in Label-Layer, die mit „Neu…“ angelegt wurden; dieser Layer wird so verwendet, wie er ist.</translation>
         </message>
@@ -917,11 +997,6 @@
             <location filename="../plugin/label_panel.py" />
             <source>{labelled} labelled tiles in {classes} classes, {unlabelled} unlabelled tiles.</source>
             <translation>{labelled} gelabelte Kacheln in {classes} Klassen, {unlabelled} ungelabelte Kacheln.</translation>
-        </message>
-        <message>
-            <location filename="../plugin/label_panel.py" />
-            <source>{n} labels have a class that is not in the Classes list.</source>
-            <translation>{n} Labels haben eine Klasse, die nicht in der Klassenliste steht.</translation>
         </message>
         <message>
             <location filename="../plugin/loss_plot.py" />
@@ -985,18 +1060,13 @@
         </message>
         <message>
             <location filename="../plugin/maptools.py" />
-            <source>Choose the raster to label in the Imagery list first.</source>
-            <translation>Wählen Sie zuerst in der Liste „Bilddaten“ das zu labelnde Raster.</translation>
-        </message>
-        <message>
-            <location filename="../plugin/maptools.py" />
             <source>Create or open a label layer first.</source>
             <translation>Legen Sie zuerst einen Label-Layer an oder öffnen Sie einen.</translation>
         </message>
         <message>
             <location filename="../plugin/maptools.py" />
-            <source>The label layer could not be saved: {errors}</source>
-            <translation>Der Label-Layer konnte nicht gespeichert werden: {errors}</translation>
+            <source>Erase tiles</source>
+            <translation>Kacheln löschen</translation>
         </message>
         <message>
             <location filename="../plugin/maptools.py" />
@@ -1005,8 +1075,8 @@
         </message>
         <message>
             <location filename="../plugin/maptools.py" />
-            <source>Erase tiles</source>
-            <translation>Kacheln löschen</translation>
+            <source>Label as: {name}</source>
+            <translation>Labeln als: {name}</translation>
         </message>
         <message>
             <location filename="../plugin/maptools.py" />
@@ -1060,13 +1130,13 @@
         </message>
         <message>
             <location filename="../plugin/palette_editor.py" />
-            <source>Colour</source>
-            <translation>Farbe</translation>
+            <source>Value</source>
+            <translation>Wert</translation>
         </message>
         <message>
             <location filename="../plugin/palette_editor.py" />
-            <source>Value</source>
-            <translation>Wert</translation>
+            <source>Colour</source>
+            <translation>Farbe</translation>
         </message>
         <message>
             <location filename="../plugin/palette_editor.py" />
@@ -1240,6 +1310,11 @@
         </message>
         <message>
             <location filename="../plugin/processing/classify_algorithm.py" />
+            <source>Classify even when the raster's values lie far outside the training range</source>
+            <translation>Auch klassifizieren, wenn die Werte des Rasters weit außerhalb des Trainingsbereichs liegen</translation>
+        </message>
+        <message>
+            <location filename="../plugin/processing/classify_algorithm.py" />
             <source>Land cover</source>
             <translation>Landbedeckung</translation>
         </message>
@@ -1265,6 +1340,11 @@
         </message>
         <message>
             <location filename="../plugin/processing/classify_algorithm.py" />
+            <source>Nothing was written; tick 'Classify even when the raster's values lie far outside the training range' to classify it anyway.</source>
+            <translation>Es wurde nichts geschrieben; haken Sie „Auch klassifizieren, wenn die Werte des Rasters weit außerhalb des Trainingsbereichs liegen“ an, um es trotzdem zu klassifizieren.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/processing/classify_algorithm.py" />
             <source>Classified {n} tiles in {s:.1f} s.</source>
             <translation>{n} Kacheln in {s:.1f} s klassifiziert.</translation>
         </message>
@@ -1272,6 +1352,11 @@
             <location filename="../plugin/processing/provider.py" />
             <source>Spatiotemporal SSL: semi-supervised land-cover mapping</source>
             <translation>Spatiotemporal SSL: teilüberwachte Landbedeckungskartierung</translation>
+        </message>
+        <message>
+            <location filename="../plugin/processing/result_styles.py" />
+            <source>The confidence map's style file could not be read; it is drawn in grey.</source>
+            <translation>Die Stildatei der Konfidenzkarte konnte nicht gelesen werden; sie wird grau dargestellt.</translation>
         </message>
         <message>
             <location filename="../plugin/processing/sample_algorithm.py" />
@@ -1430,8 +1515,8 @@
         </message>
         <message>
             <location filename="../plugin/results.py" />
-            <source>Land cover: {raster} ({model})</source>
-            <translation>Landbedeckung: {raster} ({model})</translation>
+            <source>Land cover: {raster} ({model}, {time})</source>
+            <translation>Landbedeckung: {raster} ({model}, {time})</translation>
         </message>
         <message>
             <location filename="../plugin/results.py" />
@@ -1485,11 +1570,6 @@
         </message>
         <message>
             <location filename="../plugin/results.py" />
-            <source>Tiles</source>
-            <translation>Kacheln</translation>
-        </message>
-        <message>
-            <location filename="../plugin/results.py" />
             <source>Confusion matrix</source>
             <translation>Konfusionsmatrix</translation>
         </message>
@@ -1497,6 +1577,51 @@
             <location filename="../plugin/results.py" />
             <source>rows: labelled class, columns: predicted class</source>
             <translation>Zeilen: gelabelte Klasse, Spalten: vorhergesagte Klasse</translation>
+        </message>
+        <message>
+            <location filename="../plugin/results.py" />
+            <source>band {n} ({name})</source>
+            <translation>Band {n} ({name})</translation>
+        </message>
+        <message>
+            <location filename="../plugin/results.py" />
+            <source>band {n}</source>
+            <translation>Band {n}</translation>
+        </message>
+        <message>
+            <location filename="../plugin/results.py" />
+            <source>Every pixel had data in all bands and was classified.</source>
+            <translation>Jedes Pixel hatte in allen Bändern Daten und wurde klassifiziert.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/results.py" />
+            <source>{pct} of the pixels ({n} of {total}) have no data in some band and were left unclassified</source>
+            <translation>{pct} der Pixel ({n} von {total}) haben in einem Band keine Daten und blieben unklassifiziert</translation>
+        </message>
+        <message>
+            <location filename="../plugin/results.py" />
+            <source>; most of them in {band} ({pct} of the raster has none there)</source>
+            <translation>; die meisten davon in {band} ({pct} des Rasters hat dort keine)</translation>
+        </message>
+        <message>
+            <location filename="../plugin/results.py" />
+            <source>Nodata per band: {bands}.</source>
+            <translation>NoData je Band: {bands}.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/results.py" />
+            <source>Classified '{name}': {n} tiles in {s:.1f} s.</source>
+            <translation>„{name}“ klassifiziert: {n} Kacheln in {s:.1f} s.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/results.py" />
+            <source>Classifying was cancelled; finished maps were kept.</source>
+            <translation>Das Klassifizieren wurde abgebrochen; fertige Karten wurden behalten.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/results.py" />
+            <source>Raster '{name}' does not look like the rasters the model was trained on: in {bands}, most pixels lie far outside the training range (in {band}, {pct} of the pixels; median {median:.4g}, training mean {mean:.4g} ± {std:.4g}). The map would probably show a single class. Check that the raster has the bands, units and scaling of the training rasters (for example 8-bit digital numbers versus scaled reflectance).</source>
+            <translation>Raster „{name}“ sieht nicht wie die Raster aus, mit denen das Modell trainiert wurde: In {bands} liegen die meisten Pixel weit außerhalb des Trainingsbereichs (in {band} {pct} der Pixel; Median {median:.4g}, Trainingsmittel {mean:.4g} ± {std:.4g}). Die Karte würde wahrscheinlich nur eine Klasse zeigen. Prüfen Sie, ob das Raster die Bänder, Einheiten und Skalierung der Trainingsraster hat (zum Beispiel 8-Bit-Grauwerte gegenüber skalierter Reflexion).</translation>
         </message>
         <message>
             <location filename="../plugin/run_panel.py" />
@@ -1620,6 +1745,11 @@
         </message>
         <message>
             <location filename="../plugin/runs.py" />
+            <source>Not classified: the raster does not look like the training rasters.</source>
+            <translation>Nicht klassifiziert: Das Raster sieht nicht wie die Trainingsraster aus.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/runs.py" />
             <source>Model saved: {path}</source>
             <translation>Modell gespeichert: {path}</translation>
         </message>
@@ -1632,6 +1762,11 @@
             <location filename="../plugin/runs.py" />
             <source>Validation accuracy {acc:.0%}.</source>
             <translation>Validierungsgenauigkeit {acc:.0%}.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/runs.py" />
+            <source>Classified with: {path}</source>
+            <translation>Klassifiziert mit: {path}</translation>
         </message>
         <message>
             <location filename="../plugin/runs.py" />
@@ -1650,6 +1785,21 @@
         </message>
         <message>
             <location filename="../plugin/runs.py" />
+            <source>Classify anyway?</source>
+            <translation>Trotzdem klassifizieren?</translation>
+        </message>
+        <message>
+            <location filename="../plugin/runs.py" />
+            <source>Classify it anyway?</source>
+            <translation>Trotzdem klassifizieren?</translation>
+        </message>
+        <message>
+            <location filename="../plugin/runs.py" />
+            <source>Not classified: {warning}</source>
+            <translation>Nicht klassifiziert: {warning}</translation>
+        </message>
+        <message>
+            <location filename="../plugin/runs.py" />
             <source>Stopped: {message}</source>
             <translation>Angehalten: {message}</translation>
         </message>
@@ -1657,6 +1807,41 @@
             <location filename="../plugin/tile_grid.py" />
             <source>raster '{name}' has no pixels</source>
             <translation>Raster „{name}“ hat keine Pixel</translation>
+        </message>
+        <message>
+            <location filename="../plugin/training_choice.py" />
+            <source>1 band, {dtype}</source>
+            <translation>1 Band, {dtype}</translation>
+        </message>
+        <message>
+            <location filename="../plugin/training_choice.py" />
+            <source>{n} bands, {dtype}</source>
+            <translation>{n} Bänder, {dtype}</translation>
+        </message>
+        <message>
+            <location filename="../plugin/training_choice.py" />
+            <source>A single-band class raster (drawn from a palette): not ticked for training. Tick it only if it really is imagery.</source>
+            <translation>Ein einbandiges Klassenraster (mit Palette dargestellt): nicht zum Trainieren angehakt. Haken Sie es nur an, wenn es wirklich Bilddaten sind.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/training_choice.py" />
+            <source>Not ticked: this raster has {kind}, the rasters to train on have {wanted}. Training needs the same bands in the same order.</source>
+            <translation>Nicht angehakt: Dieses Raster hat {kind}, die Trainingsraster haben {wanted}. Das Training braucht dieselben Bänder in derselben Reihenfolge.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/training_choice.py" />
+            <source>No raster is ticked: tick the rasters to train on.</source>
+            <translation>Kein Raster ist angehakt: Haken Sie die Raster zum Trainieren an.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/training_choice.py" />
+            <source>Train uses {n} raster(s): {names}.</source>
+            <translation>Das Training verwendet {n} Raster: {names}.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/training_choice.py" />
+            <source>The ticked rasters differ in bands or data type; training needs the same bands in the same order.</source>
+            <translation>Die angehakten Raster unterscheiden sich in Bändern oder Datentyp; das Training braucht dieselben Bänder in derselben Reihenfolge.</translation>
         </message>
     </context>
 </TS>

@@ -89,6 +89,7 @@ class SpatiotemporalSSLDock(QgsDockWidget):
         self.imagery.referenceChanged.connect(self.labels.redraw_grid)
         self.classes.paletteChanged.connect(self._palette_changed)
         self.classes.currentClassChanged.connect(self._state_changed)
+        self.classes.currentClassChanged.connect(self.labels.current_class_changed)
         self.classes.problem.connect(self.show_problem)
         self.labels.labelsChanged.connect(self._state_changed)
         self.labels.problem.connect(self.show_problem)
@@ -247,6 +248,7 @@ class SpatiotemporalSSLDock(QgsDockWidget):
         if layer is not None and is_tile_label_layer(layer):
             rename_classes(layer, self.classes.palette())
         self.labels.apply_palette()
+        self.labels.current_class_changed()
         self._state_changed()
 
     # --- state ------------------------------------------------------------------------------------------

@@ -8,15 +8,18 @@ from __future__ import annotations
 from typing import Dict, List, Optional, Tuple
 
 from qgis.core import QgsMapLayer, QgsProject, QgsRasterLayer
-from qgis.PyQt.QtCore import Qt, pyqtSignal
+from qgis.PyQt.QtCore import QEvent, Qt, pyqtSignal
 from qgis.PyQt.QtGui import QBrush, QColor
-from qgis.PyQt.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
+from qgis.PyQt.QtWidgets import (
+    QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
+)
 
 from ..core.errors import InputError
 from ..core.params import RasterInput
 from .i18n import tr
-from .results import OUTPUT_PROPERTY
+from .narrow_layout import WrappingLabel
 from .settings import RasterChoice
+from .training_choice import initial_ticks, is_plugin_output, raster_kind, raster_path, training_summary
 
 COL_LAYER, COL_CRS, COL_DATE, COL_SOURCE = range(4)
 
@@ -49,13 +52,6 @@ def detect_date(layer: QgsRasterLayer) -> Tuple[str, str]:
     return found.iso, found.source
 
 
-def raster_path(layer: QgsRasterLayer) -> str:
-    """The file behind a GDAL raster layer, or '' (web services and memory rasters cannot be trained on)."""
-    if layer.providerType() != "gdal":
-        return ""
-    return layer.dataProvider().dataSourceUri().split("|")[0]
-
-
 def engine_raster_path(layer: QgsRasterLayer, folder: str) -> str:
     """The file the engine should read for ``layer``.
 
@@ -79,8 +75,8 @@ def engine_raster_path(layer: QgsRasterLayer, folder: str) -> str:
 
 
 def is_training_candidate(layer: QgsMapLayer) -> bool:
-    return (isinstance(layer, QgsRasterLayer) and layer.isValid()
-            and not layer.customProperty(OUTPUT_PROPERTY, False))
+    """Listed in Imagery: every valid raster layer except the plugin's own maps."""
+    return isinstance(layer, QgsRasterLayer) and layer.isValid() and not is_plugin_output(layer)
 
 
 class ImageryPanel(QWidget):
@@ -95,17 +91,26 @@ class ImageryPanel(QWidget):
         self._detected: Dict[str, Tuple[str, str]] = {}  # layer id -> (iso, source)
         self._typed: Dict[str, str] = {}  # layer id -> what the user typed ('YYYY-MM-DD' or 'unknown')
         self._checked: Dict[str, bool] = {}
+        self._unticked_why: Dict[str, str] = {}  # layer id -> why it was not ticked when it appeared
         self._filling = False
 
         self.table = QTableWidget(0, 4)
-        self.table.setHorizontalHeaderLabels([tr("Raster"), tr("CRS"), tr("Acquisition date"), tr("Date from")])
+        self.table.setHorizontalHeaderLabels([tr("Raster"), tr("CRS"), tr("Date"), tr("Date from")])
+        self.table.horizontalHeaderItem(COL_DATE).setToolTip(tr("Acquisition date"))
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.verticalHeader().setVisible(False)
+        self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        # Never wider than the dock (see _fit_columns): the name takes what is left and is elided (its tooltip
+        # has it whole); where a date came from is in the date's tooltip rather than in a fourth column.
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(COL_LAYER, QHeaderView.ResizeMode.Stretch)
-        for col in (COL_CRS, COL_DATE, COL_SOURCE):
-            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        for col in (COL_CRS, COL_DATE):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Fixed)
+        self.table.setColumnHidden(COL_SOURCE, True)
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.table.viewport().installEventFilter(self)
         self.table.setMaximumHeight(150)
         self.table.setToolTip(tr("Tick the rasters to train on. The selected row is the raster whose tiles you "
                                  "label. Double-click a date to correct it; 'unknown' is allowed."))
@@ -114,6 +119,8 @@ class ImageryPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.table)
+        self.summary = WrappingLabel("")
+        layout.addWidget(self.summary)
 
         self.project.layersAdded.connect(self.refresh)
         self.project.layersRemoved.connect(self.refresh)
@@ -130,20 +137,19 @@ class ImageryPanel(QWidget):
         current = self.reference_layer()
         current_id = current.id() if current is not None else ""
         layers = self.raster_layers()
+        self._tick_new(layers)
         self._filling = True
         self.table.setRowCount(len(layers))
         for row, layer in enumerate(layers):
             if layer.id() not in self._detected:
                 self._detected[layer.id()] = detect_date(layer)
-            self._checked.setdefault(layer.id(), True)
             name = QTableWidgetItem(layer.name())
             name.setData(Qt.ItemDataRole.UserRole, layer.id())
             name.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsUserCheckable)
             name.setCheckState(Qt.CheckState.Checked if self._checked[layer.id()] else Qt.CheckState.Unchecked)
-            if not raster_path(layer):
-                name.setToolTip(tr("Only file rasters (GeoTIFF, JP2, VRT, ...) can be used for training."))
             self.table.setItem(row, COL_LAYER, name)
             description = describe_layer_crs(layer)
+            self._describe_row(row, layer, description)
             crs = QTableWidgetItem(description.split(" - ")[0])  # 'EPSG:32119'; the name is in the tooltip
             crs.setToolTip(description)
             crs.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
@@ -155,8 +161,59 @@ class ImageryPanel(QWidget):
         if layers:
             ids = [layer.id() for layer in layers]
             self.table.setCurrentCell(ids.index(current_id) if current_id in ids else 0, COL_LAYER)
+        self._show_summary()
+        self._fit_columns()
         self.changed.emit()
         self.referenceChanged.emit()
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt API
+        if watched is self.table.viewport() and event.type() == QEvent.Type.Resize:
+            self._fit_columns()
+        return super().eventFilter(watched, event)
+
+    def _fit_columns(self) -> None:
+        """CRS and date as wide as their texts; when the dock is too narrow for them and a readable name, the
+        CRS column goes (the CRS is in the name's tooltip and in the line under the list)."""
+        metrics = self.table.fontMetrics()
+        pad = 2 * self.table.style().pixelMetric(self.table.style().PixelMetric.PM_FocusFrameHMargin) + 12
+
+        def natural(col: int) -> int:
+            texts = [self.table.horizontalHeaderItem(col).text()] + [
+                self.table.item(row, col).text() for row in range(self.table.rowCount()) if self.table.item(row, col)]
+            return max(metrics.horizontalAdvance(text) for text in texts) + pad
+
+        available = self.table.viewport().width()
+        crs, date = natural(COL_CRS), natural(COL_DATE)
+        hide_crs = available - crs - date < 0.4 * available
+        self.table.setColumnHidden(COL_CRS, hide_crs)
+        header = self.table.horizontalHeader()
+        header.resizeSection(COL_DATE, min(date, available // 2))
+        if not hide_crs:
+            header.resizeSection(COL_CRS, crs)
+
+    def _tick_new(self, layers: List[QgsRasterLayer]) -> None:
+        """Decide the tick of rasters seen for the first time (see training_choice.initial_ticks)."""
+        new = [layer for layer in layers if layer.id() not in self._checked]
+        if not new:
+            return
+        ticked = [layer for layer in layers if self._checked.get(layer.id(), False)]
+        for layer_id, why in initial_ticks(new, ticked).items():
+            self._checked[layer_id] = why is None
+            if why:
+                self._unticked_why[layer_id] = why
+
+    def _describe_row(self, row: int, layer: QgsRasterLayer, crs_description: str = "") -> None:
+        """The name's tooltip: the whole name, its bands and CRS, and why it is not ticked when it was left out."""
+        lines = [layer.name(), raster_kind(layer).describe(), crs_description or describe_layer_crs(layer)]
+        why = self._unticked_why.get(layer.id())
+        if why and not self._checked.get(layer.id(), False):
+            lines.append(why)
+        elif not raster_path(layer):
+            lines.append(tr("Only file rasters (GeoTIFF, JP2, VRT, ...) can be used for training."))
+        self.table.item(row, COL_LAYER).setToolTip("\n".join(lines))
+
+    def _show_summary(self) -> None:
+        self.summary.setText(training_summary(self.checked_layers()))
 
     def _fill_date(self, row: int, layer_id: str) -> None:
         iso, source = self._detected.get(layer_id, ("", ""))
@@ -167,7 +224,10 @@ class ImageryPanel(QWidget):
             text = iso or tr("unknown")
         date = QTableWidgetItem(text)
         date.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEditable)
-        date.setToolTip(tr("YYYY-MM-DD, or 'unknown'"))
+        tip = tr("YYYY-MM-DD, or 'unknown'")
+        if source:
+            tip += "\n" + tr("Date from: {source}").format(source=source)
+        date.setToolTip(tip)
         if not iso and typed is None:
             date.setForeground(QBrush(QColor(120, 120, 120)))
         self.table.setItem(row, COL_DATE, date)
@@ -185,6 +245,12 @@ class ImageryPanel(QWidget):
         layer_id = self._layer_id(item.row())
         if item.column() == COL_LAYER:
             self._checked[layer_id] = item.checkState() == Qt.CheckState.Checked
+            layer = self.project.mapLayer(layer_id)
+            if layer is not None:
+                self._filling = True
+                self._describe_row(item.row(), layer)
+                self._filling = False
+            self._show_summary()
             self.changed.emit()
         elif item.column() == COL_DATE:
             self.set_date(layer_id, item.text())

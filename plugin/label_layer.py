@@ -217,33 +217,76 @@ def tile_class_counts(layer: QgsVectorLayer, class_field: str, palette: Sequence
     """
     counts: Dict[int, int] = {spec.value: 0 for spec in palette}
     unlabelled = 0
-    unknown = 0
+    classified, unknown = _classified_geometries(layer, class_field, palette)
+    for grid in grids:
+        labelled_tiles = _labelled_tiles(layer, classified, grid, min_coverage)
+        for value in labelled_tiles.values():
+            counts[value] = counts.get(value, 0) + 1
+        unlabelled += grid.count - len(labelled_tiles)
+    return counts, unlabelled, unknown
+
+
+def tiles_by_class(layer: QgsVectorLayer, class_field: str, palette: Sequence[ClassSpec], grid: LayerTileGrid,
+                   min_coverage: float = 0.5) -> Tuple[Dict[Tuple[int, int], int], int]:
+    """The tiles of ``grid`` that the layer's labels give a class (tile -> class value, by the rule of
+    :func:`tile_class_counts`), and how many labels have no palette class."""
+    classified, unknown = _classified_geometries(layer, class_field, palette)
+    return _labelled_tiles(layer, classified, grid, min_coverage), unknown
+
+
+def tile_layer_from_labels(source: QgsVectorLayer, class_field: str, palette: Sequence[ClassSpec],
+                           grid: LayerTileGrid, path: str, display_name: str = "") -> Tuple[QgsVectorLayer, int, int]:
+    """A new tile label layer at ``path`` holding the tiles that ``source``'s labels give a class (see
+    :func:`tiles_by_class`): (layer, tiles written, labels of no palette class). ``source`` is not changed.
+
+    Raises ValueError (with a user message) when no tile is labelled, OSError when the file cannot be written.
+    """
+    tiles, unknown = tiles_by_class(source, class_field, palette, grid)
+    if not tiles:
+        raise ValueError(tr("No tile of the selected raster is covered at least half by a label of '{name}' with a "
+                            "class of the Classes list.").format(name=source.name()))
+    layer = create_label_layer(path, grid.crs, display_name)
+    apply_palette(layer, palette)
+    by_value = {spec.value: spec for spec in palette}
+    session = TileEditSession(layer, grid, tr("Label tiles"))
+    for (row, col), value in sorted(tiles.items()):
+        session.label_tile(row, col, by_value[value])
+    if not session.finish():
+        raise OSError(tr("The label layer could not be saved: {errors}").format(errors="; ".join(layer.commitErrors())))
+    return layer, len(tiles), unknown
+
+
+def _classified_geometries(layer: QgsVectorLayer, class_field: str,
+                           palette: Sequence[ClassSpec]) -> Tuple[List[Tuple[int, QgsGeometry]], int]:
     classified: List[Tuple[int, QgsGeometry]] = []
+    unknown = 0
     for feature in (layer.getFeatures() if layer is not None else []):
         spec = find_class(palette, feature[class_field]) if class_field else None
         if spec is None:
             unknown += 1
         elif not feature.geometry().isEmpty():
             classified.append((spec.value, QgsGeometry(feature.geometry())))
-    for grid in grids:
-        transform = QgsCoordinateTransform(layer.crs(), grid.crs, QgsProject.instance()) if layer is not None else None
-        per_class: Dict[int, List[QgsGeometry]] = {}
-        for value, geometry in classified:
-            geometry = QgsGeometry(geometry)
-            if layer.crs() != grid.crs:
-                geometry.transform(transform)
-            if geometry.type() == QgsWkbTypes.GeometryType.PointGeometry:
-                geometry = _point_tiles_as_polygon(geometry, grid)  # a point labels the tile it falls in
-            per_class.setdefault(value, []).append(geometry)
-        labelled_tiles: Dict[Tuple[int, int], int] = {}
-        for value, geometries in per_class.items():
-            candidates = sorted({t for g in geometries for t in grid.tiles_in_rect(g.boundingBox())})
-            for tile in grid.tiles_covered(QgsGeometry.unaryUnion(geometries), min_coverage, candidates):
-                labelled_tiles.setdefault(tile, value)
-        for value in labelled_tiles.values():
-            counts[value] = counts.get(value, 0) + 1
-        unlabelled += grid.count - len(labelled_tiles)
-    return counts, unlabelled, unknown
+    return classified, unknown
+
+
+def _labelled_tiles(layer: QgsVectorLayer, classified: List[Tuple[int, QgsGeometry]], grid: LayerTileGrid,
+                    min_coverage: float) -> Dict[Tuple[int, int], int]:
+    """Tile -> class value; where labels of two classes cover a tile, the class met first in the layer keeps it."""
+    transform = QgsCoordinateTransform(layer.crs(), grid.crs, QgsProject.instance()) if layer is not None else None
+    per_class: Dict[int, List[QgsGeometry]] = {}
+    for value, geometry in classified:
+        geometry = QgsGeometry(geometry)
+        if layer.crs() != grid.crs:
+            geometry.transform(transform)
+        if geometry.type() == QgsWkbTypes.GeometryType.PointGeometry:
+            geometry = _point_tiles_as_polygon(geometry, grid)  # a point labels the tile it falls in
+        per_class.setdefault(value, []).append(geometry)
+    labelled_tiles: Dict[Tuple[int, int], int] = {}
+    for value, geometries in per_class.items():
+        candidates = sorted({t for g in geometries for t in grid.tiles_in_rect(g.boundingBox())})
+        for tile in grid.tiles_covered(QgsGeometry.unaryUnion(geometries), min_coverage, candidates):
+            labelled_tiles.setdefault(tile, value)
+    return labelled_tiles
 
 
 def _point_tiles_as_polygon(points: QgsGeometry, grid: LayerTileGrid) -> QgsGeometry:

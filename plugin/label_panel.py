@@ -1,6 +1,7 @@
 """The Labelling section: the label layer, the two label tools, and how many tiles each class has."""
 from __future__ import annotations
 
+import html
 import os
 from typing import Callable, Dict, List, Optional
 
@@ -8,19 +9,20 @@ from qgis.core import QgsMapLayerProxyModel, QgsProject, QgsRasterLayer, QgsVect
 from qgis.gui import QgsFieldComboBox, QgsMapCanvas, QgsMapLayerComboBox
 from qgis.PyQt.QtCore import Qt, QTimer, pyqtSignal
 from qgis.PyQt.QtWidgets import (
-    QFileDialog, QFormLayout, QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableWidget, QTableWidgetItem,
-    QVBoxLayout, QWidget,
+    QCheckBox, QComboBox, QFileDialog, QFormLayout, QHeaderView, QLabel, QPushButton, QTableWidget,
+    QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
 from ..core.params import ClassSpec
 from .i18n import tr
 from .label_layer import (
     CLASS_VALUE_FIELD, apply_palette, create_label_layer, is_tile_label_layer, layer_path, open_label_layer,
-    tile_class_counts,
+    tile_class_counts, tile_layer_from_labels,
 )
 from .maptools import PolygonLabelTool, TileLabelTool
 from .palette import find_class, qcolor
 from .tile_grid import LayerTileGrid
+from .narrow_layout import WrapRow, WrappingLabel
 
 
 class LabelPanel(QWidget):
@@ -53,15 +55,21 @@ class LabelPanel(QWidget):
         self.layer_combo.setToolTip(tr("The layer holding the labels: a GeoPackage made here, or any polygon or "
                                        "point layer with a class field"))
         self.field_combo = QgsFieldComboBox()
+        for combo in (self.layer_combo, self.field_combo):  # long names must not widen the dock
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(8)
         self.field_combo.setToolTip(tr("The attribute that holds each label's class (value or name)"))
         self.new_button = QPushButton(tr("New…"))
         self.new_button.setToolTip(tr("Create a GeoPackage label layer (beside the project file by default)"))
         self.open_button = QPushButton(tr("Open…"))
         self.open_button.setToolTip(tr("Open an existing label GeoPackage"))
-        layer_row = QHBoxLayout()
-        layer_row.addWidget(self.layer_combo, 1)
-        layer_row.addWidget(self.new_button)
-        layer_row.addWidget(self.open_button)
+        self.convert_button = QPushButton(tr("To tile layer…"))
+        self.convert_button.setToolTip(tr("Make an editable tile layer from this polygon or point layer: every tile "
+                                          "of the selected raster that its labels cover by at least half gets "
+                                          "their class, and the label tools then edit the new layer."))
+        self.convert_button.setEnabled(False)
+        # The buttons go under the layer list, and stack when the dock is narrow (QGIS's default width).
+        layer_buttons = WrapRow([self.new_button, self.open_button, self.convert_button])
 
         self.tile_tool = TileLabelTool(canvas, self)
         self.polygon_tool = PolygonLabelTool(canvas, self)
@@ -74,27 +82,37 @@ class LabelPanel(QWidget):
         self.polygon_button.setToolTip(tr("Click the corners of a polygon, right-click to finish: every tile it "
                                           "covers by at least half gets the selected class (Shift + right-click "
                                           "erases them)."))
-        tools_row = QHBoxLayout()
-        tools_row.addWidget(self.tile_button)
-        tools_row.addWidget(self.polygon_button)
+        tools_row = WrapRow([self.tile_button, self.polygon_button])
+        self.active_class = QLabel("")
+        self.active_class.setWordWrap(True)
+        self.active_class.setToolTip(tr("The class the label tools paint with; choose it in the Classes list."))
+        self.grid_check = QCheckBox(tr("Show tile grid"))
+        self.grid_check.setChecked(True)
+        self.grid_check.setToolTip(tr("Draw the tile grid of the selected raster while a label tool is on; "
+                                      "untick it to see the maps underneath."))
 
         self.counts_table = QTableWidget(0, 2)
-        self.counts_table.setHorizontalHeaderLabels([tr("Class"), tr("Labelled tiles")])
+        self.counts_table.setHorizontalHeaderLabels([tr("Class"), tr("Tiles")])
+        self.counts_table.horizontalHeaderItem(1).setToolTip(tr("Labelled tiles"))
         self.counts_table.verticalHeader().setVisible(False)
+        self.counts_table.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.counts_table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.counts_table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         self.counts_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.counts_table.setMaximumHeight(180)
-        self.summary = QLabel("")
-        self.summary.setWordWrap(True)
+        self.summary = WrappingLabel("")
 
         form = QFormLayout()
-        form.addRow(tr("Label layer"), layer_row)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        form.addRow(tr("Label layer"), self.layer_combo)
+        form.addRow("", layer_buttons)
         form.addRow(tr("Class field"), self.field_combo)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(form)
-        layout.addLayout(tools_row)
+        layout.addWidget(tools_row)
+        layout.addWidget(self.active_class)
+        layout.addWidget(self.grid_check)
         layout.addWidget(self.counts_table)
         layout.addWidget(self.summary)
 
@@ -107,6 +125,8 @@ class LabelPanel(QWidget):
         self.field_combo.fieldChanged.connect(lambda *_: self.schedule_count())
         self.new_button.clicked.connect(self.new_layer_dialog)
         self.open_button.clicked.connect(self.open_layer_dialog)
+        self.convert_button.clicked.connect(self.convert_dialog)
+        self.grid_check.toggled.connect(lambda *_: self.redraw_grid())
         self.tile_button.toggled.connect(lambda on: self._toggle_tool(self.tile_tool, on))
         self.polygon_button.toggled.connect(lambda on: self._toggle_tool(self.polygon_tool, on))
         for tool in (self.tile_tool, self.polygon_tool):
@@ -114,6 +134,7 @@ class LabelPanel(QWidget):
             tool.problem.connect(self.problem)
         canvas.mapToolSet.connect(self._map_tool_set)
         self.layer_combo.setLayer(None)
+        self.current_class_changed()
 
     # --- LabelTarget ------------------------------------------------------------------------------------
     def tile_grid(self) -> Optional[LayerTileGrid]:
@@ -136,6 +157,22 @@ class LabelPanel(QWidget):
     def current_class(self) -> Optional[ClassSpec]:
         return self._current_class()
 
+    def show_grid(self) -> bool:
+        return self.grid_check.isChecked()
+
+    def current_class_changed(self) -> None:
+        """Show the class the tools paint with, here and on their cursor (the dock calls this on a change)."""
+        spec = self._current_class()
+        if spec is None:
+            self.active_class.setText(tr("Active class: none (choose one in the Classes list)"))
+        else:
+            swatch = "#%02x%02x%02x" % tuple(int(v) for v in spec.color[:3])
+            self.active_class.setText(
+                f"<span style='background-color:{swatch}'>&nbsp;&nbsp;&nbsp;&nbsp;</span>&nbsp;"
+                + html.escape(tr("Active class: {name}").format(name=spec.name)))
+        for tool in (self.tile_tool, self.polygon_tool):
+            tool.update_cursor()
+
     # --- the label layer --------------------------------------------------------------------------------
     def any_label_layer(self) -> Optional[QgsVectorLayer]:
         """The chosen label layer, made here or not."""
@@ -146,7 +183,10 @@ class LabelPanel(QWidget):
 
     def set_label_layer(self, layer: Optional[QgsVectorLayer], class_field: str = "") -> None:
         if layer is not None and self.project.mapLayer(layer.id()) is None:
-            self.project.addMapLayer(layer)
+            # On top of the layer tree, visible: never inside the group selected in the Layers panel, which may
+            # be hidden (painted tiles would not show).
+            self.project.addMapLayer(layer, False)
+            self.project.layerTreeRoot().insertLayer(0, layer).setItemVisibilityChecked(True)
         self.layer_combo.setLayer(layer)
         if class_field:
             self.field_combo.setField(class_field)
@@ -190,6 +230,46 @@ class LabelPanel(QWidget):
                 apply_palette(layer, self._palette(), save_default=False)
             self.set_label_layer(layer, CLASS_VALUE_FIELD if is_tile_label_layer(layer) else "")
 
+    def convert_dialog(self) -> None:
+        source = self.any_label_layer()
+        if source is None:
+            return
+        stem = os.path.splitext(layer_path(source))[0] if os.path.exists(layer_path(source)) else \
+            os.path.splitext(self.default_label_path())[0]
+        path, _ = QFileDialog.getSaveFileName(self, tr("New tile layer"), self._free_path(f"{stem}_tiles.gpkg"),
+                                              tr("GeoPackage (*.gpkg)"))
+        if path:
+            self.convert_to_tile_layer(path if path.lower().endswith(".gpkg") else path + ".gpkg")
+
+    def convert_to_tile_layer(self, path: str) -> Optional[QgsVectorLayer]:
+        """Turn the chosen polygon or point label layer into an editable tile layer at ``path``.
+
+        Every tile of the selected raster's grid that the labels of a class cover by at least half (the rule
+        the counts and the engine use) becomes one tile polygon of that class; the new layer then becomes the
+        label layer, so the tools can add and erase tiles. The source layer is not changed.
+        """
+        source, field, grid = self.any_label_layer(), self.class_field(), self.tile_grid()
+        if source is None or is_tile_label_layer(source):
+            return None
+        if not field:
+            self.problem.emit(tr("Choose the class field of label layer '{name}'.").format(name=source.name()))
+            return None
+        if grid is None:
+            self.problem.emit(tr("Choose the raster to label in the Imagery list first."))
+            return None
+        try:
+            layer, n_tiles, unknown = tile_layer_from_labels(source, field, self._palette(), grid, path, tr("Labels"))
+        except (OSError, ValueError) as exc:
+            self.problem.emit(str(exc))
+            return None
+        self.set_label_layer(layer, CLASS_VALUE_FIELD)
+        text = tr("{n} labelled tiles of '{name}' are now in the tile layer {path}; the label tools edit it.").format(
+            n=n_tiles, name=source.name(), path=path)
+        if unknown:
+            text += " " + tr("{n} labels have a class that is not in the Classes list.").format(n=unknown)
+        self.info.emit(text)
+        return layer
+
     def label_layer_path(self) -> str:
         layer = self.any_label_layer()
         return layer_path(layer) if layer is not None else ""
@@ -213,6 +293,7 @@ class LabelPanel(QWidget):
             for signal in self._layer_signals(layer):
                 signal.connect(self.schedule_count)
         writable = layer is None or is_tile_label_layer(layer)
+        self.convert_button.setEnabled(not writable)
         for button in (self.tile_button, self.polygon_button):
             button.setEnabled(writable)
             button.setToolTip(button.toolTip() if writable else tr("The label tools write to label layers made "

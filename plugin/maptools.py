@@ -12,8 +12,9 @@ from qgis.core import (
     QgsCoordinateTransform, QgsGeometry, QgsPointXY, QgsProject, QgsRectangle, QgsVectorLayer, QgsWkbTypes,
 )
 from qgis.gui import QgsMapCanvas, QgsMapMouseEvent, QgsMapTool, QgsRubberBand
-from qgis.PyQt.QtCore import Qt, pyqtSignal
-from qgis.PyQt.QtGui import QColor, QCursor
+from qgis.PyQt.QtCore import QPoint, Qt, pyqtSignal
+from qgis.PyQt.QtGui import QColor, QCursor, QPainter, QPen, QPixmap
+from qgis.PyQt.QtWidgets import QToolTip
 
 from ..core.params import ClassSpec
 from .i18n import tr
@@ -31,6 +32,26 @@ class LabelTarget(Protocol):
     def tile_grid(self) -> Optional[LayerTileGrid]: ...
     def label_layer(self) -> Optional[QgsVectorLayer]: ...
     def current_class(self) -> Optional[ClassSpec]: ...
+    def show_grid(self) -> bool: ...  # optional: the grid is drawn when a target has no such method
+
+
+def class_cursor(spec: Optional[ClassSpec]) -> QCursor:
+    """A cross-hair with a square of the active class's colour beside it, so the class being painted is in
+    sight at the cursor (a plain cross-hair when no class is chosen)."""
+    if spec is None:
+        return QCursor(Qt.CursorShape.CrossCursor)
+    pixmap = QPixmap(32, 32)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    for color, width in ((QColor(255, 255, 255), 3), (QColor(0, 0, 0), 1)):  # a halo keeps it visible anywhere
+        painter.setPen(QPen(color, width))
+        painter.drawLine(8, 1, 8, 15)
+        painter.drawLine(1, 8, 15, 8)
+    painter.setPen(QPen(QColor(0, 0, 0), 1))
+    painter.setBrush(qcolor(spec))
+    painter.drawRect(17, 17, 13, 13)
+    painter.end()
+    return QCursor(pixmap, 8, 8)
 
 
 class _TileToolBase(QgsMapTool):
@@ -44,7 +65,11 @@ class _TileToolBase(QgsMapTool):
         self.target = target
         self.grid_band: Optional[QgsRubberBand] = None
         self._grid_lines = 0
-        self.setCursor(QCursor(Qt.CursorShape.CrossCursor))
+        self.update_cursor()
+
+    def update_cursor(self) -> None:
+        """Show the active class on the cursor (called when the class or its colour changes)."""
+        self.setCursor(class_cursor(self.target.current_class()))
 
     # --- coordinates ------------------------------------------------------------------------------------
     def _to_grid(self, grid: LayerTileGrid) -> QgsCoordinateTransform:
@@ -55,6 +80,7 @@ class _TileToolBase(QgsMapTool):
 
     # --- grid drawing -----------------------------------------------------------------------------------
     def activate(self) -> None:
+        self.update_cursor()
         super().activate()
         self.canvas().extentsChanged.connect(self.draw_grid)
         self.draw_grid()
@@ -81,7 +107,9 @@ class _TileToolBase(QgsMapTool):
         return tile_screen_px >= MIN_TILE_SCREEN_PX, visible
 
     def draw_grid(self) -> None:
-        grid = self.target.tile_grid()
+        # The user can hide the grid (it covers the result maps while a tool is on).
+        show = getattr(self.target, "show_grid", None)
+        grid = self.target.tile_grid() if show is None or show() else None
         if grid is None:
             self._grid_lines = 0
             if self.grid_band is not None:
@@ -137,6 +165,7 @@ class TileLabelTool(_TileToolBase):
         self.spec: Optional[ClassSpec] = None
         self._done_tiles: Set[Tuple[int, int]] = set()
         self.hover_band: Optional[QgsRubberBand] = None
+        self._hover_tip: Tuple[Optional[Tuple[int, int]], str] = (None, "")
 
     def _clear_bands(self) -> None:
         super()._clear_bands()
@@ -158,7 +187,7 @@ class TileLabelTool(_TileToolBase):
         self._apply(event.mapPoint())
 
     def canvasMoveEvent(self, event: QgsMapMouseEvent) -> None:  # noqa: N802
-        self._hover(event.mapPoint())
+        self._hover(event.mapPoint(), event.pos())
         if self.session is not None:
             self._apply(event.mapPoint())
 
@@ -185,7 +214,14 @@ class TileLabelTool(_TileToolBase):
     def _xy(point: QgsPointXY) -> Tuple[float, float]:
         return point.x(), point.y()
 
-    def _hover(self, map_point: QgsPointXY) -> None:
+    def hover_text(self) -> str:
+        """The tooltip shown at the cursor over a tile: the class a click gives it."""
+        spec = self.target.current_class()
+        if spec is None:
+            return tr("Choose a class in the Classes list first.")
+        return tr("Label as: {name}").format(name=spec.name)
+
+    def _hover(self, map_point: QgsPointXY, pos: Optional[QPoint] = None) -> None:
         grid = self.target.tile_grid()
         if grid is None:
             return
@@ -193,7 +229,13 @@ class TileLabelTool(_TileToolBase):
         if tile is None:
             if self.hover_band is not None:
                 self.hover_band.reset(QgsWkbTypes.GeometryType.PolygonGeometry)
+            self._hover_tip = (None, "")
             return
+        text = self.hover_text()
+        if pos is not None and self._hover_tip != (tile, text):
+            # Once per tile (or class change): the class that a click paints, next to the cursor.
+            QToolTip.showText(self.canvas().mapToGlobal(pos) + QPoint(18, 18), text, self.canvas())
+            self._hover_tip = (tile, text)
         if self.hover_band is None:
             self.hover_band = QgsRubberBand(self.canvas(), QgsWkbTypes.GeometryType.PolygonGeometry)
             self.hover_band.setWidth(2)

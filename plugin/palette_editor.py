@@ -17,6 +17,9 @@ from .i18n import tr
 from .palette import default_palette, new_class, palette_from_renderer, qcolor
 
 COL_COLOR, COL_NAME, COL_VALUE = range(3)
+# Rows the list shows before it scrolls: the sample's 7 classes all at once, WorldCover's 11 with a scroll bar.
+VISIBLE_ROWS = 8
+COLOR_COLUMN_PX = 36
 
 
 class PaletteEditor(QWidget):
@@ -34,16 +37,21 @@ class PaletteEditor(QWidget):
         self.imported_field = ""
 
         self.table = QTableWidget(0, 3)
-        self.table.setHorizontalHeaderLabels([tr("Colour"), tr("Class"), tr("Value")])
+        self.table.setHorizontalHeaderLabels(["", tr("Class"), tr("Value")])
+        self.table.horizontalHeaderItem(COL_COLOR).setToolTip(tr("Colour"))
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.verticalHeader().setVisible(False)
+        # A narrow colour column and an elided name keep the list inside a dock of QGIS's default width.
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(COL_COLOR, QHeaderView.ResizeMode.ResizeToContents)
+        header.setMinimumSectionSize(COLOR_COLUMN_PX)
+        header.setSectionResizeMode(COL_COLOR, QHeaderView.ResizeMode.Fixed)
+        header.resizeSection(COL_COLOR, COLOR_COLUMN_PX)
         header.setSectionResizeMode(COL_NAME, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(COL_VALUE, QHeaderView.ResizeMode.ResizeToContents)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.table.itemChanged.connect(self._item_changed)
-        self.table.currentCellChanged.connect(lambda *_: self.currentClassChanged.emit())
+        self.table.currentCellChanged.connect(self._current_changed)
 
         buttons = QHBoxLayout()
         self.add_button = self._button("symbologyAdd.svg", tr("Add a class"), self.add_class)
@@ -92,6 +100,7 @@ class PaletteEditor(QWidget):
         self.table.setRowCount(len(self._palette))
         for row, spec in enumerate(self._palette):
             button = QgsColorButton()
+            button.setMinimumWidth(COLOR_COLUMN_PX - 8)
             button.setColor(qcolor(spec))
             button.setAllowOpacity(False)
             button.setShowNoColor(False)
@@ -106,8 +115,35 @@ class PaletteEditor(QWidget):
             self.table.setItem(row, COL_VALUE, value)
         self._filling = False
         values = [c.value for c in self._palette]
+        self._fit_height()
         if self._palette:
             self.table.setCurrentCell(values.index(current_value) if current_value in values else 0, COL_NAME)
+        self.show_current()
+
+    def _fit_height(self) -> None:
+        """Tall enough for up to VISIBLE_ROWS rows; more rows scroll (see show_current)."""
+        rows = max(1, min(self.table.rowCount(), VISIBLE_ROWS))
+        row_height = self.table.verticalHeader().defaultSectionSize()
+        for row in range(min(self.table.rowCount(), VISIBLE_ROWS)):
+            row_height = max(row_height, self.table.rowHeight(row))
+        frame = 2 * self.table.frameWidth()
+        height = self.table.horizontalHeader().sizeHint().height() + rows * row_height + frame
+        self.table.setMinimumHeight(height)
+        self.table.setMaximumHeight(height)
+
+    def show_current(self) -> None:
+        """Scroll the selected class into view: the class the label tools paint with is always in sight."""
+        item = self.table.item(self.table.currentRow(), COL_NAME) if self.table.currentRow() >= 0 else None
+        if item is not None:
+            self.table.scrollToItem(item, QAbstractItemView.ScrollHint.EnsureVisible)
+
+    def _current_changed(self, *_args) -> None:
+        self.show_current()
+        self.currentClassChanged.emit()
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().showEvent(event)
+        self.show_current()  # rows have their real height only once shown
 
     def current_class(self) -> Optional[ClassSpec]:
         row = self.table.currentRow()

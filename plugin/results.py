@@ -1,6 +1,7 @@
 """Turning the engine's output files into QGIS layers (GUI thread only) and its report into readable text."""
 from __future__ import annotations
 
+import datetime
 import html
 import os
 from typing import List, Optional, Sequence
@@ -17,25 +18,61 @@ from .worker import JobResult
 OUTPUT_PROPERTY = "spatiotemporal_ssl/output"  # marks our outputs so the imagery list leaves them out
 
 
+def style_class_layer(layer: QgsRasterLayer, palette: Sequence[ClassSpec]) -> None:
+    """Draw a class map with the palette (class names in the legend) and mark it as the plugin's output.
+
+    Used for the dock's maps and, through a Processing post-processor, for "Classify raster with model":
+    without it the file's 256-entry colour table would show raw values 0..255 in the legend.
+    """
+    layer.setRenderer(paletted_renderer(layer.dataProvider(), palette))
+    layer.setCustomProperty(OUTPUT_PROPERTY, True)
+    layer.triggerRepaint()
+
+
+def style_confidence_layer(layer: QgsRasterLayer) -> bool:
+    """Give a confidence map the engine's fixed 0..1 ramp (its .qml sidecar) and mark it as the plugin's output.
+
+    QGIS reads the sidecar itself when it opens a file, but Processing opens its results without their default
+    style, so it is loaded here explicitly. False when the sidecar could not be read.
+    """
+    _, loaded = layer.loadDefaultStyle()
+    layer.setCustomProperty(OUTPUT_PROPERTY, True)
+    layer.triggerRepaint()
+    return bool(loaded)
+
+
 def add_classified_layer(path: str, name: str, palette: Sequence[ClassSpec]) -> QgsRasterLayer:
     """A class raster drawn with the palette (names in the legend); the style is saved beside the file."""
     layer = QgsRasterLayer(path, name, "gdal")
     if not layer.isValid():
         raise OSError(tr("QGIS cannot open the class map '{path}'").format(path=path))
-    layer.setRenderer(paletted_renderer(layer.dataProvider(), palette))
-    layer.setCustomProperty(OUTPUT_PROPERTY, True)
+    style_class_layer(layer, palette)
     # The .qml sidecar makes the legend travel with the file into other projects.
     layer.saveDefaultStyle()
     return layer
 
 
 def add_confidence_layer(path: str, name: str) -> QgsRasterLayer:
-    """The confidence map; the engine's .qml sidecar (loaded automatically) gives it a fixed 0..1 ramp."""
+    """The confidence map, with the engine's fixed 0..1 ramp."""
     layer = QgsRasterLayer(path, name, "gdal")
     if not layer.isValid():
         raise OSError(tr("QGIS cannot open the confidence map '{path}'").format(path=path))
-    layer.setCustomProperty(OUTPUT_PROPERTY, True)
+    style_confidence_layer(layer)
     return layer
+
+
+def result_group_name(project: QgsProject, raster: str, model: str, when: Optional[datetime.datetime] = None) -> str:
+    """'Land cover: raster (model, 14:03:22)', numbered when a group of that name exists already, so the groups
+    of two runs are told apart in the layer tree."""
+    when = when or datetime.datetime.now()
+    title = tr("Land cover: {raster} ({model}, {time})").format(raster=raster, model=model,
+                                                               time=when.strftime("%H:%M:%S"))
+    taken = {group.name() for group in project.layerTreeRoot().findGroups(True)}
+    name, n = title, 2
+    while name in taken:
+        name = f"{title} #{n}"
+        n += 1
+    return name
 
 
 def add_result_layers(job: JobResult, palette: Optional[Sequence[ClassSpec]] = None,
@@ -43,6 +80,8 @@ def add_result_layers(job: JobResult, palette: Optional[Sequence[ClassSpec]] = N
     """One layer group per classified raster, on top of the layer tree: class map, confidence, teacher map.
 
     The palette is the model's own (what it was trained with), so the legend matches the training classes.
+    The groups go to the top of the tree, never inside the group selected in the Layers panel (which may be
+    hidden), and are visible.
     """
     project = project or QgsProject.instance()
     palette = list(job.model_classes or palette or [])
@@ -50,9 +89,9 @@ def add_result_layers(job: JobResult, palette: Optional[Sequence[ClassSpec]] = N
     root = project.layerTreeRoot()
     model_name = os.path.splitext(os.path.basename(job.model_path))[0]
     for spec, prediction in zip(job.prediction_specs, job.predictions):
-        title = tr("Land cover: {raster} ({model})").format(raster=spec.layer_name or os.path.basename(spec.raster_path),
-                                                          model=model_name)
+        title = result_group_name(project, spec.layer_name or os.path.basename(spec.raster_path), model_name)
         group = root.insertGroup(0, title)
+        group.setItemVisibilityChecked(True)
         layers = [add_classified_layer(prediction.classes_path, tr("Land cover"), palette)]
         if prediction.confidence_path:
             layers.append(add_confidence_layer(prediction.confidence_path, tr("Confidence")))
@@ -136,3 +175,65 @@ def report_html(report: dict, model_path: str = "", device_name: str = "", cance
 
 def _short(name: str, width: int = 12) -> str:
     return name if len(name) <= width else name[: width - 1] + "…"
+
+
+def _band_label(index: int, names: Sequence[str]) -> str:
+    """'band 6 (B7)' for the band at 0-based ``index``, or 'band 6' when it has no description."""
+    name = names[index] if index < len(names) else ""
+    if name:
+        return tr("band {n} ({name})").format(n=index + 1, name=name)
+    return tr("band {n}").format(n=index + 1)
+
+
+def nodata_text(prediction) -> str:
+    """How many pixels were left unclassified because a band has no data there, and which band: a nodata frame
+    of one band otherwise looks like a failure of the model. ``prediction``: a core PredictResult."""
+    missing, total = int(prediction.nodata_pixels), max(int(prediction.pixels), 1)
+    if not missing:
+        return tr("Every pixel had data in all bands and was classified.")
+    per_band = sorted(((n, b) for b, n in enumerate(prediction.nodata_by_band) if n), reverse=True)
+    text = tr("{pct} of the pixels ({n} of {total}) have no data in some band and were left unclassified").format(
+        pct=f"{100.0 * missing / total:.1f} %", n=missing, total=int(prediction.pixels))
+    if per_band:
+        worst_n, worst = per_band[0]
+        text += tr("; most of them in {band} ({pct} of the raster has none there)").format(
+            band=_band_label(worst, prediction.band_names), pct=f"{100.0 * worst_n / total:.1f} %")
+    text += "."
+    if len(per_band) > 1:
+        in_band_order = sorted(per_band, key=lambda item: item[1])
+        text += " " + tr("Nodata per band: {bands}.").format(bands=", ".join(
+            f"{_band_label(b, prediction.band_names)} {100.0 * n / total:.1f} %" for n, b in in_band_order))
+    return text
+
+
+def prediction_report_html(job: JobResult) -> str:
+    """What Predict reports in place of the training report: the model, and per map its tiles and nodata."""
+    parts = []
+    if job.model_path:
+        parts.append(f"<p><b>{html.escape(tr('Model file'))}:</b> {html.escape(job.model_path)}</p>")
+    for spec, prediction in zip(job.prediction_specs, job.predictions):
+        name = spec.layer_name or os.path.basename(spec.raster_path)
+        line = tr("Classified '{name}': {n} tiles in {s:.1f} s.").format(name=name, n=prediction.tiles,
+                                                                        s=prediction.seconds)
+        parts.append(f"<p>{html.escape(line)} {html.escape(nodata_text(prediction))}</p>")
+    if job.cancelled:
+        parts.append(f"<p><i>{html.escape(tr('Classifying was cancelled; finished maps were kept.'))}</i></p>")
+    return "".join(parts)
+
+
+def scale_warning_text(check, raster_name: str) -> str:
+    """Why the raster does not look like the training rasters (a core ScaleCheck that failed), for the question
+    before the map is written and for Processing's warning."""
+    flagged = check.flagged
+    worst = max(flagged, key=lambda band: band.far_fraction)
+
+    def label(band) -> str:
+        return _band_label(band.band - 1, [band.name] * band.band)
+
+    return tr("Raster '{name}' does not look like the rasters the model was trained on: in {bands}, most pixels "
+              "lie far outside the training range (in {band}, {pct} of the pixels; median {median:.4g}, training "
+              "mean {mean:.4g} ± {std:.4g}). The map would probably show a single class. Check that the raster has "
+              "the bands, units and scaling of the training rasters (for example 8-bit digital numbers versus "
+              "scaled reflectance).").format(
+        name=raster_name, bands=", ".join(label(band) for band in flagged), band=label(worst),
+        pct=f"{100.0 * worst.far_fraction:.0f} %", median=worst.median, mean=worst.train_mean, std=worst.train_std)

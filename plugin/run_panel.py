@@ -7,11 +7,13 @@ from qgis.core import QgsMapLayerProxyModel
 from qgis.gui import QgsFileWidget, QgsMapLayerComboBox
 from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtWidgets import (
-    QFormLayout, QGroupBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QTextBrowser, QVBoxLayout, QWidget,
+    QComboBox, QFormLayout, QHBoxLayout, QLabel, QProgressBar, QPushButton, QTextBrowser, QVBoxLayout,
+    QWidget,
 )
 
 from .i18n import tr
 from .loss_plot import LossPlot
+from .narrow_layout import WrappingLabel
 
 
 def format_eta(seconds: Optional[float]) -> str:
@@ -36,53 +38,62 @@ class RunPanel(QWidget):
         self.train_button.setFont(font)
         self.cancel_button = QPushButton(tr("Cancel"))
         self.cancel_button.setEnabled(False)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.train_button, 1)
-        buttons.addWidget(self.cancel_button)
         self.progress = QProgressBar()
         self.progress.setRange(0, 100)
         self.progress.setValue(0)
         self.progress.setTextVisible(True)
-        self.status = QLabel(tr("Ready."))
-        self.status.setWordWrap(True)
+        # Train on a row of its own and Cancel beside the progress bar: both fit a dock of QGIS's default width.
+        progress_row = QHBoxLayout()
+        progress_row.addWidget(self.progress, 1)
+        progress_row.addWidget(self.cancel_button)
+        self.status = WrappingLabel(tr("Ready."))
         self.plot = LossPlot()
-        self.model_label = QLabel("")
-        self.model_label.setWordWrap(True)
+        self.model_label = WrappingLabel("")
         self.model_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.report = QTextBrowser()
         self.report.setOpenExternalLinks(False)
         self.report.setMinimumHeight(120)
         self.report.setPlaceholderText(tr("The validation report appears here after training."))
 
-        predict_box = QGroupBox(tr("Predict with a saved model"))
+        # A wrapped heading rather than a group box title, which would set the dock's minimum width.
+        predict_title = QLabel(tr("Predict with a saved model"))
+        predict_title.setWordWrap(True)
+        title_font = predict_title.font()
+        title_font.setBold(True)
+        predict_title.setFont(title_font)
         self.model_file = QgsFileWidget()
         self.model_file.setFilter(tr("Spatiotemporal SSL model (*.pt *.pth)"))
         self.model_file.setToolTip(tr("A model file written by Train (or by stssl train)"))
         self.predict_layer = QgsMapLayerComboBox()
         self.predict_layer.setFilters(QgsMapLayerProxyModel.Filter.RasterLayer)
+        # A long layer name must not widen the dock: the list shows it whole when it opens.
+        self.predict_layer.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.predict_layer.setMinimumContentsLength(8)
         self.predict_button = QPushButton(tr("Classify raster"))
         self.predict_button.setToolTip(tr("Classify the chosen raster (another date or region) with the model"))
-        predict_form = QFormLayout(predict_box)
+        predict_form = QFormLayout()
+        predict_form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)  # labels above: fits a narrow dock
         predict_form.addRow(tr("Model"), self.model_file)
         predict_form.addRow(tr("Raster"), self.predict_layer)
         predict_form.addRow("", self.predict_button)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(buttons)
-        layout.addWidget(self.progress)
+        layout.addWidget(self.train_button)
+        layout.addLayout(progress_row)
         layout.addWidget(self.status)
         layout.addWidget(self.plot)
         layout.addWidget(self.model_label)
         layout.addWidget(self.report)
-        layout.addWidget(predict_box)
+        layout.addWidget(predict_title)
+        layout.addLayout(predict_form)
 
     def set_running(self, running: bool) -> None:
         self.train_button.setEnabled(not running)
         self.predict_button.setEnabled(not running)
         self.cancel_button.setEnabled(running)
-        if running:
-            self.cancel_button.setText(tr("Cancel"))
+        # After a cancel the button said "Stopping…"; the run is over, so it is the Cancel button again.
+        self.cancel_button.setText(tr("Cancel"))
 
     def show_train_progress(self, progress) -> None:
         """Show a ``core.learning.trainer.TrainProgress`` (called on the GUI thread)."""

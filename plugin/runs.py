@@ -6,19 +6,29 @@ error in the message bar and the log panel (never as a traceback dialog).
 """
 from __future__ import annotations
 
-from typing import List, Optional, Sequence
+from typing import Callable, List, Optional, Sequence
 
 from qgis.core import Qgis, QgsMessageLog, QgsProject
 from qgis.gui import QgsMessageBar
 from qgis.PyQt.QtCore import QObject, pyqtSignal
+from qgis.PyQt.QtWidgets import QMessageBox, QWidget
 
 from ..core.params import ClassSpec, TrainRequest
 from .i18n import tr
-from .results import add_result_layers, report_html
+from .results import add_result_layers, nodata_text, prediction_report_html, report_html, scale_warning_text
 from .run_panel import RunPanel
 from .worker import Job, JobResult, JobRunner, PredictJobSpec, PredictProgress, predict_work, train_and_classify_work
 
 LOG_TAG = "Spatiotemporal SSL"
+
+
+def ask_yes_no(parent: Optional[QWidget], title: str, text: str) -> bool:
+    """A modal question with No as the default answer; True for Yes."""
+    box = QMessageBox(QMessageBox.Icon.Warning, title, text,
+                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, parent)
+    box.setDefaultButton(QMessageBox.StandardButton.No)
+    box.setObjectName("SpatiotemporalSSLQuestion")
+    return box.exec() == QMessageBox.StandardButton.Yes
 
 
 class RunController(QObject):
@@ -41,20 +51,24 @@ class RunController(QObject):
         self._palette: List[ClassSpec] = []
         self.last_result: Optional[JobResult] = None
         self.job: Optional[Job] = None
+        self._device = "auto"
+        # Asks (title, text) and returns the answer; the dock's tests replace it to answer without a dialog.
+        self.confirm: Callable[[str, str], bool] = lambda title, text: ask_yes_no(self.panel, title, text)
 
     def is_running(self) -> bool:
         return self.runner.is_running()
 
     def start_training(self, request: TrainRequest, predictions: List[PredictJobSpec],
                        palette: Sequence[ClassSpec]) -> Job:
+        # The report and the model line stay until this run has its own: a failed run keeps the last ones.
         self.panel.plot.clear(request.options.steps)
-        self.panel.report.clear()
-        self.panel.model_label.setText("")
         return self._start(Job(train_and_classify_work(request, predictions)), palette,
                            tr("Training started on {n} raster(s).").format(n=len(request.rasters)))
 
-    def start_prediction(self, predictions: List[PredictJobSpec]) -> Job:
-        return self._start(Job(predict_work(predictions)), [],
+    def start_prediction(self, predictions: List[PredictJobSpec], force: bool = False) -> Job:
+        """Classify with a saved model; unless ``force``, a raster unlike the training rasters is asked about
+        (``confirm``) before its map is written."""
+        return self._start(Job(predict_work(predictions, force)), [],
                            tr("Classifying {n} raster(s).").format(n=len(predictions)))
 
     def _start(self, job: Job, palette: Sequence[ClassSpec], status: str) -> Job:
@@ -117,17 +131,36 @@ class RunController(QObject):
         except OSError as exc:
             self._failed(str(exc), "")
             return
+        if job.scale_check is not None:
+            if self._ask_about_scale(job):
+                return  # classifying again, as the user asked
+            if not job.predictions:
+                self.panel.progress.setValue(0)
+                self.panel.status.setText(tr("Not classified: the raster does not look like the training rasters."))
+                self.jobFinished.emit(job)
+                return
         train = job.train_result
+        nodata = " ".join(nodata_text(prediction) for prediction in job.predictions)
         if train is not None:
             self.panel.model_label.setText(tr("Model saved: {path}").format(path=job.model_path))
-            self.panel.model_file.setFilePath(job.model_path)
-            self.panel.report.setHtml(report_html(train.report, job.model_path, train.device_name, train.cancelled))
+            if not job.cancelled:
+                # A cancelled run's checkpoint is kept on disk, but Predict keeps the model it had.
+                self.panel.model_file.setFilePath(job.model_path)
+            html_text = report_html(train.report, job.model_path, train.device_name, train.cancelled)
+            if job.predictions:
+                html_text += prediction_report_html(JobResult(model_path="", predictions=job.predictions,
+                                                              prediction_specs=job.prediction_specs))
+            self.panel.report.setHtml(html_text)
             accuracy = train.report.get("accuracy")
             summary = tr("Model saved to {path}.").format(path=job.model_path)
             if accuracy is not None:
                 summary += " " + tr("Validation accuracy {acc:.0%}.").format(acc=accuracy)
         else:
+            self.panel.model_label.setText(tr("Classified with: {path}").format(path=job.model_path))
+            self.panel.report.setHtml(prediction_report_html(job))
             summary = tr("{n} map(s) added.").format(n=len(job.predictions))
+        if nodata:
+            summary += " " + nodata
         if job.cancelled:
             self.panel.status.setText(tr("Cancelled. ") + summary)
             self.message_bar.pushMessage(LOG_TAG, tr("Cancelled. ") + summary, Qgis.MessageLevel.Warning, 8)
@@ -136,6 +169,18 @@ class RunController(QObject):
             self.message_bar.pushMessage(LOG_TAG, summary, Qgis.MessageLevel.Success, 8)
         QgsMessageLog.logMessage(summary, LOG_TAG, Qgis.MessageLevel.Info)
         self.jobFinished.emit(job)
+
+    def _ask_about_scale(self, job: JobResult) -> bool:
+        """The raster did not pass the input check: ask before its map is written. True when a new run started."""
+        spec = job.pending[0]
+        warning = scale_warning_text(job.scale_check, spec.layer_name or spec.request.raster_path)
+        QgsMessageLog.logMessage(warning, LOG_TAG, Qgis.MessageLevel.Warning)
+        if self.confirm(tr("Classify anyway?"), warning + "\n\n" + tr("Classify it anyway?")):
+            self.start_prediction(job.pending, force=True)
+            return True
+        self.message_bar.pushMessage(LOG_TAG, tr("Not classified: {warning}").format(warning=warning),
+                                     Qgis.MessageLevel.Warning, 0)
+        return False
 
     def _failed(self, message: str, details: str) -> None:
         self.panel.progress.setRange(0, 100)

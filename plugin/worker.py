@@ -50,6 +50,10 @@ class JobResult:
     prediction_specs: List[PredictJobSpec] = field(default_factory=list)
     model_classes: list = field(default_factory=list)  # ClassSpec list stored in the model file
     cancelled: bool = False
+    # Set when a raster did not pass the input check (core.app.input_check.ScaleCheck): nothing was written for
+    # it, and ``pending`` (it and the rasters after it) waits for the user's "classify anyway".
+    scale_check: object = None
+    pending: List[PredictJobSpec] = field(default_factory=list)
 
 
 class Job(QObject):
@@ -154,21 +158,25 @@ def train_and_classify_work(request: TrainRequest, predictions: List[PredictJobS
     return work
 
 
-def predict_work(predictions: List[PredictJobSpec]):
-    """The prediction job: classify rasters with a saved model (the one their requests name)."""
+def predict_work(predictions: List[PredictJobSpec], force: bool = False):
+    """The prediction job: classify rasters with a saved model (the one their requests name).
+
+    Each raster is first compared with the model's training statistics; one that does not match stops the job
+    before anything is written for it (``JobResult.scale_check``), unless ``force``.
+    """
 
     def work(emit: Callable[[object], None], should_stop: Callable[[], bool]) -> JobResult:
         job = JobResult(model_path=predictions[0].request.model_path if predictions else "")
-        _predict_into(job, predictions, emit, should_stop)
+        _predict_into(job, predictions, emit, should_stop, check_input=not force)
         return job
 
     return work
 
 
 def _predict_into(job: JobResult, specs: List[PredictJobSpec], emit: Callable[[object], None],
-                  should_stop: Optional[Callable[[], bool]]) -> None:
+                  should_stop: Optional[Callable[[], bool]], check_input: bool = False) -> None:
     from ..core.app.modelfile import load_model
-    from ..core.app.predict import classify_raster
+    from ..core.app.predict import check_input_scale, classify_raster
     from ..core.errors import PredictionCancelled
 
     # The dock's requests of one job all name the same model file and device: it is loaded once.
@@ -178,6 +186,11 @@ def _predict_into(job: JobResult, specs: List[PredictJobSpec], emit: Callable[[o
         def progress(fraction: float, i=i) -> None:
             emit(PredictProgress("predicting", float(fraction), i, len(specs)))
 
+        if check_input:
+            check = check_input_scale(model, spec.request.raster_path)
+            if not check.ok:
+                job.scale_check, job.pending = check, list(specs[i:])
+                return
         # The teacher's map is an extra: a model without a teacher still gives the student's maps.
         request = spec.request if model.has_teacher else replace(spec.request, out_teacher=None)
         try:

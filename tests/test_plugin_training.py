@@ -150,7 +150,7 @@ def test_train_runs_in_worker_and_adds_paletted_layer(ready_dock, project, qtbot
         qtbot.mouseClick(dock.run.predict_button, Qt.MouseButton.LeftButton)
     assert predicted.args[0].train_result is None and len(predicted.args[0].predictions) == 1
     groups = project.layerTreeRoot().findGroups()
-    assert len(groups) == 2 and groups[0].name() == groups[1].name()
+    assert len(groups) == 2 and groups[0].name() != groups[1].name()  # two runs, two names (raster, model, time)
     again = groups[0].findLayers()[0].layer()
     assert again.source() != land_cover.source()  # a new file: nothing was overwritten
     assert [c.label for c in again.renderer().classes()] == [name for name, _ in SAMPLE_CLASSES]

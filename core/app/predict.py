@@ -23,7 +23,7 @@ import math
 import os
 import time
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, List, Optional, Tuple
 
 import numpy as np
@@ -32,10 +32,12 @@ import torch
 from numpy.lib.stride_tricks import sliding_window_view
 from rasterio.windows import Window
 
+from ..data.dataset import sample_raster_pixels
 from ..data.dates import detect_acquisition_date
 from ..errors import InputError, PredictionCancelled
 from ..data.geo import require_crs, tile_centres_latlon
 from ..data.normalization import normalize_tiles
+from .input_check import ScaleCheck, compare_with_training
 from .outputs import atomic_output, check_output_path, qml_path_for, write_confidence_qml, write_qml
 from ..params import RESOLUTIONS, ClassSpec, PredictRequest
 from ..data.raster import RasterInfo, open_raster_info, read_block
@@ -61,6 +63,38 @@ class PredictResult:
     resolution: str  # 'pixel' or 'stride'
     seconds: float
     tiles: int  # tiles classified by the student (tiles holding no valid pixel are skipped)
+    # Input pixels left unclassified because a band has no data there (nodata value, mask, NaN), of ``pixels``;
+    # ``nodata_by_band[b]`` counts the pixels where band b + 1 has none (a pixel can count for several bands).
+    pixels: int = 0
+    nodata_pixels: int = 0
+    nodata_by_band: List[int] = field(default_factory=list)
+    band_names: List[str] = field(default_factory=list)  # band descriptions ('B7'), '' where there is none
+
+    def nodata_summary(self) -> str:
+        """One line for the command line: how many pixels nodata left unclassified, and in which bands."""
+        if not self.nodata_pixels:
+            return "no pixel was left unclassified for lack of data"
+        share = self.nodata_pixels / max(self.pixels, 1)
+        per_band = ", ".join(f"{_band_label(b, self.band_names)} {n / max(self.pixels, 1):.1%}"
+                             for b, n in enumerate(self.nodata_by_band) if n)
+        return (f"{self.nodata_pixels} of {self.pixels} pixels ({share:.1%}) were left unclassified as nodata; "
+                f"nodata per band: {per_band}")
+
+
+def _band_label(index: int, names: List[str]) -> str:
+    name = names[index] if index < len(names) else ""
+    return f"band {index + 1} ({name})" if name else f"band {index + 1}"
+
+
+def check_input_scale(model, raster_path: str, max_samples: int = 20_000, seed: int = 0) -> ScaleCheck:
+    """Compare a sample of the raster's valid pixels with the model's training statistics (see
+    :mod:`core.app.input_check`); call it before :func:`predict_raster` and ask the user when it is not ok."""
+    info = open_raster_info(raster_path, require_crs=False)
+    _check_band_count(model, info)
+    samples = sample_raster_pixels(raster_path, max_samples, np.random.default_rng(seed), info=info)
+    with rasterio.open(raster_path) as src:
+        names = [d or "" for d in src.descriptions]
+    return compare_with_training(samples, model.band_stats, info.name, names)
 
 
 @dataclass(frozen=True)
@@ -180,6 +214,8 @@ def predict_raster(
 
     done_tiles = 0
     classified = 0
+    nodata_pixels = 0
+    nodata_by_band = np.zeros(info.band_count, dtype=np.int64)
     # GDAL's block cache defaults to 5 % of RAM and would grow with the raster; a small cache keeps memory
     # bounded (every block is read and written once, so a larger cache buys nothing).
     with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB * 1024 * 1024), rasterio.open(raster_path) as src, \
@@ -195,6 +231,7 @@ def predict_raster(
                 dst.write_colormap(1, _colormap(model.classes))
             return dst
 
+        band_names = [d or "" for d in src.descriptions]
         classes_dst = open_output(out_classes, "class map", class_dtype, class_nodata,
                                   dict(class_tags, NETWORK="student"), "class")
         confidence_dst = None
@@ -214,6 +251,8 @@ def predict_raster(
                                       teacher=teacher_dst is not None, report=report,
                                       should_stop=should_stop)
                 classified += maps.tiles
+                nodata_pixels += maps.nodata_pixels
+                nodata_by_band += maps.nodata_by_band
                 window = Window(block.cols.start, block.rows.start, block.cols.stop - block.cols.start,
                                 block.rows.stop - block.rows.start)
                 classes_dst.write(_class_values(maps.student, values, maps.valid, class_dtype, class_nodata), 1,
@@ -239,6 +278,8 @@ def predict_raster(
         classes_path=str(out_classes), confidence_path=str(out_confidence) if out_confidence else None,
         teacher_path=str(out_teacher) if out_teacher else None, width=out_width, height=out_height,
         resolution=resolution, seconds=time.perf_counter() - started, tiles=classified,
+        pixels=info.width * info.height, nodata_pixels=int(nodata_pixels),
+        nodata_by_band=[int(n) for n in nodata_by_band], band_names=band_names,
     )
 
 
@@ -276,11 +317,7 @@ def _check_request(model, info: RasterInfo, out_classes: str, out_confidence: Op
                    out_teacher: Optional[str], resolution: str, stride: int, tile: int, batch_size: int,
                    block_px: int, overwrite: bool) -> None:
     """Every reason to refuse, checked before the first tile is read, so a long run cannot fail at the end."""
-    if info.band_count != int(model.band_count):
-        raise InputError(
-            f"model expects {model.band_count} bands but raster '{info.name}' has {info.band_count}; use a raster "
-            "with the same bands as the training rasters"
-        )
+    _check_band_count(model, info)
     if resolution not in RESOLUTIONS:
         raise InputError(f"resolution '{resolution}' is not supported; choose one of: {', '.join(RESOLUTIONS)}")
     if stride < 1:
@@ -312,6 +349,14 @@ def _check_request(model, info: RasterInfo, out_classes: str, out_confidence: Op
             raise InputError(f"{what} '{os.path.basename(path)}' is the same file as the {seen[key]}; choose "
                              "another name")
         seen[key] = f"{what} '{os.path.basename(path)}'"
+
+
+def _check_band_count(model, info: RasterInfo) -> None:
+    if info.band_count != int(model.band_count):
+        raise InputError(
+            f"model expects {model.band_count} bands but raster '{info.name}' has {info.band_count}; use a raster "
+            "with the same bands as the training rasters"
+        )
 
 
 def _block_layout(block_out: int) -> Tuple[int, int]:
@@ -369,6 +414,8 @@ class _BlockMaps:
     teacher: Optional[np.ndarray]  # (rows, cols) class index from the teacher, when asked for
     valid: np.ndarray  # (rows, cols) bool: input data there and at least one tile covering it
     tiles: int  # tiles the student classified
+    nodata_pixels: int  # input pixels of the block (not its halo) without data in some band
+    nodata_by_band: np.ndarray  # (C,) input pixels of the block without data, per band
 
 
 def _predict_block(model, src, info: RasterInfo, block: _Block, tile: int, stride: int, resolution: str,
@@ -378,7 +425,15 @@ def _predict_block(model, src, info: RasterInfo, block: _Block, tile: int, strid
     rows_out, cols_out = block.rows, block.cols
     n_rows, n_cols = rows_out.tiles, cols_out.tiles
     row_off, col_off = rows_out.first_tile * stride, cols_out.first_tile * stride
-    data, valid = read_block(src, row_off, col_off, (n_rows - 1) * stride + tile, (n_cols - 1) * stride + tile)
+    data, valid, band_valid = read_block(src, row_off, col_off, (n_rows - 1) * stride + tile,
+                                         (n_cols - 1) * stride + tile, per_band=True)
+    # The block's own input pixels inside the raster (the halo belongs to the neighbours): where nodata left a
+    # pixel unclassified, and which band had none there.
+    scale = 1 if resolution == "pixel" else stride
+    own_rows = slice(rows_out.start * scale - row_off, min(rows_out.stop * scale, info.height) - row_off)
+    own_cols = slice(cols_out.start * scale - col_off, min(cols_out.stop * scale, info.width) - col_off)
+    nodata_pixels = int((~valid[own_rows, own_cols]).sum())
+    nodata_by_band = (~band_valid[:, own_rows, own_cols]).sum(axis=(1, 2))
 
     if resolution == "pixel":
         r0, c0 = rows_out.start - row_off, cols_out.start - col_off
@@ -440,6 +495,8 @@ def _predict_block(model, src, info: RasterInfo, block: _Block, tile: int, strid
         teacher=mean[k:].argmax(dim=0).cpu().numpy()[spread] if teacher else None,
         valid=has_data & (count > 0).cpu().numpy()[spread],
         tiles=int(keep.size),
+        nodata_pixels=nodata_pixels,
+        nodata_by_band=nodata_by_band,
     )
 
 

@@ -327,23 +327,35 @@ def compute_band_stats(rasters: Sequence[Union[RasterInput, str]], max_samples: 
             raise InputError(f"raster '{info.name}' has {info.band_count} bands but the first raster has {band_count}; "
                              "all rasters need the same bands in the same order")
         band_count = info.band_count
-        b = max(1, min(block_size_px, info.width, info.height))
-        origins = [(r, c) for r in range(0, info.height, b) for c in range(0, info.width, b)]
-        order = rng.permutation(len(origins))
-        blocks, found = [], 0
-        with rasterio.open(path) as ds:
-            for k in order:
-                r, c = origins[k]
-                data, valid = read_block(ds, r, c, b, b)
-                if valid.any():
-                    blocks.append(data[:, valid])  # (C, n): only the valid pixels are kept
-                    found += int(valid.sum())
-                if found >= 2 * quota:
-                    break
-        if found == 0:
-            raise InputError(f"raster '{info.name}' has no valid pixel (all nodata); check its nodata value")
-        pixels = np.concatenate(blocks, axis=1).T  # (n, C)
-        if pixels.shape[0] > quota:
-            pixels = pixels[rng.choice(pixels.shape[0], size=quota, replace=False)]
-        samples.append(pixels)
+        samples.append(sample_raster_pixels(path, quota, rng, block_size_px, info))
     return robust_band_stats(np.concatenate(samples, axis=0))
+
+
+def sample_raster_pixels(path: str, max_samples: int, rng: np.random.Generator, block_size_px: int = 128,
+                         info: Optional[RasterInfo] = None) -> np.ndarray:
+    """Up to ``max_samples`` valid pixels of one raster, as (N, C) float32, from random ``block_size_px`` blocks.
+
+    Blocks are read in random order until twice the quota of valid pixels is found (or every block is read), so
+    a large raster costs a bounded amount of reading while the sample still spreads over the scene. Used for the
+    training statistics and, before a prediction, to compare a raster with them.
+    """
+    info = info if info is not None else open_raster_info(path, require_crs=False)
+    b = max(1, min(block_size_px, info.width, info.height))
+    origins = [(r, c) for r in range(0, info.height, b) for c in range(0, info.width, b)]
+    order = rng.permutation(len(origins))
+    blocks, found = [], 0
+    with rasterio.open(path) as ds:
+        for k in order:
+            r, c = origins[k]
+            data, valid = read_block(ds, r, c, b, b)
+            if valid.any():
+                blocks.append(data[:, valid])  # (C, n): only the valid pixels are kept
+                found += int(valid.sum())
+            if found >= 2 * max_samples:
+                break
+    if found == 0:
+        raise InputError(f"raster '{info.name}' has no valid pixel (all nodata); check its nodata value")
+    pixels = np.concatenate(blocks, axis=1).T  # (n, C)
+    if pixels.shape[0] > max_samples:
+        pixels = pixels[rng.choice(pixels.shape[0], size=max_samples, replace=False)]
+    return pixels

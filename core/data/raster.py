@@ -67,25 +67,32 @@ def open_raster_info(path: str, require_crs: bool = True) -> RasterInfo:
     return info
 
 
-def read_block(ds: "rasterio.io.DatasetReader", row_off: int, col_off: int, height: int,
-               width: int) -> Tuple[np.ndarray, np.ndarray]:
+def read_block(ds: "rasterio.io.DatasetReader", row_off: int, col_off: int, height: int, width: int,
+               per_band: bool = False) -> Tuple[np.ndarray, ...]:
     """Read a window that may extend past the raster's edges.
 
     Returns ``(data, valid)``: ``data`` float32 (C, height, width), ``valid`` bool (height, width). A pixel is
     valid when it lies inside the raster, every band is finite and no band equals its nodata value (GDAL's
-    per-band masks, which also honour alpha bands and internal masks).
+    per-band masks, which also honour alpha bands and internal masks). With ``per_band`` a third array,
+    bool (C, height, width), says which bands have data at each pixel (False outside the raster), so a caller
+    can tell which band left a pixel without data.
     """
     data = np.zeros((ds.count, height, width), dtype=np.float32)
     valid = np.zeros((height, width), dtype=bool)
+    band_valid = np.zeros((ds.count, height, width), dtype=bool) if per_band else None
     r0, c0 = max(row_off, 0), max(col_off, 0)
     r1, c1 = min(row_off + height, ds.height), min(col_off + width, ds.width)
     if r1 <= r0 or c1 <= c0:
-        return data, valid
+        return (data, valid, band_valid) if per_band else (data, valid)
     window = Window(c0, r0, c1 - c0, r1 - r0)
     inner = ds.read(window=window, out_dtype="float32")
     masks = ds.read_masks(window=window)
-    ok = np.all(masks > 0, axis=0) & np.all(np.isfinite(inner), axis=0)
+    band_ok = (masks > 0) & np.isfinite(inner)
+    ok = np.all(band_ok, axis=0)
     dr, dc = r0 - row_off, c0 - col_off
     data[:, dr:dr + inner.shape[1], dc:dc + inner.shape[2]] = np.where(ok[None], inner, 0.0)
     valid[dr:dr + inner.shape[1], dc:dc + inner.shape[2]] = ok
+    if per_band:
+        band_valid[:, dr:dr + inner.shape[1], dc:dc + inner.shape[2]] = band_ok
+        return data, valid, band_valid
     return data, valid

@@ -4,13 +4,15 @@ from __future__ import annotations
 from dataclasses import replace
 
 from qgis.core import (
-    QgsProcessingException, QgsProcessingParameterEnum, QgsProcessingParameterFile,
+    QgsProcessingException, QgsProcessingParameterBoolean, QgsProcessingParameterEnum, QgsProcessingParameterFile,
     QgsProcessingParameterRasterDestination, QgsProcessingParameterRasterLayer, QgsProcessingParameterString,
 )
 
 from ...core.params import RESOLUTION as RESOLUTION_OPTION, PredictRequest, option
 from ..i18n import tr
+from ..results import nodata_text, scale_warning_text
 from .common import EngineAlgorithm, processing_error
+from .result_styles import style_outputs_on_load
 
 
 class ClassifyRasterAlgorithm(EngineAlgorithm):
@@ -22,6 +24,7 @@ class ClassifyRasterAlgorithm(EngineAlgorithm):
     OUTPUT = "OUTPUT"
     CONFIDENCE = "CONFIDENCE"
     TEACHER = "TEACHER"
+    FORCE = "FORCE"
 
     def name(self) -> str:
         return "classify_raster"
@@ -48,6 +51,9 @@ class ClassifyRasterAlgorithm(EngineAlgorithm):
         device = QgsProcessingParameterString(self.DEVICE, tr(option("device").label), defaultValue=PredictRequest.device)
         device.setHelp(tr(option("device").help))
         self.addParameter(device)
+        self.addParameter(QgsProcessingParameterBoolean(
+            self.FORCE, tr("Classify even when the raster's values lie far outside the training range"),
+            defaultValue=False))
         self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, tr("Land cover")))
         self.addParameter(QgsProcessingParameterRasterDestination(self.CONFIDENCE, tr("Confidence"), optional=True,
                                                                   createByDefault=True))
@@ -65,7 +71,7 @@ class ClassifyRasterAlgorithm(EngineAlgorithm):
         date = self.parameterAsString(parameters, self.DATE, context).strip() or None
 
         from ...core.app.modelfile import load_model
-        from ...core.app.predict import classify_raster
+        from ...core.app.predict import check_input_scale, classify_raster
 
         request = PredictRequest(
             model_path=model_path, raster_path=layer.source().split("|")[0], out_classes=out_classes,
@@ -79,10 +85,25 @@ class ClassifyRasterAlgorithm(EngineAlgorithm):
             if request.out_teacher and not model.has_teacher:
                 feedback.reportError(tr("This model has no teacher; the teacher's map is skipped."), False)
                 request = replace(request, out_teacher=None)
+            check = check_input_scale(model, request.raster_path)
+        except Exception as exc:
+            raise processing_error(exc) from exc
+        if not check.ok:
+            warning = scale_warning_text(check, layer.name())
+            if not self.parameterAsBoolean(parameters, self.FORCE, context):
+                raise QgsProcessingException(warning + " " + tr(
+                    "Nothing was written; tick 'Classify even when the raster's values lie far outside the training "
+                    "range' to classify it anyway."))
+            feedback.pushWarning(warning)
+        try:
             result = classify_raster(request, model, progress=lambda f: feedback.setProgress(100.0 * f),
                                      should_stop=feedback.isCanceled)
         except Exception as exc:
             raise processing_error(exc) from exc
         feedback.pushInfo(tr("Classified {n} tiles in {s:.1f} s.").format(n=result.tiles, s=result.seconds))
+        feedback.pushInfo(nodata_text(result))
+        # Processing loads its results without their .qml: the styles are applied as each map is loaded.
+        style_outputs_on_load(context, [result.classes_path, result.teacher_path], [result.confidence_path],
+                              model.classes)
         return {self.OUTPUT: result.classes_path, self.CONFIDENCE: result.confidence_path,
                 self.TEACHER: result.teacher_path}
