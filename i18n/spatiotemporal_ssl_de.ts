@@ -215,6 +215,11 @@
         </message>
         <message>
             <location filename="../plugin/dependencies.py" />
+            <source>Removed {names} from the folder: QGIS's own copy is used.</source>
+            <translation>{names} aus dem Ordner entfernt: QGIS' eigene Kopie wird verwendet.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/dependencies.py" />
             <source>Installed. Please restart QGIS so that the new packages are loaded.</source>
             <translation>Installiert. Bitte QGIS neu starten, damit die neuen Pakete geladen werden.</translation>
         </message>
