@@ -150,6 +150,11 @@ def nvidia_gpu_name(nvidia_smi: Optional[str] = None) -> Optional[str]:
     return names[0] if out.returncode == 0 and names else None
 
 
+def has_pip() -> bool:
+    """Whether QGIS's Python has pip (Debian and Ubuntu package it apart from Python, as python3-pip)."""
+    return importlib.util.find_spec("pip") is not None
+
+
 def python_executable() -> str:
     """The Python interpreter behind QGIS (``sys.executable`` is the QGIS binary on Windows and macOS)."""
     exe = sys.executable or ""
@@ -318,6 +323,10 @@ class InstallDialog(QDialog):
         self.close_button.clicked.connect(self.reject)
         layout.addWidget(self.buttons)
         self.resize(720, 460)
+        if not has_pip():
+            self.install_button.setEnabled(False)
+            self.status_label.setText(tr("QGIS's Python has no pip, so nothing can be installed. On Debian or Ubuntu "
+                                         "install it with: sudo apt install python3-pip; then open this dialog again."))
 
     def start_install(self) -> None:
         """What the Install button does."""

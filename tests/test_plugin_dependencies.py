@@ -151,3 +151,11 @@ def test_dialog_reports_a_failed_install(qgis_app, qtbot, tmp_path):
     assert done.args == [False]
     assert "No matching distribution" in dialog.log.toPlainText()
     assert "failed" in dialog.status_label.text() and dialog.install_button.isEnabled()
+
+
+def test_without_pip_the_dialog_says_how_to_get_it(qgis_app, qtbot, monkeypatch):
+    monkeypatch.setattr(deps, "has_pip", lambda: False)
+    dialog = deps.InstallDialog([status("torch")])
+    qtbot.addWidget(dialog)
+    assert not dialog.install_button.isEnabled()
+    assert "sudo apt install python3-pip" in dialog.status_label.text()
