@@ -104,9 +104,22 @@ def _skip_if_unreachable(log: str) -> None:
     """Skip when the failed pip command could not reach a registry; otherwise the failure is the installer's."""
     last = log.rsplit("\n$ ", 1)[-1]  # the output of the command that failed
     errors = [line.strip() for line in last.splitlines() if any(e in line for e in NETWORK_ERRORS)]
-    if errors and re.search(r"No matching distribution found|Could not find a version", last):
-        pytest.skip("a package registry could not be reached, so the Install… button could not be tried: "
-                    + errors[-1][:300])
+    not_found = re.search(r"(No matching distribution found|Could not find a version)[^\n]*", last)
+    if errors and not_found:
+        pytest.skip(f"a package registry could not be reached, so the Install… button could not be tried: "
+                    f"{not_found.group(0)}; pip's last connection error: ...{errors[-1][-200:]}")
+
+
+def test_only_an_unreachable_registry_skips():
+    unreachable = ("$ pip install torch==2.13.0+cpu\nWARNING: Retrying after connection broken by "
+                   "'NewConnectionError(Failed to establish a new connection)': /whl/cpu/torch/\n"
+                   "ERROR: No matching distribution found for torch==2.13.0+cpu\n")
+    with pytest.raises(pytest.skip.Exception, match="No matching distribution found for torch==2.13.0"):
+        _skip_if_unreachable(unreachable)
+    # The network error came from the first command; the second failed on its own: that is a failure.
+    _skip_if_unreachable(unreachable.replace("ERROR: No matching distribution found for torch==2.13.0+cpu\n", "")
+                         + "$ pip install rasterio==9.9\nERROR: No matching distribution found for rasterio==9.9\n")
+    _skip_if_unreachable("$ pip install shapely==2.0.7\nerror: subprocess-exited-with-error\n")
 
 
 def test_probe_sees_qgis_without_the_engine_packages(qgis_python, tmp_path):
