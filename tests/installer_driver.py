@@ -74,7 +74,7 @@ def install(result: dict, log_path: str) -> None:
     start = time.monotonic()
     dialog.install_button.click()
     if dialog.succeeded is None:
-        loop.exec_()
+        loop.exec()
     result.update(ok=dialog.succeeded, seconds=round(time.monotonic() - start, 1),
                   status=dialog.status_label.text())
     with open(log_path, "w", encoding="utf-8") as fh:
