@@ -625,8 +625,18 @@
         </message>
         <message>
             <location filename="../plugin/dependencies.py" />
+            <source>QGIS's Python has no pip, so nothing can be installed. On Debian or Ubuntu install it with: sudo apt install python3-pip; then open this dialog again.</source>
+            <translation>QGIS' Python hat kein pip, daher kann nichts installiert werden. Unter Debian oder Ubuntu installieren Sie es mit: sudo apt install python3-pip; danach öffnen Sie diesen Dialog erneut.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/dependencies.py" />
             <source>Could not start {program}.</source>
             <translation>{program} konnte nicht gestartet werden.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/dependencies.py" />
+            <source>Removed {names} from the folder: QGIS's own copy is used.</source>
+            <translation>{names} aus dem Ordner entfernt: QGIS' eigene Kopie wird verwendet.</translation>
         </message>
         <message>
             <location filename="../plugin/dependencies.py" />

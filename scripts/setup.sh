@@ -13,6 +13,8 @@ if [ "$(id -u)" != 0 ]; then sudo_cmd="sudo"; fi
 need_apt=()
 /usr/bin/python3 -c "import qgis.core" >/dev/null 2>&1 || need_apt+=(qgis python3-qgis qgis-providers)
 /usr/bin/python3 -c "import ensurepip, venv" >/dev/null 2>&1 || need_apt+=(python3-venv python3-pip)
+# QGIS's own pip, which the plugin's Install… button runs (tests/test_installer_real.py runs it for real).
+/usr/bin/python3 -c "import pip" >/dev/null 2>&1 || need_apt+=(python3-pip)
 if [ "${#need_apt[@]}" -gt 0 ]; then
     echo "[setup] installing Debian packages: ${need_apt[*]} (QGIS is about 225 packages, 1-2 minutes)"
     $sudo_cmd apt-get update -q
