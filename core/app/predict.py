@@ -19,11 +19,12 @@ Two output resolutions:
 from __future__ import annotations
 
 import json
+import logging
 import math
 import os
 import time
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, List, Optional, Tuple
 
 import numpy as np
@@ -36,7 +37,8 @@ from ..data.dates import detect_acquisition_date
 from ..errors import InputError
 from ..data.geo import require_crs, tile_centres_latlon
 from ..data.normalization import normalize_tiles
-from .outputs import atomic_output, check_output_path, qml_path_for, write_confidence_qml, write_qml
+from .geotiff import close_geotiff, open_geotiff, verify_geotiff, write_block
+from .outputs import atomic_output, check_output_path, check_written, qml_path_for, write_confidence_qml, write_qml
 from ..params import ClassSpec
 from ..data.raster import RasterInfo, open_raster_info, read_block
 
@@ -48,6 +50,8 @@ OUTPUT_TILE_PX = 256
 
 
 GDAL_CACHE_MB = 64
+
+log = logging.getLogger(__name__)
 
 
 class PredictionCancelled(RuntimeError):
@@ -66,6 +70,7 @@ class PredictResult:
     resolution: str  # 'pixel' or 'stride'
     seconds: float
     tiles: int  # tiles classified by the student (tiles holding no valid pixel are skipped)
+    notes: List[str] = field(default_factory=list)  # what the user should know (also logged as warnings)
 
 
 @dataclass(frozen=True)
@@ -98,9 +103,10 @@ class _Block:
 class _MetadataSource:
     """What the metadata-reading networks need about the raster: its CRS (for tile locations) and date."""
 
-    crs: object  # pyproj.CRS
+    crs: object  # pyproj.CRS; None when ``location`` is given
     day_of_year: float  # NaN when the acquisition date is unknown
     for_student: bool  # the metadata-as-input baseline's student reads it too
+    location: Optional[Tuple[float, float]] = None  # (lat, lon) for every tile, for rasters without a CRS
 
 
 def predict_raster(
@@ -117,6 +123,7 @@ def predict_raster(
     overwrite: bool = False,
     progress: Optional[Callable[[float], None]] = None,
     should_stop: Optional[Callable[[], bool]] = None,
+    location: Optional[Tuple[float, float]] = None,
 ) -> PredictResult:
     """Classify a whole raster with ``model`` and write the class map (and optional confidence/teacher maps).
 
@@ -125,7 +132,8 @@ def predict_raster(
     is the edge of the input area processed at once and only bounds memory: the result does not depend on it.
     ``acquisition_date`` ('YYYY-MM-DD', 'unknown', or None to detect it from the raster) only feeds the
     teacher map. ``progress(fraction)`` is called after each batch; ``should_stop()`` is checked before each
-    batch and raises :class:`PredictionCancelled`, leaving no output files.
+    batch and raises :class:`PredictionCancelled`, leaving no output files. ``location`` (lat, lon in degrees)
+    places every tile for the networks that read metadata when the raster has no CRS (or overrides it).
 
     For a multi-label model the class map shows the most probable class and the confidence its probability.
 
@@ -144,12 +152,12 @@ def predict_raster(
     # The teacher always reads location and date; the student only in the metadata-as-input baseline.
     student_reads_metadata = bool(getattr(model, "student_needs_metadata", False))
     metadata = None
+    notes: List[str] = []
     if out_teacher or student_reads_metadata:
-        metadata = _MetadataSource(
-            crs=require_crs(info.crs, info.name),
-            day_of_year=detect_acquisition_date(raster_path, acquisition_date).day_of_year,
-            for_student=student_reads_metadata,
-        )
+        metadata, notes = _metadata_source(info, raster_path, acquisition_date, location, student_reads_metadata,
+                                           "teacher map" if out_teacher else "class map")
+        for note in notes:
+            log.warning("%s", note)
 
     scale = 1 if resolution == "pixel" else stride
     out_height = -(-info.height // scale)
@@ -175,15 +183,18 @@ def predict_raster(
     # GDAL's block cache defaults to 5 % of RAM and would grow with the raster; a small cache keeps memory
     # bounded (every block is read and written once, so a larger cache buys nothing).
     with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB * 1024 * 1024), rasterio.open(raster_path) as src, ExitStack() as stack:
+        opened: List[Tuple["rasterio.io.DatasetWriter", str, str, str, str]] = []
+
         def open_output(path: str, what: str, dtype: str, nodata: float, tags: dict,
                         band: str) -> "rasterio.io.DatasetWriter":
-            # Entered in this order, the dataset closes before atomic_output renames its file.
+            # Entered in this order, the dataset closes before atomic_output verifies and renames its file.
             tmp = stack.enter_context(atomic_output(path, overwrite, what))
-            dst = stack.enter_context(rasterio.open(tmp, "w", dtype=dtype, nodata=nodata, **base))
+            dst = stack.enter_context(open_geotiff(tmp, path, what, dtype=dtype, nodata=nodata, **base))
             dst.update_tags(**common_tags, **tags)
             dst.set_band_description(1, band)
             if band == "class":
                 dst.write_colormap(1, _colormap(model.classes))
+            opened.append((dst, path, what, tmp, dtype))
             return dst
 
         classes_dst = open_output(out_classes, "class map", class_dtype, class_nodata,
@@ -207,16 +218,24 @@ def predict_raster(
                 classified += maps.tiles
                 window = Window(block.cols.start, block.rows.start, block.cols.stop - block.cols.start,
                                 block.rows.stop - block.rows.start)
-                classes_dst.write(_class_values(maps.student, values, maps.valid, class_dtype, class_nodata), 1,
-                                  window=window)
+                write_block(classes_dst, _class_values(maps.student, values, maps.valid, class_dtype, class_nodata),
+                            window, "class map", out_classes)
                 if confidence_dst is not None:
                     confidence = np.where(maps.valid, maps.confidence, np.float32(CONFIDENCE_NODATA))
-                    confidence_dst.write(confidence.astype(np.float32, copy=False), 1, window=window)
+                    write_block(confidence_dst, confidence.astype(np.float32, copy=False), window, "confidence map",
+                                out_confidence)
                 if teacher_dst is not None:
-                    teacher_dst.write(_class_values(maps.teacher, values, maps.valid, class_dtype, class_nodata), 1,
-                                      window=window)
+                    write_block(teacher_dst, _class_values(maps.teacher, values, maps.valid, class_dtype, class_nodata),
+                                window, "teacher class map", out_teacher)
                 report(1.0)
                 done_tiles += block.tile_count
+        # Closing flushes GDAL's cache and the tile index: checked here, while a failure can still keep the
+        # old files (each is then read back before its rename).
+        for dst, path, what, _, _ in opened:
+            close_geotiff(dst, what, path)
+        # All read back before the first rename, so the maps are replaced together or not at all.
+        for _, path, what, tmp, dtype in opened:
+            check_written(tmp, path, what, lambda t, d=dtype: verify_geotiff(t, out_width, out_height, 1, d))
 
     # Styles last: a cancelled or failed run leaves neither the rasters nor their styles.
     write_qml(qml_path_for(out_classes), model.classes, class_nodata)
@@ -229,8 +248,38 @@ def predict_raster(
     return PredictResult(
         classes_path=str(out_classes), confidence_path=str(out_confidence) if out_confidence else None,
         teacher_path=str(out_teacher) if out_teacher else None, width=out_width, height=out_height,
-        resolution=resolution, seconds=time.perf_counter() - started, tiles=classified,
+        resolution=resolution, seconds=time.perf_counter() - started, tiles=classified, notes=notes,
     )
+
+
+def _metadata_source(info: RasterInfo, raster_path: str, acquisition_date: Optional[str],
+                     location: Optional[Tuple[float, float]], for_student: bool,
+                     what: str) -> Tuple[_MetadataSource, List[str]]:
+    """Where and when the raster is, for the networks that read metadata, and notes on what was assumed.
+
+    A missing date is not an error: the teacher was trained with metadata dropout and knows "date unknown",
+    so the map is made with the date unknown, and the user is told so (with the option that fixes it).
+    """
+    notes: List[str] = []
+    crs = None
+    if location is not None:
+        lat, lon = (float(v) for v in location)
+        if not (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0):
+            raise InputError(f"location ({lat}, {lon}) for raster '{info.name}' is not a latitude/longitude in "
+                             "degrees; give latitude in [-90, 90] and longitude in [-180, 180]")
+        location = (lat, lon)
+    elif info.crs is None:
+        raise InputError(
+            f"raster '{info.name}' has no CRS, so the {what} cannot place its tiles on Earth; assign one "
+            "(QGIS: Layer Properties > Source; GDAL: gdal_edit.py -a_srs EPSG:XXXX) or give its location with "
+            "--lat and --lon (degrees)")
+    else:
+        crs = require_crs(info.crs, info.name)
+    date = detect_acquisition_date(raster_path, acquisition_date)
+    if not date.known and date.source != "explicit":
+        notes.append(f"no acquisition date found for raster '{info.name}' (no date tag, sidecar or date in the "
+                     f"file name), so the {what} is made with the date unknown; give it with --date YYYY-MM-DD")
+    return _MetadataSource(crs=crs, day_of_year=date.day_of_year, for_student=for_student, location=location), notes
 
 
 def _block_progress(progress: Optional[Callable[[float], None]], done_tiles: int, block_tiles: int,
@@ -293,11 +342,13 @@ def _check_request(model, info: RasterInfo, out_classes: str, out_confidence: Op
     if not out_classes:
         raise InputError("no class map output was given; choose a file name such as 'classes.tif'")
     outputs = [(out_classes, "class map"), (out_confidence, "confidence map"), (out_teacher, "teacher class map")]
-    seen = {os.path.normcase(os.path.abspath(info.path)): f"input raster '{info.name}'"}
+    inputs = [(info.path, f"input raster '{info.name}'"),
+              (str(model.path), f"model file '{os.path.basename(str(model.path))}'")]
+    seen = {}
     for path, what in outputs:
         if not path:
             continue
-        check_output_path(path, overwrite, what)
+        check_output_path(path, overwrite, what, inputs=inputs)
         key = os.path.normcase(os.path.abspath(path))
         if key in seen:
             raise InputError(f"{what} '{os.path.basename(path)}' is the same file as the {seen[key]}; choose "
@@ -468,7 +519,11 @@ def _tile_metadata(info: RasterInfo, metadata: _MetadataSource, block: _Block, r
     """Latitude/longitude of each tile's centre and the raster's day of year, as the networks expect them."""
     tile_rows = (rows + block.rows.first_tile) * stride
     tile_cols = (cols + block.cols.first_tile) * stride
-    lat, lon = tile_centres_latlon(info.transform, metadata.crs, tile_rows, tile_cols, tile)
+    if metadata.location is not None:
+        lat = np.full(len(tile_rows), metadata.location[0])
+        lon = np.full(len(tile_rows), metadata.location[1])
+    else:
+        lat, lon = tile_centres_latlon(info.transform, metadata.crs, tile_rows, tile_cols, tile)
     doy = np.full(lat.shape, metadata.day_of_year, dtype=np.float32)
     return (torch.as_tensor(lat, dtype=torch.float32, device=device),
             torch.as_tensor(lon, dtype=torch.float32, device=device),
