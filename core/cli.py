@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import shlex
 import sys
+import warnings
 from typing import List, Optional
 
 from .errors import InputError, TrainingCancelled
@@ -262,6 +264,18 @@ def main(argv: Optional[List[str]] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
     args.argv = argv
+    # A raster without geotransform gets a precise message of ours; rasterio's warning (with a source line
+    # that looks like a traceback) would only add noise.
+    from rasterio.errors import NotGeoreferencedWarning
+
+    warnings.simplefilter("ignore", NotGeoreferencedWarning)
+    # The engine's warnings (a date taken as unknown, repaired polygons, classes without tiles) go to stderr,
+    # marked as such, wherever the logging of the host process points.
+    warn = logging.StreamHandler(sys.stderr)
+    warn.setLevel(logging.WARNING)
+    warn.setFormatter(logging.Formatter("stssl: warning: %(message)s"))
+    engine_log = logging.getLogger((__package__ or "spatiotemporal_ssl").split(".")[0])
+    engine_log.addHandler(warn)
     try:
         if args.func is cmd_train:
             return args.func(args)  # installs its own handlers: a signal saves the model so far
@@ -279,6 +293,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     except KeyboardInterrupt:
         print("stssl: interrupted; no partial output was left", file=sys.stderr)
         return 130
+    finally:
+        engine_log.removeHandler(warn)
 
 
 if __name__ == "__main__":

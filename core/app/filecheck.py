@@ -48,6 +48,8 @@ def describe_os_error(exc: BaseException) -> str:
         return "the file system is read-only"
     if code in (errno.EACCES, errno.EPERM) or "Permission denied" in text:
         return "permission denied"
+    if code == errno.ENOENT:  # the folder exists (checked before), yet a file cannot be created in it
+        return "the folder does not accept new files, as on a special file system such as /proc"
     if code == errno.EFBIG or "File too large" in text:
         return "the file is too large for this file system"
     strerror = getattr(exc, "strerror", None)

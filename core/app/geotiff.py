@@ -102,12 +102,21 @@ def _failed(messages: List[str]) -> bool:
 def verify_geotiff(path: str, width: int, height: int, count: int, dtype: str) -> None:
     """Reopen a finished GeoTIFF and read every block back; raise ValueError (or GDAL's error) if the size or
     type is not what was written, a block was never stored, or a block does not decode."""
-    with rasterio.open(path) as ds:
-        if (ds.width, ds.height, ds.count, ds.dtypes[0]) != (width, height, count, dtype):
-            raise ValueError(f"it reads back as {ds.width} x {ds.height} x {ds.count} {ds.dtypes[0]}, "
-                             f"not {width} x {height} x {count} {dtype}")
-        for (row, col), window in ds.block_windows(1):
-            offset = ds.get_tag_item(f"BLOCK_OFFSET_{col}_{row}", "TIFF", bidx=1)
-            if not offset or int(offset) == 0:
-                raise ValueError(f"block ({row}, {col}) was never stored")
-            ds.read(1, window=window)
+    with gdal_messages() as messages:
+        try:
+            ds = rasterio.open(path)
+        except _WRITE_ERRORS as exc:
+            raise ValueError(f"it does not open: {_reason(exc, messages)}") from exc
+        with ds:
+            if (ds.width, ds.height, ds.count, ds.dtypes[0]) != (width, height, count, dtype):
+                raise ValueError(f"it reads back as {ds.width} x {ds.height} x {ds.count} {ds.dtypes[0]}, "
+                                 f"not {width} x {height} x {count} {dtype}")
+            for (row, col), window in ds.block_windows(1):
+                offset = ds.get_tag_item(f"BLOCK_OFFSET_{col}_{row}", "TIFF", bidx=1)
+                if not offset or int(offset) == 0:
+                    raise ValueError(f"block ({row}, {col}) was never stored")
+                try:
+                    ds.read(1, window=window)
+                except _WRITE_ERRORS as exc:
+                    raise ValueError(f"block ({row}, {col}) does not decode: {messages[-1].split('msg=', 1)[-1]}"
+                                     if messages else f"block ({row}, {col}) does not decode") from exc

@@ -22,7 +22,7 @@ from ..models.metadata import MetaBatch
 from ..models.network import LandCoverNet, NetworkConfig
 from ..data.normalization import BandStats
 from .filecheck import write_failed
-from .modelschema import FORMAT, FORMAT_VERSION, validate_model_blob
+from .modelschema import FORMAT, FORMAT_VERSION, exception_detail, validate_model_blob
 from .outputs import atomic_output, check_output_path
 from ..params import ClassSpec
 
@@ -197,8 +197,7 @@ def load_model(path: str, device: str = "auto") -> LoadedModel:
             teacher.load_state_dict(blob["teacher"])
         encoder = MetadataEncoder.from_dict(config["encoding"]) if config.get("encoding") else None
     except (KeyError, TypeError, ValueError, RuntimeError) as exc:
-        detail = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
-        raise ModelFileError(f"model file '{os.path.basename(path)}' is damaged ({detail}); retrain the model or "
+        raise ModelFileError(f"model file '{os.path.basename(path)}' is damaged ({exception_detail(exc)}); retrain the model or "
                              "use another copy of the file") from exc
     student.to(dev).eval()
     if teacher is not None:

@@ -116,6 +116,18 @@ def _check_training_state(state: Any) -> None:
         _need(isinstance(state[key], dict), f"training_state.{key}", "is not a table")
 
 
+def exception_detail(exc: BaseException, limit: int = 200) -> str:
+    """The informative line of an error, for a message: torch's load_state_dict puts a header first
+    ("Error(s) in loading state_dict for X:") and the cause ("size mismatch for ...") on the next line."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    if len(lines) > 1 and lines[0].endswith(":"):
+        lines = lines[1:]
+    text = lines[0] if lines else ""
+    if isinstance(exc, KeyError) or not text:
+        text = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    return text[:limit]
+
+
 def format_version(blob: Dict[str, Any], name: str) -> int:
     """The file's format version as a number, or :class:`ModelFileError` for a newer or malformed one."""
     raw = blob.get("format_version")
@@ -151,8 +163,8 @@ def validate_model_blob(blob: Any, path: str) -> None:
             _need(isinstance(encoding, dict) and encoding.get("name") in ENCODINGS, "config.encoding",
                   f"must name one of {', '.join(ENCODINGS)}")
             if "sh_degree" in encoding:
-                _need(_is_int(encoding["sh_degree"]) and 0 <= encoding["sh_degree"] <= 20, "config.encoding.sh_degree",
-                      f"must be a whole number 0..20 (found {encoding['sh_degree']!r})")
+                _need(_is_int(encoding["sh_degree"]) and encoding["sh_degree"] >= 0, "config.encoding.sh_degree",
+                      f"must be a whole number >= 0 (found {encoding['sh_degree']!r})")
         _need(config.get("metadata_mode") in METADATA_MODES, "config.metadata_mode",
               f"must be one of {', '.join(METADATA_MODES)} (found {config.get('metadata_mode')!r})")
         _need(isinstance(config.get("multi_label"), bool), "config.multi_label", "is missing or not true/false")

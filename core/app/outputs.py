@@ -15,13 +15,17 @@ from xml.sax.saxutils import quoteattr
 
 from ..errors import InputError, OutputError
 from ..params import ClassSpec
-from .filecheck import clean_stale_temporaries, probe_folder, refuse_inputs, temporary_path, write_failed
+from .filecheck import (clean_stale_temporaries, free_bytes, probe_folder, refuse_inputs, temporary_path,
+                        write_failed)
 
 # Files GDAL may create beside a raster (statistics cache, external mask, overviews). They belong to the file
 # they sit beside, so they move with it and a stale one from an overwritten output is removed.
 SIDECAR_SUFFIXES = (".aux.xml", ".msk", ".ovr")
 
 QGIS_VERSION = "3.22.0-Białowieża"
+
+# A file that does not read back while its disk has less free space than this was cut short by the disk.
+LOW_SPACE_BYTES = 1024 * 1024
 
 
 def check_output_path(path: str, overwrite: bool, what: str = "output",
@@ -47,8 +51,18 @@ def check_output_path(path: str, overwrite: bool, what: str = "output",
     if not os.path.isdir(folder):
         raise InputError(f"cannot write {what} '{name}' (folder '{folder}' does not exist); choose another folder")
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise InputError(f"cannot write {what} '{name}' (folder '{folder}' is not writable); choose another folder")
+        raise InputError(f"cannot write {what} '{name}' (folder '{folder}' is {_why_not_writable(folder)}); "
+                         "choose another folder")
     probe_folder(path, what)
+
+
+def _why_not_writable(folder: str) -> str:
+    try:
+        if os.statvfs(folder).f_flag & os.ST_RDONLY:
+            return "on a read-only file system"
+    except (AttributeError, OSError):  # no statvfs on Windows
+        pass
+    return "not writable"
 
 
 def _remove_quietly(path: str) -> None:
@@ -86,12 +100,17 @@ def check_written(tmp: str, path: str, what: str, verify: Optional[Callable[[str
     if verify is not None:
         try:
             verify(tmp)
-        except InputError:
+        except OutputError:
             raise
         except Exception as exc:  # noqa: BLE001 - any reader error means the file is not complete
+            # GDAL does not always report a failed flush at close; a nearly full disk is then the likely cause.
+            free = free_bytes(path)
+            reason = "the disk is full" if free is not None and free < LOW_SPACE_BYTES else str(exc)
+            folder = os.path.dirname(os.path.abspath(path))
             raise OutputError(
-                f"{what} '{os.path.basename(path)}' did not read back complete after writing ({exc}), so it was "
-                "not saved; check the free space and health of its folder, or choose another one") from exc
+                f"{what} '{os.path.basename(path)}' in '{folder}' did not read back complete after writing "
+                f"({reason}), so nothing was saved under that name (a file already there is kept); free some "
+                "space or choose another folder") from exc
 
 
 @contextmanager
@@ -204,11 +223,16 @@ def write_text_file(path: str, text: str, overwrite: bool, what: str) -> None:
     """Write a small text output (a style, a JSON report) whole under a temporary name, then rename it; the
     write, the flush and the rename are checked like any output's."""
     with atomic_output(path, overwrite=overwrite, what=what) as tmp:
-        try:
-            with open(tmp, "w", encoding="utf-8") as f:
-                f.write(text)
-        except OSError as exc:
-            raise write_failed(what, path, exc) from exc
+        write_text_to(tmp, text, what, path)
+
+
+def write_text_to(tmp: str, text: str, what: str, path: str) -> None:
+    """Write ``text`` to the temporary file ``tmp`` of output ``path``; a failed write is an OutputError."""
+    try:
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(text)
+    except OSError as exc:
+        raise write_failed(what, path, exc) from exc
 
 
 def _write_text(path: str, text: str) -> None:
@@ -222,6 +246,11 @@ def write_qml(path: str, classes: List[ClassSpec], nodata: Optional[float]) -> N
     The nodata value gets no palette entry and is drawn transparent. ``path`` is the ``.qml`` path (see
     :func:`qml_path_for`); an existing style there is replaced, since it belongs to the raster being written.
     """
+    _write_text(path, class_qml(classes, nodata))
+
+
+def class_qml(classes: List[ClassSpec], nodata: Optional[float]) -> str:
+    """The text of :func:`write_qml`'s style."""
     entries = "".join(
         f'        <paletteEntry value="{int(c.value)}" color="{_hex(c.color)}" label={quoteattr(str(c.name))} '
         'alpha="255"/>\n'
@@ -240,7 +269,7 @@ def write_qml(path: str, classes: List[ClassSpec], nodata: Optional[float]) -> N
         "      </colorramp>\n"
         "    </rasterrenderer>\n"
     )
-    _write_text(path, _qml_document(renderer))
+    return _qml_document(renderer)
 
 
 # A colour-blind-safe ramp (viridis stops) from low confidence (dark) to high confidence (yellow).
@@ -253,6 +282,11 @@ def write_confidence_qml(path: str) -> None:
     The range is fixed rather than stretched to the data, so maps from different rasters and models can be
     compared by colour.
     """
+    _write_text(path, confidence_qml())
+
+
+def confidence_qml() -> str:
+    """The text of :func:`write_confidence_qml`'s style."""
     items = "".join(
         f'          <item value="{v:g}" color="{c}" label="{v:.2f}" alpha="255"/>\n' for v, c in _CONFIDENCE_RAMP
     )
@@ -269,4 +303,4 @@ def write_confidence_qml(path: str) -> None:
         "      </rastershader>\n"
         "    </rasterrenderer>\n"
     )
-    _write_text(path, _qml_document(renderer))
+    return _qml_document(renderer)

@@ -31,10 +31,16 @@ def _day_of_year(dates: np.ndarray, name: str) -> np.ndarray:
     for i, text in enumerate(dates):
         text = str(text)
         if text not in cache:
-            d = parse_date(text, f"date '{text}' in patch set '{name}'")
+            d = parse_date(text, f"'date' in patch set '{name}' holds")
             cache[text] = float(d.timetuple().tm_yday) if d is not None else np.nan
         out[i] = cache[text]
     return out
+
+
+def _kind(arr: np.ndarray) -> str:
+    """What an array holds, in words: 'text', 'true/false', or its numeric type."""
+    return {"U": "text", "S": "text", "b": "true/false", "c": "complex", "O": "object"}.get(arr.dtype.kind,
+                                                                                         arr.dtype.name)
 
 
 def _read(npz, key: str, name: str) -> np.ndarray:
@@ -63,7 +69,7 @@ def _check_images(images: np.ndarray, name: str) -> None:
         raise InputError(f"'images' in '{name}' are complex numbers ({images.dtype}); give real values, e.g. the "
                          "magnitude (numpy.abs) or the bands' real and imaginary parts as separate bands")
     if images.dtype.kind not in "biuf":
-        raise InputError(f"'images' in '{name}' have data type {images.dtype}; give numbers (integers or floats)")
+        raise InputError(f"'images' in '{name}' are {_kind(images)} values; give numbers (integers or floats)")
     n, c, h, w = images.shape
     if min(n, c) < 1 or min(h, w) < 1:
         raise InputError(f"'images' in '{name}' have shape {images.shape}: it needs at least one tile, one band "
@@ -75,7 +81,7 @@ def _check_images(images: np.ndarray, name: str) -> None:
 def _check_single_labels(labels: np.ndarray, names: List[str], name: str) -> int:
     """Whole class indices 0..K-1 or -1; returns K."""
     if labels.dtype.kind not in "iuf":
-        raise InputError(f"'labels' in '{name}' are {labels.dtype} values; give class indices 0..K-1 as integers "
+        raise InputError(f"'labels' in '{name}' are {_kind(labels)} values; give class indices 0..K-1 as integers "
                          "(-1 for none), and the class names as 'class_names'")
     if labels.dtype.kind == "f":
         bad = labels[~np.isfinite(labels) | (labels != np.round(labels))] if labels.size else labels
@@ -105,7 +111,7 @@ def _check_single_labels(labels: np.ndarray, names: List[str], name: str) -> int
 def _check_multi_labels(labels: np.ndarray, names: List[str], name: str) -> int:
     """Multi-hot rows of 0/1, or a row of -1 for an unlabelled tile; returns K."""
     if labels.dtype.kind not in "biuf":
-        raise InputError(f"'labels' in '{name}' are {labels.dtype} values; give multi-hot rows of 0 and 1 "
+        raise InputError(f"'labels' in '{name}' are {_kind(labels)} values; give multi-hot rows of 0 and 1 "
                          "(a row of -1 for none)")
     k = labels.shape[1]
     if k < 1:
@@ -124,7 +130,7 @@ def _check_multi_labels(labels: np.ndarray, names: List[str], name: str) -> int:
 
 def _coordinates(arr: np.ndarray, key: str, name: str, limit: float) -> np.ndarray:
     if arr.dtype.kind not in "iuf":
-        raise InputError(f"'{key}' in '{name}' are {arr.dtype} values; give degrees as numbers (NaN for unknown)")
+        raise InputError(f"'{key}' in '{name}' are {_kind(arr)} values; give degrees as numbers (NaN for unknown)")
     values = arr.astype(np.float64)
     finite = values[np.isfinite(values)]
     if finite.size and np.abs(finite).max() > limit:
@@ -153,15 +159,15 @@ def load_patch_set(path: str) -> dict:
     split_raw = _read(npz, "split", name)
     _one_per_tile(split_raw, "split", name, n)
     if split_raw.dtype.kind not in "US":
-        raise InputError(f"'split' in '{name}' are {split_raw.dtype} values; give text: 'labeled', 'unlabeled' or 'test'")
+        raise InputError(f"'split' in '{name}' are {_kind(split_raw)} values; give text: 'labeled', 'unlabeled' or 'test'")
     split = split_raw.astype(str)
     bad = sorted(set(split) - set(SPLITS))
     if bad:
         raise InputError(f"'split' in '{name}' has values {bad[:5]}; use 'labeled', 'unlabeled' or 'test'")
     names_raw = _read(npz, "class_names", name) if "class_names" in files else np.zeros(0, dtype=str)
     if names_raw.ndim != 1 or (names_raw.size and names_raw.dtype.kind not in "US"):
-        raise InputError(f"'class_names' in '{name}' must be a list of names, shape (K,); got {names_raw.dtype} "
-                         f"of shape {names_raw.shape}")
+        raise InputError(f"'class_names' in '{name}' must be a list of names, shape (K,); got {_kind(names_raw)} "
+                         f"values of shape {names_raw.shape}")
     names = [str(s) for s in names_raw]
     labels = _read(npz, "labels", name)
     if labels.ndim not in (1, 2) or labels.shape[0] != n:

@@ -5,7 +5,6 @@ trainer -> held-out report -> model file (written atomically).
 """
 from __future__ import annotations
 
-import dataclasses
 import datetime
 import logging
 import os
@@ -23,6 +22,7 @@ from ..errors import InputError, ModelFileError, OutputError, TrainingCancelled
 from ..learning.metrics import single_label_metrics, multi_label_metrics
 from .filecheck import check_free_space
 from .modelfile import estimated_file_bytes, read_model_blob, save_model
+from .modelschema import exception_detail
 from ..data.normalization import normalize_tiles
 from .outputs import check_output_path
 from ..params import TrainOptions, TrainRequest
@@ -160,10 +160,10 @@ def train_model(request: TrainRequest, progress: Optional[Callable[[TrainProgres
 
 def _check_model_output(out_model: str, opts: TrainOptions, data, resume_state: Optional[dict],
                         resume_from: Optional[str]) -> None:
-    """Refuse early what would fail after training: a disk without room for the model file, or a resume state
-    from another network. The network is built once on the CPU (no weights loaded) to know both."""
-    model = build_model(dataclasses.replace(opts, init_weights=None), data.num_classes, data.band_count,
-                        data.tile_size_px, data.loc_dim, data.date_dim, resolve_device(opts.device))
+    """Refuse early what would fail after training: a disk without room for the model file, initial weights
+    or a resume state that do not fit the network. The network is built once on the CPU to know all three."""
+    model = build_model(opts, data.num_classes, data.band_count, data.tile_size_px, data.loc_dim, data.date_dim,
+                        resolve_device(opts.device))
     weights = model.state_dict()
     # The file holds the EMA student and teacher, and for resume the online and EMA networks, the best EMA
     # weights and AdamW's two moments: about six copies of the weights.
@@ -175,10 +175,9 @@ def _check_model_output(out_model: str, opts: TrainOptions, data, resume_state: 
             optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=opts.lr)
             optimizer.load_state_dict(resume_state["optimizer"])
         except (KeyError, TypeError, ValueError, RuntimeError) as exc:
-            detail = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
             raise ModelFileError(
                 f"model file '{os.path.basename(str(resume_from))}' holds the training state of another network "
-                f"({detail}); resume with the options it was trained with (backbone, model size, metadata, "
+                f"({exception_detail(exc, 160)}); resume with the options it was trained with (backbone, model size, metadata, "
                 "encoding), or train anew") from exc
 
 

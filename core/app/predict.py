@@ -33,12 +33,12 @@ import torch
 from numpy.lib.stride_tricks import sliding_window_view
 from rasterio.windows import Window
 
-from ..data.dates import detect_acquisition_date
 from ..errors import InputError
-from ..data.geo import require_crs, tile_centres_latlon
 from ..data.normalization import normalize_tiles
 from .geotiff import close_geotiff, open_geotiff, verify_geotiff, write_block
-from .outputs import atomic_output, check_output_path, check_written, qml_path_for, write_confidence_qml, write_qml
+from .predict_metadata import MetadataSource, metadata_source, tile_metadata
+from .outputs import (atomic_output, check_output_path, check_written, class_qml, confidence_qml, qml_path_for,
+                      write_text_to)
 from ..params import ClassSpec
 from ..data.raster import RasterInfo, open_raster_info, read_block
 
@@ -99,16 +99,6 @@ class _Block:
         return self.rows.tiles * self.cols.tiles
 
 
-@dataclass(frozen=True)
-class _MetadataSource:
-    """What the metadata-reading networks need about the raster: its CRS (for tile locations) and date."""
-
-    crs: object  # pyproj.CRS; None when ``location`` is given
-    day_of_year: float  # NaN when the acquisition date is unknown
-    for_student: bool  # the metadata-as-input baseline's student reads it too
-    location: Optional[Tuple[float, float]] = None  # (lat, lon) for every tile, for rasters without a CRS
-
-
 def predict_raster(
     model,
     raster_path: str,
@@ -154,7 +144,7 @@ def predict_raster(
     metadata = None
     notes: List[str] = []
     if out_teacher or student_reads_metadata:
-        metadata, notes = _metadata_source(info, raster_path, acquisition_date, location, student_reads_metadata,
+        metadata, notes = metadata_source(info, raster_path, acquisition_date, location, student_reads_metadata,
                                            "teacher map" if out_teacher else "class map")
         for note in notes:
             log.warning("%s", note)
@@ -236,13 +226,19 @@ def predict_raster(
         # All read back before the first rename, so the maps are replaced together or not at all.
         for _, path, what, tmp, dtype in opened:
             check_written(tmp, path, what, lambda t, d=dtype: verify_geotiff(t, out_width, out_height, 1, d))
+        # The styles too, before any rename: a failed run leaves neither the rasters nor their styles, and a
+        # disk that fills up at the last small file does not leave new maps with old styles.
+        styles = [(out_classes, class_qml(model.classes, class_nodata))]
+        if out_teacher:
+            styles.append((out_teacher, class_qml(model.classes, class_nodata)))
+        if out_confidence:
+            styles.append((out_confidence, confidence_qml()))
+        for raster, text in styles:
+            qml = qml_path_for(raster)
+            tmp = stack.enter_context(atomic_output(qml, True, "style file"))
+            write_text_to(tmp, text, "style file", qml)
+            check_written(tmp, qml, "style file")
 
-    # Styles last: a cancelled or failed run leaves neither the rasters nor their styles.
-    write_qml(qml_path_for(out_classes), model.classes, class_nodata)
-    if out_teacher:
-        write_qml(qml_path_for(out_teacher), model.classes, class_nodata)
-    if out_confidence:
-        write_confidence_qml(qml_path_for(out_confidence))
     if progress is not None:
         progress(1.0)
     return PredictResult(
@@ -250,36 +246,6 @@ def predict_raster(
         teacher_path=str(out_teacher) if out_teacher else None, width=out_width, height=out_height,
         resolution=resolution, seconds=time.perf_counter() - started, tiles=classified, notes=notes,
     )
-
-
-def _metadata_source(info: RasterInfo, raster_path: str, acquisition_date: Optional[str],
-                     location: Optional[Tuple[float, float]], for_student: bool,
-                     what: str) -> Tuple[_MetadataSource, List[str]]:
-    """Where and when the raster is, for the networks that read metadata, and notes on what was assumed.
-
-    A missing date is not an error: the teacher was trained with metadata dropout and knows "date unknown",
-    so the map is made with the date unknown, and the user is told so (with the option that fixes it).
-    """
-    notes: List[str] = []
-    crs = None
-    if location is not None:
-        lat, lon = (float(v) for v in location)
-        if not (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0):
-            raise InputError(f"location ({lat}, {lon}) for raster '{info.name}' is not a latitude/longitude in "
-                             "degrees; give latitude in [-90, 90] and longitude in [-180, 180]")
-        location = (lat, lon)
-    elif info.crs is None:
-        raise InputError(
-            f"raster '{info.name}' has no CRS, so the {what} cannot place its tiles on Earth; assign one "
-            "(QGIS: Layer Properties > Source; GDAL: gdal_edit.py -a_srs EPSG:XXXX) or give its location with "
-            "--lat and --lon (degrees)")
-    else:
-        crs = require_crs(info.crs, info.name)
-    date = detect_acquisition_date(raster_path, acquisition_date)
-    if not date.known and date.source != "explicit":
-        notes.append(f"no acquisition date found for raster '{info.name}' (no date tag, sidecar or date in the "
-                     f"file name), so the {what} is made with the date unknown; give it with --date YYYY-MM-DD")
-    return _MetadataSource(crs=crs, day_of_year=date.day_of_year, for_student=for_student, location=location), notes
 
 
 def _block_progress(progress: Optional[Callable[[float], None]], done_tiles: int, block_tiles: int,
@@ -414,7 +380,7 @@ class _BlockMaps:
 
 
 def _predict_block(model, src, info: RasterInfo, block: _Block, tile: int, stride: int, resolution: str,
-                   batch_size: int, metadata: Optional[_MetadataSource], teacher: bool,
+                   batch_size: int, metadata: Optional[MetadataSource], teacher: bool,
                    report: Callable[[float], None], should_stop: Optional[Callable[[], bool]]) -> _BlockMaps:
     """Classify the tiles covering one block (read with its halo) and average them onto its output grid."""
     rows_out, cols_out = block.rows, block.cols
@@ -453,7 +419,8 @@ def _predict_block(model, src, info: RasterInfo, block: _Block, tile: int, strid
             index = torch.from_numpy(flat).to(model.device)
             lat = lon = doy = None
             if metadata is not None:
-                lat, lon, doy = _tile_metadata(info, metadata, block, rows, cols, tile, stride, model.device)
+                lat, lon, doy = tile_metadata(info, metadata, rows + block.rows.first_tile, cols + block.cols.first_tile,
+                                              tile, stride, model.device)
             if metadata is not None and metadata.for_student:
                 student = model.probabilities(batch, lat=lat, lon=lon, doy=doy, network="student")
             else:
@@ -512,22 +479,6 @@ def _sum_covering(grid: torch.Tensor, dim: int, lo: np.ndarray, hi: np.ndarray) 
         term = grid.index_select(dim, index.clamp(max=grid.shape[dim] - 1)) * inside
         total = term if total is None else total + term
     return total
-
-
-def _tile_metadata(info: RasterInfo, metadata: _MetadataSource, block: _Block, rows: np.ndarray,
-                   cols: np.ndarray, tile: int, stride: int, device) -> Tuple[torch.Tensor, ...]:
-    """Latitude/longitude of each tile's centre and the raster's day of year, as the networks expect them."""
-    tile_rows = (rows + block.rows.first_tile) * stride
-    tile_cols = (cols + block.cols.first_tile) * stride
-    if metadata.location is not None:
-        lat = np.full(len(tile_rows), metadata.location[0])
-        lon = np.full(len(tile_rows), metadata.location[1])
-    else:
-        lat, lon = tile_centres_latlon(info.transform, metadata.crs, tile_rows, tile_cols, tile)
-    doy = np.full(lat.shape, metadata.day_of_year, dtype=np.float32)
-    return (torch.as_tensor(lat, dtype=torch.float32, device=device),
-            torch.as_tensor(lon, dtype=torch.float32, device=device),
-            torch.as_tensor(doy, dtype=torch.float32, device=device))
 
 
 def _class_values(index: np.ndarray, values: np.ndarray, valid: np.ndarray, dtype: str, nodata: int) -> np.ndarray:

@@ -8,6 +8,7 @@ drawn a little past a field edge does not mislabel the neighbouring tile.
 """
 from __future__ import annotations
 
+import logging
 import math
 import os
 from dataclasses import dataclass, replace
@@ -25,7 +26,10 @@ from ..errors import InputError
 from ..app.palette import default_colors
 from ..params import ClassSpec
 from .raster import RasterInfo
+from .repair import repair_polygons
 from .tiling import TileGrid
+
+log = logging.getLogger(__name__)
 
 # Memory for one rasterised strip of labels (bytes); strips keep memory flat on large rasters.
 _STRIP_BYTES = 16 * 1024 * 1024
@@ -45,6 +49,7 @@ class LabelShapes:
     class_field: str
     crs: Optional[pyproj.CRS]
     source_crs: Optional[pyproj.CRS]  # CRS of the file, for messages
+    repaired: int = 0  # invalid (self-intersecting) polygons made valid when read (core.data.repair)
 
     @property
     def name(self) -> str:
@@ -165,6 +170,16 @@ def read_label_vector(path: str, class_field: str, target_crs: Any = None) -> La
             f"label file '{name}': feature(s) {_list_features(missing)} have no value in field '{class_field}'; "
             "fill in their class or delete them"
         )
+    geometries, repaired, collapsed = repair_polygons(geometries)
+    if collapsed:
+        raise InputError(
+            f"label file '{name}': feature(s) {_list_features(collapsed)} are polygons without area (they "
+            "collapse to lines or points); redraw or delete them (QGIS: Vector > Geometry Tools > Check Validity)"
+        )
+    if repaired:
+        log.warning("label file '%s': %d self-intersecting polygon(s) (feature(s) %s) were repaired with shapely's "
+                    "make_valid; check them (QGIS: Vector > Geometry Tools > Check Validity)", name, len(repaired),
+                    _list_features(repaired))
     types = shapely.get_type_id(geometries)
     if np.any(types == _COLLECTION):
         parts = shapely.get_parts(geometries[types == _COLLECTION])
@@ -180,7 +195,7 @@ def read_label_vector(path: str, class_field: str, target_crs: Any = None) -> La
         )
     source_crs = pyproj.CRS.from_user_input(meta["crs"]) if meta.get("crs") else None
     shapes = LabelShapes(geometries=geometries, values=values, path=str(path), class_field=class_field,
-                         crs=source_crs, source_crs=source_crs)
+                         crs=source_crs, source_crs=source_crs, repaired=len(repaired))
     return shapes.to_crs(target_crs)
 
 
