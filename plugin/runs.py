@@ -37,6 +37,9 @@ class RunController(QObject):
         self.runner = JobRunner(self)
         self.runner.finished.connect(self._thread_finished)
         self._outcome: Optional[tuple] = None
+        # The report and model shown before a training started, put back if that training fails: a failed
+        # run must not take away the last good result.
+        self._previous_report: Optional[tuple] = None
         self.panel.cancel_button.clicked.connect(self.cancel)
         self._palette: List[ClassSpec] = []
         self.last_result: Optional[JobResult] = None
@@ -47,6 +50,7 @@ class RunController(QObject):
 
     def start_training(self, request: TrainRequest, predictions: List[PredictJobSpec],
                        palette: Sequence[ClassSpec]) -> Job:
+        self._previous_report = (self.panel.report.toHtml(), self.panel.model_label.text())
         self.panel.plot.clear(request.options.steps)
         self.panel.report.clear()
         self.panel.model_label.setText("")
@@ -109,6 +113,7 @@ class RunController(QObject):
 
     def _succeeded(self, job: JobResult) -> None:
         self.last_result = job
+        self._previous_report = None
         self.panel.progress.setRange(0, 100)
         self.panel.progress.setValue(100)
         self.panel.progress.setFormat("%p%")
@@ -144,5 +149,10 @@ class RunController(QObject):
         # A cancel before anything was saved is what the user asked for, not an error.
         level = Qgis.Warning if self.job is not None and self.job.stop_requested() else Qgis.Critical
         self.message_bar.pushMessage(LOG_TAG, message, level, 0 if level == Qgis.Critical else 8)
+        if self._previous_report is not None:
+            html, model_text = self._previous_report
+            self._previous_report = None
+            self.panel.report.setHtml(html)
+            self.panel.model_label.setText(model_text)
         QgsMessageLog.logMessage(message + ("\n" + details if details else ""), LOG_TAG, level)
         self.jobFailed.emit(message)

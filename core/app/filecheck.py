@@ -17,6 +17,7 @@ import re
 import secrets
 import shutil
 import sys
+import time
 from typing import Iterable, List, Optional, Tuple
 
 from ..errors import InputError, OutputError
@@ -24,6 +25,8 @@ from ..errors import InputError, OutputError
 log = logging.getLogger(__name__)
 
 PROBE_BYTES = 4096
+# A temporary of an ended process is removed once it has not changed for this long (see clean_stale_temporaries).
+STALE_AFTER_SECONDS = 600
 # Hidden temporaries of atomic_output and of the probe, and GDAL sidecars of those (.aux.xml, .msk, .ovr).
 _TEMPORARY = re.compile(r"^\..+\.tmp-(?P<pid>\d+)-[0-9a-f]{8}(\.[^/\\]*)?$")
 
@@ -184,13 +187,17 @@ def _started_after(pid: int, mtime: float) -> bool:
 def clean_stale_temporaries(folder: str) -> List[str]:
     """Remove the temporaries of ended processes in ``folder``; return their names (also logged).
 
-    A temporary whose process still runs is another run's work in progress and is left alone.
+    A temporary whose process still runs is another run's work in progress and is left alone. One whose
+    process is gone but that changed in the last :data:`STALE_AFTER_SECONDS` is only listed: on a folder shared
+    between computers its writer may be a live process elsewhere, which the PID here cannot tell.
     """
     try:
         entries = os.listdir(folder)
     except OSError:
         return []
     removed: List[str] = []
+    recent: List[str] = []
+    now = time.time()
     for entry in entries:
         match = _TEMPORARY.match(entry)
         if not match:
@@ -203,13 +210,24 @@ def clean_stale_temporaries(folder: str) -> List[str]:
             continue
         if _process_alive(pid) and not (pid != os.getpid() and _started_after(pid, mtime)):
             continue
+        if now - mtime < STALE_AFTER_SECONDS:
+            recent.append(entry)
+            continue
         try:
             os.remove(full)
         except OSError:
+            recent.append(entry)
             continue
         removed.append(entry)
     if removed:
-        shown = ", ".join(removed[:5]) + (f" and {len(removed) - 5} more" if len(removed) > 5 else "")
         log.warning("removed %d stale temporary file(s) left in '%s' by runs that ended without cleaning up: %s",
-                    len(removed), folder, shown)
+                    len(removed), folder, _shown(removed))
+    if recent:
+        log.warning("%d temporary file(s) in '%s' belong to no run on this computer but changed in the last %d "
+                    "minutes, so they were kept (another computer may be writing them): %s; delete them if nothing "
+                    "else writes to this folder", len(recent), folder, STALE_AFTER_SECONDS // 60, _shown(recent))
     return removed
+
+
+def _shown(names: List[str]) -> str:
+    return ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
