@@ -11,11 +11,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
+import shlex
 import sys
+import warnings
 from typing import List, Optional
 
 from .errors import InputError, TrainingCancelled
+from .signals import Interrupted, SignalStop
 from .params import (EVALUATE_STEPS, RESOLUTION, TRAIN_OPTIONS, OptionSpec, PredictRequest, RasterInput, TrainOptions,
                      TrainRequest)
 from .progress import ProgressBar
@@ -76,12 +80,36 @@ def _training_progress(label: str):
     return bar, on_progress
 
 
+def _location(args: argparse.Namespace):
+    """--lat and --lon go together: one without the other is an error, not silently ignored."""
+    if (args.lat is None) != (args.lon is None):
+        given, missing = ("--lat", "--lon") if args.lon is None else ("--lon", "--lat")
+        raise InputError(f"{given} was given without {missing}; give both, in degrees (e.g. --lat 35.8 --lon -78.6)")
+    return (args.lat, args.lon) if args.lat is not None else None
+
+
+def _resume_command(argv: List[str], model_path: str) -> str:
+    """The command that continues an interrupted run: the same one, resuming from the saved model file."""
+    out, skip = [], False
+    for a in argv:
+        if skip:
+            skip = False
+            continue
+        if a == "--resume":
+            skip = True
+            continue
+        if a.startswith("--resume="):
+            continue
+        out.append(a)
+    return shlex.join(["stssl", *out, "--resume", model_path])
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     opts = _options_from(args)
     if args.date and len(args.date) not in (1, len(args.rasters)):
         raise InputError(f"--date was given {len(args.date)} times for {len(args.rasters)} rasters; give one date for all or one per raster")
     dates = (args.date * len(args.rasters)) if args.date and len(args.date) == 1 else (args.date or [None] * len(args.rasters))
-    location = (args.lat, args.lon) if args.lat is not None and args.lon is not None else None
+    location = _location(args)
     request = TrainRequest(
         rasters=[RasterInput(p, d, location) for p, d in zip(args.rasters, dates)], labels_path=args.labels,
         class_field=args.class_field, out_model=args.out, options=opts, min_coverage=args.min_coverage,
@@ -89,7 +117,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     from .app.pipeline import train_model
 
     bar, on_progress = _training_progress("train")
-    result = train_model(request, progress=on_progress, resume_from=args.resume)
+    with SignalStop() as stop:  # the first Ctrl-C / SIGTERM in training saves the best model so far
+        result = train_model(request, progress=on_progress, should_stop=stop.requested, resume_from=args.resume)
     bar.close()
     rank = int(os.environ.get("RANK", "0"))
     if rank == 0:
@@ -109,7 +138,12 @@ def cmd_train(args: argparse.Namespace) -> int:
         for p in result.provenance:
             print(f"raster {os.path.basename(p['path'])}: date {p.get('acquisition_date') or 'unknown'} ({p.get('date_source')})")
         if result.cancelled:
-            print("training was cancelled; the best model so far was saved")
+            why = f"interrupted ({stop.name})" if stop.signum is not None else "cancelled"
+            print(f"training was {why} at step {result.steps_done}; the best model so far (EMA, step "
+                  f"{result.best_step}) was saved with its training state to {result.model_path}")
+            print(f"resume with: {_resume_command(getattr(args, 'argv', []), result.model_path)}")
+            if stop.signum is not None:
+                return stop.exit_code
     return 0
 
 
@@ -120,7 +154,8 @@ def cmd_predict(args: argparse.Namespace) -> int:
     request = PredictRequest(
         model_path=args.model, raster_path=args.raster, out_classes=args.out, out_confidence=args.confidence,
         out_teacher=args.teacher, acquisition_date=args.date, resolution=args.resolution, stride_px=args.stride,
-        batch_size=args.batch_size, device=args.device, overwrite=args.overwrite)
+        batch_size=args.batch_size, device=args.device, overwrite=args.overwrite,
+        location=_location(args))
     model = load_model(request.model_path, device=request.device)
     check = check_input_scale(model, request.raster_path)
     if not check.ok:
@@ -146,7 +181,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     if args.json:
         from .app.outputs import check_output_path
 
-        check_output_path(args.json, True, "JSON result")
+        check_output_path(args.json, True, "JSON result", inputs=[(args.patches, "patch set")])
     options = _options_from(args)
     bar, on_progress = _training_progress(f"{options.method}/{options.metadata}")
     result = evaluate_patchset(args.patches, options, progress=on_progress)
@@ -160,10 +195,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     if int(os.environ.get("RANK", "0")) != 0:
         return 0  # under torchrun only rank 0 reports
     if args.json:
-        tmp = args.json + ".tmp"
-        with open(tmp, "w") as fh:
-            json.dump(result, fh, indent=2)
-        os.replace(tmp, args.json)
+        from .app.outputs import write_text_file
+
+        write_text_file(args.json, json.dumps(result, indent=2), overwrite=True, what="JSON result")
         print(f"{'json':>22}: {args.json}")
     return 0
 
@@ -201,8 +235,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("raster")
     p.add_argument("--out", required=True, help="class GeoTIFF")
     p.add_argument("--confidence", default=None, help="confidence GeoTIFF (max probability)")
-    p.add_argument("--teacher", default=None, help="also write the teacher's map (needs the acquisition date and CRS)")
-    p.add_argument("--date", default=None, help="acquisition date for the teacher map (default: detect)")
+    p.add_argument("--teacher", default=None,
+                   help="also write the teacher's map (reads the raster's date and place: a date that cannot be "
+                        "detected is taken as unknown, with a warning; a raster without CRS needs --lat/--lon)")
+    p.add_argument("--date", default=None,
+                   help="acquisition date YYYY-MM-DD or 'unknown' for the teacher map (default: detect)")
+    p.add_argument("--lat", type=float, default=None, help="location of a raster without a CRS (with --lon)")
+    p.add_argument("--lon", type=float, default=None)
     p.add_argument("--resolution", choices=RESOLUTION.values, default=PredictRequest.resolution,
                    help=RESOLUTION.help + " (" + "; ".join(f"{c.value}: {c.label}" for c in RESOLUTION.choices) + ")")
     p.add_argument("--stride", type=int, default=None, help="prediction stride in pixels (default: the model's)")
@@ -232,18 +271,40 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
+    args.argv = argv
+    # A raster without geotransform gets a precise message of ours; rasterio's warning (with a source line
+    # that looks like a traceback) would only add noise.
+    from rasterio.errors import NotGeoreferencedWarning
+
+    warnings.simplefilter("ignore", NotGeoreferencedWarning)
+    # The engine's warnings (a date taken as unknown, repaired polygons, classes without tiles) go to stderr,
+    # marked as such, wherever the logging of the host process points.
+    warn = logging.StreamHandler(sys.stderr)
+    warn.setLevel(logging.WARNING)
+    warn.setFormatter(logging.Formatter("stssl: warning: %(message)s"))
+    engine_log = logging.getLogger((__package__ or "spatiotemporal_ssl").split(".")[0])
+    engine_log.addHandler(warn)
     try:
-        return args.func(args)
+        if args.func is cmd_train:
+            return args.func(args)  # installs its own handlers: a signal saves the model so far
+        with SignalStop():  # SIGTERM, like Ctrl-C, unwinds and removes temporary files
+            return args.func(args)
     except InputError as exc:
         print(f"stssl: error: {exc}", file=sys.stderr)
         return 2
     except TrainingCancelled as exc:
         print(f"stssl: {exc}", file=sys.stderr)
         return 130
+    except Interrupted as exc:
+        print(f"stssl: interrupted ({exc.name}); no partial output was left", file=sys.stderr)
+        return exc.exit_code
     except KeyboardInterrupt:
-        print("stssl: interrupted", file=sys.stderr)
+        print("stssl: interrupted; no partial output was left", file=sys.stderr)
         return 130
+    finally:
+        engine_log.removeHandler(warn)
 
 
 if __name__ == "__main__":

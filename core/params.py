@@ -385,3 +385,5 @@ class PredictRequest:
     batch_size: int = 256
     device: str = "auto"
     overwrite: bool = False
+    # Location (lat, lon) in degrees WGS84 for the metadata networks of a raster without a CRS.
+    location: Optional[Tuple[float, float]] = None

@@ -17,9 +17,10 @@ def format_seconds(seconds: Optional[float]) -> str:
 
 
 class ProgressBar:
-    def __init__(self, label: str, stream: TextIO = sys.stderr, width: int = 28):
-        self.label, self.stream, self.width = label, stream, width
-        self.tty = hasattr(stream, "isatty") and stream.isatty()
+    def __init__(self, label: str, stream: Optional[TextIO] = None, width: int = 28):
+        # sys.stderr as it is now, not as it was at import (a caller may have redirected it since)
+        self.label, self.stream, self.width = label, stream if stream is not None else sys.stderr, width
+        self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
         self.start = time.perf_counter()
         self._last_decile = -1
 

@@ -47,6 +47,9 @@ class RunController(QObject):
         self.runner = JobRunner(self)
         self.runner.finished.connect(self._thread_finished)
         self._outcome: Optional[tuple] = None
+        # The report and model shown before a training started, put back if that training fails: a failed
+        # run must not take away the last good result.
+        self._previous_report: Optional[tuple] = None
         self.panel.cancel_button.clicked.connect(self.cancel)
         self._palette: List[ClassSpec] = []
         self.last_result: Optional[JobResult] = None
@@ -123,6 +126,7 @@ class RunController(QObject):
 
     def _succeeded(self, job: JobResult) -> None:
         self.last_result = job
+        self._previous_report = None
         self.panel.progress.setRange(0, 100)
         self.panel.progress.setValue(100)
         self.panel.progress.setFormat("%p%")

@@ -116,7 +116,7 @@ def model_file(tmp_path_factory):
                ClassSpec(5, "urban", (250, 0, 0))]
     return save_model(path, student=student, teacher=None, classes=classes,
                       band_stats=BandStats(np.array([1.0, 2.0, 3.0]), np.array([0.5, 0.5, 0.5])), tile_size_px=4,
-                      stride_px=2, encoder=None, metadata_mode="none", multi_label=False, options={}, provenance=[],
+                      stride_px=2, encoder=None, multi_label=False, options={}, provenance=[],
                       report={})
 
 

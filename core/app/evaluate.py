@@ -1,8 +1,9 @@
 """``stssl evaluate``: train one method in one metadata mode on a patch set and score it on held-out tiles.
 
-Patch-set ``.npz``: ``images`` (N, C, H, W) any numeric dtype; ``labels`` (N,) class index, -1 for none
+Patch-set ``.npz``: ``images`` (N, C, H, W) real numbers; ``labels`` (N,) class index, -1 for none
 (or (N, K) multi-hot for multi-label); ``split`` (N,) 'labeled' | 'unlabeled' | 'test'; ``lat``, ``lon``
 (N,) degrees WGS84, NaN unknown; ``date`` (N,) 'YYYY-MM-DD' or '' unknown; optional ``class_names`` (K,).
+Read and checked by :mod:`core.app.patchset`; tiles without any valid pixel are left out and counted.
 
 Training sees the pixels and labels of 'labeled' and the pixels of 'unlabeled' only. 'test' is used once,
 after training, to score the selected EMA student (and, in teacher mode, the teacher with the test set's
@@ -13,77 +14,23 @@ from __future__ import annotations
 import dataclasses
 import os
 import time
-from typing import Callable, Dict, Optional
+from typing import Callable, Optional
 
 import numpy as np
 import torch
 
-from ..data.dates import parse_date
 from ..data.encoding import MetadataEncoder
 from ..errors import InputError
-from ..learning.metrics import class_names_or_default, summarize
+from ..learning.metrics import summarize
 from ..data.normalization import normalize_tiles, robust_band_stats, sample_valid_pixels
 from ..params import EVALUATE_STEPS, TrainOptions
 from ..learning.trainer import Trainer, TrainProgress
 from ..learning.validation import predict_logits
 from ..learning.training_data import assemble_training_data
 from ..models.metadata import meta_batch
+from .patchset import REQUIRED_KEYS, load_patch_set
 
-REQUIRED_KEYS = ("images", "labels", "split", "lat", "lon", "date")
-
-
-def _day_of_year(dates: np.ndarray, path: str) -> np.ndarray:
-    out = np.full(len(dates), np.nan)
-    cache: Dict[str, float] = {}
-    for i, text in enumerate(dates):
-        text = str(text)
-        if text not in cache:
-            d = parse_date(text, f"date '{text}' in patch set '{os.path.basename(path)}'")
-            cache[text] = float(d.timetuple().tm_yday) if d is not None else np.nan
-        out[i] = cache[text]
-    return out
-
-
-def load_patch_set(path: str) -> dict:
-    """Read and check a patch set. Errors name the file and the key."""
-    if not os.path.exists(path):
-        raise InputError(f"patch set '{path}' does not exist; check the path")
-    try:
-        npz = np.load(path, allow_pickle=False)
-    except Exception as exc:  # noqa: BLE001
-        raise InputError(f"patch set '{path}' is not a readable .npz ({exc}); write it with numpy.savez") from exc
-    missing = [k for k in REQUIRED_KEYS if k not in npz.files]
-    if missing:
-        raise InputError(f"patch set '{os.path.basename(path)}' lacks {', '.join(missing)}; "
-                         "see 'stssl evaluate --help' for the format")
-    images = npz["images"]
-    if images.ndim != 4:
-        raise InputError(f"'images' in '{os.path.basename(path)}' must be (N, C, H, W), got shape {images.shape}")
-    n = images.shape[0]
-    split = np.asarray(npz["split"]).astype(str)
-    labels = np.asarray(npz["labels"])
-    for key, arr in (("labels", labels), ("split", split), ("lat", npz["lat"]), ("lon", npz["lon"]),
-                     ("date", npz["date"])):
-        if arr.shape[0] != n:
-            raise InputError(f"'{key}' in '{os.path.basename(path)}' has {arr.shape[0]} entries but 'images' has {n}")
-    bad = sorted(set(split) - {"labeled", "unlabeled", "test"})
-    if bad:
-        raise InputError(f"'split' in '{os.path.basename(path)}' has values {bad}; "
-                         "use 'labeled', 'unlabeled' or 'test'")
-    multi = labels.ndim == 2
-    num_classes = labels.shape[1] if multi else int(labels[labels >= 0].max()) + 1 if (labels >= 0).any() else 0
-    names = [str(s) for s in npz["class_names"]] if "class_names" in npz.files else []
-    if names and not multi:
-        num_classes = max(num_classes, len(names))
-    return {
-        "images": images, "labels": labels, "split": split, "lat": np.asarray(npz["lat"], dtype=np.float64),
-        "lon": np.asarray(npz["lon"], dtype=np.float64), "doy": _day_of_year(np.asarray(npz["date"]), path),
-        "multi_label": multi, "num_classes": num_classes, "class_names": class_names_or_default(names, num_classes),
-        # Optional: true classes of unlabelled tiles, used only to measure pseudo-label accuracy.
-        "diagnostic_labels": (np.asarray(npz["diagnostic_labels"])
-                              if "diagnostic_labels" in npz.files and not multi else None),
-    }
-
+__all__ = ["REQUIRED_KEYS", "evaluate_patchset", "load_patch_set", "normalized_images"]
 
 def normalized_images(ps: dict, seed: int) -> np.ndarray:
     """All tiles of a loaded patch set as normalised float32, with band statistics from the non-test tiles only
@@ -94,6 +41,9 @@ def normalized_images(ps: dict, seed: int) -> np.ndarray:
     tr_idx = np.flatnonzero(ps["split"] != "test")
     samples = sample_valid_pixels([images[i] for i in tr_idx[:20000]], [valid[i] for i in tr_idx[:20000]], 200_000,
                                   seed)
+    if samples.shape[0] == 0:
+        raise InputError(f"the 'labeled' and 'unlabeled' tiles of patch set '{ps.get('name', '?')}' have no valid "
+                         "pixel (all NaN or infinite), so the bands cannot be normalised; check how the set was written")
     return normalize_tiles(images, valid, robust_band_stats(samples))
 
 
@@ -111,14 +61,16 @@ def evaluate_patchset(path: str, options: Optional[TrainOptions] = None,
         options = TrainOptions.from_mapping({"steps": EVALUATE_STEPS, **values})
     ps = load_patch_set(path)
     split, labels, multi = ps["split"], ps["labels"], ps["multi_label"]
-    has_label = labels.max(axis=1) >= 0 if multi else labels >= 0
-    train_mask = split != "test"
+    # Tiles without one valid pixel are nodata: neither trained on nor scored (counted in the result).
+    has_label = (labels.max(axis=1) >= 0 if multi else labels >= 0) & ps["has_data"]
+    train_mask = (split != "test") & ps["has_data"]
     labeled = (split == "labeled") & has_label
     test = (split == "test") & has_label
     if labeled.sum() == 0:
-        raise InputError(f"patch set '{os.path.basename(path)}' has no labelled tile with a label >= 0")
+        raise InputError(f"patch set '{os.path.basename(path)}' has no labelled tile with a label >= 0 and valid pixels")
     if test.sum() == 0:
-        raise InputError(f"patch set '{os.path.basename(path)}' has no 'test' tile with a label; nothing to score")
+        raise InputError(f"patch set '{os.path.basename(path)}' has no 'test' tile with a label and valid pixels; "
+                         "nothing to score")
     if not multi and len(np.unique(labels[labeled])) < 2:
         raise InputError(f"patch set '{os.path.basename(path)}' labels only one class; label at least two")
 
@@ -157,7 +109,7 @@ def evaluate_patchset(path: str, options: Optional[TrainOptions] = None,
         "mask_rate": result.mean_mask_rate, "pseudo_label_accuracy": result.mean_pseudo_label_accuracy,
         "pseudo_label_accuracy_source": result.pseudo_label_accuracy_source,
         "best_val_accuracy": result.best_val_accuracy, "data_wait_fraction": round(result.data_wait_fraction, 4),
-        "multi_label": multi,
+        "multi_label": multi, "n_tiles_no_data": ps["no_data_tiles"],
     }
     if opts.has_teacher and result.model.teacher is not None:
         teacher_logits = predict_logits(result.model.teacher, test_images, test_meta, cpu).numpy()

@@ -18,15 +18,14 @@ import torch
 from .. import __version__
 from ..device import resolve_device
 from ..data.encoding import MetadataEncoder
-from ..errors import InputError
+from ..errors import InputError, ModelFileError
 from ..models.metadata import meta_batch
 from ..models.network import LandCoverNet, NetworkConfig
 from ..data.normalization import BandStats
+from .filecheck import write_failed
+from .modelschema import FORMAT, FORMAT_VERSION, exception_detail, validate_model_blob
 from .outputs import atomic_output, check_output_path
 from ..params import ClassSpec
-
-FORMAT = "spatiotemporal-ssl-model"
-FORMAT_VERSION = 1
 
 
 def _plain(value):
@@ -46,7 +45,11 @@ def save_model(path: str, *, student: LandCoverNet, teacher: Optional[LandCoverN
                band_stats: BandStats, tile_size_px: int, stride_px: int, encoder: Optional[MetadataEncoder],
                multi_label: bool, options: dict, provenance: list, report: dict,
                training_state: Optional[dict] = None, overwrite: bool = False) -> str:
-    """Write a model file atomically (temporary name, then rename): a crash never leaves half a model."""
+    """Write a model file atomically (temporary name, then rename): a crash never leaves half a model.
+
+    The written file is read back and checked against the schema before the rename, so a full disk or a
+    failing write raises :class:`OutputError` and leaves an existing file under ``path`` as it was.
+    """
     check_output_path(path, overwrite, "model file")
     config = _plain({
         "band_count": band_stats.band_count,
@@ -74,29 +77,45 @@ def save_model(path: str, *, student: LandCoverNet, teacher: Optional[LandCoverN
         "teacher": {k: v.detach().cpu() for k, v in teacher.state_dict().items()} if teacher is not None else None,
         "training_state": training_state,
     }
-    with atomic_output(path, overwrite) as tmp:
-        torch.save(blob, tmp)
+    with atomic_output(path, overwrite, "model file", verify=lambda tmp: read_model_blob(tmp, shown_as=path)) as tmp:
+        try:
+            torch.save(blob, tmp)
+        except (OSError, RuntimeError) as exc:  # torch's zip writer reports a failed write as a RuntimeError
+            raise write_failed("model file", path, exc) from exc
     return path
 
 
-def read_model_blob(path: str) -> dict:
-    """Load and check a model file's raw contents; a foreign or corrupt file is a clear InputError."""
+def estimated_file_bytes(*state_dicts: Optional[dict]) -> int:
+    """Bytes a model file holding these state dicts (and its small config) takes, for a free-space check."""
+    total = 64 * 1024
+    for state in state_dicts:
+        for v in (state or {}).values():
+            if isinstance(v, torch.Tensor):
+                total += v.numel() * v.element_size() + 512
+    return total
+
+
+def read_model_blob(path: str, shown_as: Optional[str] = None) -> dict:
+    """Load a model file's raw contents and check them against the schema (:mod:`core.app.modelschema`).
+
+    Always with ``weights_only=True``: a pickle that would run code is refused, never executed. A missing,
+    foreign, corrupt, damaged or newer file is a :class:`ModelFileError` naming it (``shown_as`` is the name to
+    use in messages when ``path`` is a temporary file).
+    """
+    shown = shown_as or path
+    name = os.path.basename(str(shown))
     if not os.path.exists(path):
-        raise InputError(f"model file '{path}' does not exist; check the path")
+        raise ModelFileError(f"model file '{shown}' does not exist; check the path")
+    if os.path.isdir(path):
+        raise ModelFileError(f"model file '{shown}' is a folder; choose the .pt file written by 'stssl train'")
     try:
         blob = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # noqa: BLE001 - pickles with code, truncated files, non-torch files: all the same fix
-        raise InputError(
-            f"'{os.path.basename(path)}' is not a readable Spatiotemporal SSL model file ({type(exc).__name__}); "
+        raise ModelFileError(
+            f"'{name}' is not a readable Spatiotemporal SSL model file ({type(exc).__name__}); "
             "it may be corrupt or made by another program: use a file written by 'stssl train' or the plugin"
         ) from exc
-    if not isinstance(blob, dict) or blob.get("format") != FORMAT:
-        raise InputError(
-            f"'{os.path.basename(path)}' is a PyTorch file but not a Spatiotemporal SSL model; "
-            "use a file written by 'stssl train' or the plugin"
-        )
-    if int(blob.get("format_version", 0)) > FORMAT_VERSION:
-        raise InputError(f"model file '{os.path.basename(path)}' was written by a newer version; update the plugin")
+    validate_model_blob(blob, shown)
     return blob
 
 
@@ -166,6 +185,7 @@ class LoadedModel:
 
 
 def load_model(path: str, device: str = "auto") -> LoadedModel:
+    """Open a model file for prediction; every problem with the file is a :class:`ModelFileError`."""
     blob = read_model_blob(path)
     config = blob["config"]
     dev = resolve_device(device)
@@ -176,10 +196,11 @@ def load_model(path: str, device: str = "auto") -> LoadedModel:
         if blob.get("teacher") is not None and config.get("teacher_config"):
             teacher = LandCoverNet(NetworkConfig.from_dict(config["teacher_config"]))
             teacher.load_state_dict(blob["teacher"])
-    except (KeyError, TypeError, RuntimeError) as exc:
-        raise InputError(f"model file '{os.path.basename(path)}' is damaged ({exc}); "
-                         "retrain or use another copy") from exc
-    encoder = MetadataEncoder.from_dict(config["encoding"]) if config.get("encoding") else None
+        encoder = MetadataEncoder.from_dict(config["encoding"]) if config.get("encoding") else None
+    except (KeyError, TypeError, ValueError, RuntimeError) as exc:
+        raise ModelFileError(f"model file '{os.path.basename(path)}' is damaged ({exception_detail(exc)}); "
+                             "retrain the model or "
+                             "use another copy of the file") from exc
     student.to(dev).eval()
     if teacher is not None:
         teacher.to(dev).eval()

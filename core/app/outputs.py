@@ -9,13 +9,14 @@ added, the way EnMAP-Box saves a paletted style next to its classification outpu
 from __future__ import annotations
 
 import os
-import secrets
 from contextlib import contextmanager
-from typing import Iterator, List, Optional, Sequence
+from typing import Callable, Iterator, List, Optional, Sequence, Tuple
 from xml.sax.saxutils import quoteattr  # nosec B406  # only escapes the style we write; no XML is parsed
 
-from ..errors import InputError
+from ..errors import InputError, OutputError
 from ..params import ClassSpec
+from .filecheck import (clean_stale_temporaries, free_bytes, probe_folder, refuse_inputs, temporary_path,
+                        write_failed)
 
 # Files GDAL may create beside a raster (statistics cache, external mask, overviews). They belong to the file
 # they sit beside, so they move with it and a stale one from an overwritten output is removed.
@@ -23,13 +24,19 @@ SIDECAR_SUFFIXES = (".aux.xml", ".msk", ".ovr")
 
 QGIS_VERSION = "3.22.0-Białowieża"
 
+# A file that does not read back while its disk has less free space than this was cut short by the disk.
+LOW_SPACE_BYTES = 1024 * 1024
 
-def check_output_path(path: str, overwrite: bool, what: str = "output") -> None:
+
+def check_output_path(path: str, overwrite: bool, what: str = "output",
+                      inputs: Sequence[Tuple[Optional[str], str]] = ()) -> None:
     """Refuse an output path that cannot or should not be written, before any work starts.
 
     ``what`` names the output in the message ("class map", "model file"), so the user knows which field to
     change. Raises :class:`InputError` when the file exists and ``overwrite`` is False, when the path is a
-    folder, or when its folder does not exist or is not writable.
+    folder, when it is one of ``inputs`` (``(path, description)`` pairs; refused even with ``overwrite``), or
+    when its folder does not exist or is not writable; :class:`OutputError` when a small file cannot really be
+    written there (full disk, read-only or special file system: ``os.access`` says yes to root on ``/proc``).
     """
     path = os.fspath(path)
     name = os.path.basename(path)
@@ -37,47 +44,96 @@ def check_output_path(path: str, overwrite: bool, what: str = "output") -> None:
         raise InputError(f"{what} '{path}' is a folder, not a file name; give a file name such as 'classes.tif'")
     if os.path.isdir(path):
         raise InputError(f"{what} '{path}' is an existing folder; choose a file name")
+    refuse_inputs(path, what, inputs)
     if os.path.exists(path) and not overwrite:
         raise InputError(f"{what} '{name}' exists; choose another name or pass --overwrite (allow overwriting)")
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise InputError(f"cannot write {what} '{name}' (folder '{folder}' does not exist); choose another folder")
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise InputError(f"cannot write {what} '{name}' (folder '{folder}' is not writable); choose another folder")
+        raise InputError(f"cannot write {what} '{name}' (folder '{folder}' is {_why_not_writable(folder)}); "
+                         "choose another folder")
+    probe_folder(path, what)
 
 
-def _temporary_path(path: str) -> str:
-    """A hidden name in the same folder (so the final rename is atomic) that keeps the extension (so GDAL
-    and any reader still recognise the format)."""
-    folder, name = os.path.split(os.path.abspath(path))
-    stem, ext = os.path.splitext(name)
-    return os.path.join(folder, f".{stem}.tmp-{os.getpid()}-{secrets.token_hex(4)}{ext}")
+def _why_not_writable(folder: str) -> str:
+    try:
+        if os.statvfs(folder).f_flag & os.ST_RDONLY:
+            return "on a read-only file system"
+    except (AttributeError, OSError):  # no statvfs on Windows
+        pass
+    return "not writable"
 
 
 def _remove_quietly(path: str) -> None:
     try:
         os.remove(path)
-    except FileNotFoundError:
+    except OSError:
         pass
 
 
+def _flush_to_disk(path: str) -> None:
+    """Make the written bytes durable before the rename: a disk that is full only at write-back says so here."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def check_written(tmp: str, path: str, what: str, verify: Optional[Callable[[str], None]] = None) -> None:
+    """Before a temporary file may replace ``path``: flushed to disk, not empty, and read back by ``verify``.
+
+    Raises :class:`OutputError` naming the output otherwise. A caller writing several outputs as one result
+    (class and confidence maps) checks them all first, so that none is renamed when another is incomplete.
+    """
+    if not os.path.exists(tmp):
+        raise RuntimeError(f"nothing was written to the temporary file for {what} '{path}'")
+    try:
+        _flush_to_disk(tmp)
+        size = os.path.getsize(tmp)
+    except OSError as exc:
+        raise write_failed(what, path, exc) from exc
+    if size == 0:
+        raise OutputError(f"{what} '{os.path.basename(path)}' came out empty (0 bytes), so it was not saved; "
+                          "check the free space of its folder and try again")
+    if verify is not None:
+        try:
+            verify(tmp)
+        except OutputError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - any reader error means the file is not complete
+            # GDAL does not always report a failed flush at close; a nearly full disk is then the likely cause.
+            free = free_bytes(path)
+            reason = "the disk is full" if free is not None and free < LOW_SPACE_BYTES else str(exc)
+            folder = os.path.dirname(os.path.abspath(path))
+            raise OutputError(
+                f"{what} '{os.path.basename(path)}' in '{folder}' did not read back complete after writing "
+                f"({reason}), so nothing was saved under that name (a file already there is kept); free some "
+                "space or choose another folder") from exc
+
+
 @contextmanager
-def atomic_output(path: str, overwrite: bool, what: str = "output") -> Iterator[str]:
+def atomic_output(path: str, overwrite: bool, what: str = "output",
+                  verify: Optional[Callable[[str], None]] = None) -> Iterator[str]:
     """Yield a temporary path to write ``path``'s content to; rename it onto ``path`` only on success.
 
     The temporary file lives in the destination folder, so :func:`os.replace` is an atomic rename on the same
-    file system: readers see either the old file or the complete new one. GDAL sidecars of the temporary
-    file (``.aux.xml``, ``.msk``, ``.ovr``) are moved with it, and stale sidecars of a replaced output are
-    removed so QGIS does not show old statistics. On an exception (including a cancel) the temporary file
-    and its sidecars are deleted and ``path`` is left untouched.
+    file system: readers see either the old file or the complete new one. Before the rename the temporary file
+    is flushed to disk, must not be empty, and is read back by ``verify(tmp)`` when given (which raises if the
+    content is incomplete); a failure there is an :class:`OutputError` naming the output. GDAL sidecars of the
+    temporary file (``.aux.xml``, ``.msk``, ``.ovr``) are moved with it, and stale sidecars of a replaced output
+    are removed so QGIS does not show old statistics. On an exception (including a cancel) the temporary file
+    and its sidecars are deleted and ``path`` is left untouched. Temporaries of ended runs in the same folder
+    are removed first (:func:`core.app.filecheck.clean_stale_temporaries`).
     """
     path = os.fspath(path)
     check_output_path(path, overwrite, what)
-    tmp = _temporary_path(path)
+    clean_stale_temporaries(os.path.dirname(os.path.abspath(path)))
+    tmp = temporary_path(path)
     try:
         yield tmp
-        if not os.path.exists(tmp):
-            raise RuntimeError(f"nothing was written to the temporary file for {what} '{path}'")
+        check_written(tmp, path, what, verify)
         try:
             os.replace(tmp, path)
         except PermissionError as exc:
@@ -85,6 +141,8 @@ def atomic_output(path: str, overwrite: bool, what: str = "output") -> Iterator[
                 f"cannot replace {what} '{os.path.basename(path)}' ({exc.strerror}); "
                 "close it in QGIS or other programs, or choose another name"
             ) from exc
+        except OSError as exc:
+            raise write_failed(what, path, exc) from exc
     except BaseException:
         _remove_quietly(tmp)
         for suffix in SIDECAR_SUFFIXES:
@@ -161,11 +219,25 @@ def _transparency(nodata: Optional[float]) -> str:
     )
 
 
-def _write_text(path: str, text: str) -> None:
-    """Sidecars are replaced like any output: written whole under a temporary name, then renamed."""
-    with atomic_output(path, overwrite=True, what="style file") as tmp:
+def write_text_file(path: str, text: str, overwrite: bool, what: str) -> None:
+    """Write a small text output (a style, a JSON report) whole under a temporary name, then rename it; the
+    write, the flush and the rename are checked like any output's."""
+    with atomic_output(path, overwrite=overwrite, what=what) as tmp:
+        write_text_to(tmp, text, what, path)
+
+
+def write_text_to(tmp: str, text: str, what: str, path: str) -> None:
+    """Write ``text`` to the temporary file ``tmp`` of output ``path``; a failed write is an OutputError."""
+    try:
         with open(tmp, "w", encoding="utf-8") as f:
             f.write(text)
+    except OSError as exc:
+        raise write_failed(what, path, exc) from exc
+
+
+def _write_text(path: str, text: str) -> None:
+    """Sidecars are replaced like any output: they belong to the raster being written."""
+    write_text_file(path, text, overwrite=True, what="style file")
 
 
 def write_qml(path: str, classes: List[ClassSpec], nodata: Optional[float]) -> None:
@@ -174,6 +246,11 @@ def write_qml(path: str, classes: List[ClassSpec], nodata: Optional[float]) -> N
     The nodata value gets no palette entry and is drawn transparent. ``path`` is the ``.qml`` path (see
     :func:`qml_path_for`); an existing style there is replaced, since it belongs to the raster being written.
     """
+    _write_text(path, class_qml(classes, nodata))
+
+
+def class_qml(classes: List[ClassSpec], nodata: Optional[float]) -> str:
+    """The text of :func:`write_qml`'s style."""
     entries = "".join(
         f'        <paletteEntry value="{int(c.value)}" color="{_hex(c.color)}" label={quoteattr(str(c.name))} '
         'alpha="255"/>\n'
@@ -192,7 +269,7 @@ def write_qml(path: str, classes: List[ClassSpec], nodata: Optional[float]) -> N
         "      </colorramp>\n"
         "    </rasterrenderer>\n"
     )
-    _write_text(path, _qml_document(renderer))
+    return _qml_document(renderer)
 
 
 # A colour-blind-safe ramp (viridis stops) from low confidence (dark) to high confidence (yellow).
@@ -205,6 +282,11 @@ def write_confidence_qml(path: str) -> None:
     The range is fixed rather than stretched to the data, so maps from different rasters and models can be
     compared by colour.
     """
+    _write_text(path, confidence_qml())
+
+
+def confidence_qml() -> str:
+    """The text of :func:`write_confidence_qml`'s style."""
     items = "".join(
         f'          <item value="{v:g}" color="{c}" label="{v:.2f}" alpha="255"/>\n' for v, c in _CONFIDENCE_RAMP
     )
@@ -221,4 +303,4 @@ def write_confidence_qml(path: str) -> None:
         "      </rastershader>\n"
         "    </rasterrenderer>\n"
     )
-    _write_text(path, _qml_document(renderer))
+    return _qml_document(renderer)

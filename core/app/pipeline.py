@@ -5,7 +5,10 @@ trainer -> held-out report -> model file (written atomically).
 """
 from __future__ import annotations
 
+import datetime
+import logging
 import os
+import tempfile
 from dataclasses import dataclass, field
 from typing import Callable, List, Optional
 
@@ -14,17 +17,22 @@ import torch
 
 from ..data.dataset import build_tileset, compute_band_stats
 from ..data.encoding import MetadataEncoder
-from ..errors import InputError, TrainingCancelled
+from ..device import resolve_device
+from ..errors import InputError, ModelFileError, OutputError, TrainingCancelled
 from ..learning.metrics import single_label_metrics, multi_label_metrics
-from .modelfile import read_model_blob, save_model
+from .filecheck import check_free_space
+from .modelfile import estimated_file_bytes, read_model_blob, save_model
+from .modelschema import exception_detail
 from ..data.normalization import normalize_tiles
 from .outputs import check_output_path
-from ..params import TrainRequest
-from ..learning.trainer import Trainer, TrainProgress
+from ..params import TrainOptions, TrainRequest
+from ..learning.trainer import Trainer, TrainProgress, build_model
 from ..learning.validation import predict_logits
 from ..learning.training_data import MIN_VALIDATION_TILES_PER_CLASS, assemble_training_data, min_tiles_for_validation
 
 __all__ = ["train_model", "TrainResult", "TrainProgress"]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -76,7 +84,9 @@ def train_model(request: TrainRequest, progress: Optional[Callable[[TrainProgres
     """
     opts = request.options
     resuming_in_place = resume_from is not None and os.path.abspath(resume_from) == os.path.abspath(request.out_model)
-    check_output_path(request.out_model, request.overwrite or resuming_in_place, "model file")
+    inputs = [(r.path, f"training raster '{os.path.basename(r.path)}'") for r in request.rasters]
+    inputs.append((request.labels_path, f"label file '{os.path.basename(str(request.labels_path).split('|')[0])}'"))
+    check_output_path(request.out_model, request.overwrite or resuming_in_place, "model file", inputs=inputs)
     if not request.rasters:
         raise InputError("no training raster given; add at least one raster")
 
@@ -105,28 +115,100 @@ def train_model(request: TrainRequest, progress: Optional[Callable[[TrainProgres
                 != (stats.band_count, opts.tile_size_px, len(classes))):
             raise InputError(f"model file '{resume_from}' was trained with other bands, tile size or classes; "
                              "resume with the same rasters, labels and options")
-    def write(result) -> dict:
+    # Before the long part: the model file must fit where it goes, and a resume state must fit this network.
+    _check_model_output(request.out_model, opts, data, resume_state, resume_from)
+
+    def _save_to(path: str, result, overwrite: bool = False) -> dict:
         val_report = _validation_report(result, data, classes, opts.multi_label, opts.val_fraction)
         val_report.update({"best_step": result.best_step, "steps_done": result.steps_done,
                            "cancelled": result.cancelled, "stopped_early": result.stopped_early,
                            "mean_mask_rate": result.mean_mask_rate,
                            "mean_pseudo_label_accuracy": result.mean_pseudo_label_accuracy})
-        save_model(request.out_model, student=result.model.student, teacher=result.model.teacher, classes=classes,
+        save_model(path, student=result.model.student, teacher=result.model.teacher, classes=classes,
                    band_stats=stats, tile_size_px=opts.tile_size_px, stride_px=opts.prediction_stride_px,
                    encoder=encoder, multi_label=opts.multi_label, options=opts.to_dict(),
                    provenance=provenance, report=val_report, training_state=result.training_state,
-                   overwrite=True)  # the path was checked above, before any work
+                   overwrite=overwrite)
         return val_report
 
+    def write(result) -> dict:
+        return _save_to(request.out_model, result, overwrite=True)  # the path was checked above, before any work
+
+    def checkpoint(result) -> None:
+        # A periodic checkpoint that cannot be written must not end the run: the final save tries again, and
+        # falls back to another folder (below).
+        try:
+            write(result)
+        except OutputError as exc:
+            log.warning("checkpoint at step %d not saved: %s", result.steps_done, exc)
+
     result = Trainer(opts).fit(data, progress=progress, should_stop=should_stop, resume_state=resume_state,
-                               checkpoint=write)
+                               checkpoint=checkpoint)
     if result.steps_done == 0:
         raise TrainingCancelled("training was cancelled before the first step; nothing was written")
     report("saving")
-    val_report = write(result)
+    try:
+        val_report = write(result)
+    except OutputError as exc:
+        raise _rescue(exc, request.out_model, lambda path: _save_to(path, result)) from exc
     return TrainResult(
         model_path=request.out_model, cancelled=result.cancelled, best_step=result.best_step,
         steps_done=result.steps_done, device_name=result.device_name, train_seconds=result.train_seconds,
         report=val_report, n_labeled=int(data.labeled_images.shape[0]), n_unlabeled=int(data.unlabeled_images.shape[0]),
         n_validation=int(len(val_idx)), provenance=provenance, history=result.history,
     )
+
+
+def _check_model_output(out_model: str, opts: TrainOptions, data, resume_state: Optional[dict],
+                        resume_from: Optional[str]) -> None:
+    """Refuse early what would fail after training: a disk without room for the model file, initial weights
+    or a resume state that do not fit the network. The network is built once on the CPU to know all three."""
+    model = build_model(opts, data.num_classes, data.band_count, data.tile_size_px, data.loc_dim, data.date_dim,
+                        resolve_device(opts.device))
+    weights = model.state_dict()
+    # The file holds the EMA student and teacher, and for resume the online and EMA networks, the best EMA
+    # weights and AdamW's two moments: about six copies of the weights.
+    needed = estimated_file_bytes(*([weights] * 6))
+    check_free_space(out_model, int(needed * 1.1), "model file")
+    if resume_state is not None:
+        try:
+            model.load_state_dict(resume_state["model"])
+            optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=opts.lr)
+            optimizer.load_state_dict(resume_state["optimizer"])
+        except (KeyError, TypeError, ValueError, RuntimeError) as exc:
+            raise ModelFileError(
+                f"model file '{os.path.basename(str(resume_from))}' holds the training state of another network "
+                f"({exception_detail(exc, 160)}); resume with the options it was trained with (backbone, model size, metadata, "
+                "encoding), or train anew") from exc
+
+
+def rescue_folders(failed_path: str) -> List[str]:
+    """Where a trained model goes when its own folder cannot take it: the working folder, the home folder,
+    the temporary folder (each once, never the failed one)."""
+    failed = os.path.dirname(os.path.abspath(failed_path))
+    folders: List[str] = []
+    for folder in (os.getcwd(), os.path.expanduser("~"), tempfile.gettempdir()):
+        folder = os.path.abspath(folder)
+        if folder != failed and folder not in folders and os.path.isdir(folder):
+            folders.append(folder)
+    return folders
+
+
+def _rescue(exc: OutputError, failed_path: str, save: Callable[[str], object]) -> OutputError:
+    """After training, the model file could not be written: write the model (still in memory) to a fallback
+    path, and return the error that says where it is (or that no fallback worked either)."""
+    stem = os.path.splitext(os.path.basename(failed_path))[0] or "model"
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    tried = []
+    for folder in rescue_folders(failed_path):
+        candidate = os.path.join(folder, f"{stem}.rescued-{stamp}.pt")
+        try:
+            save(candidate)
+        except InputError as second:
+            tried.append(f"{folder} ({second})")
+            continue
+        log.warning("model saved to fallback path %s", candidate)
+        return OutputError(f"{exc}. The trained model was not lost: it was saved to '{candidate}' instead; move it "
+                           f"where you want it (it predicts, and resumes with --resume)", rescued_path=candidate)
+    return OutputError(f"{exc}. The trained model could not be saved in any fallback folder either "
+                       f"({'; '.join(tried) or 'none available'}); free some space and train again")

@@ -19,6 +19,7 @@ Two output resolutions:
 from __future__ import annotations
 
 import json
+import logging
 import math
 import os
 import time
@@ -33,12 +34,13 @@ from numpy.lib.stride_tricks import sliding_window_view
 from rasterio.windows import Window
 
 from ..data.dataset import sample_raster_pixels
-from ..data.dates import detect_acquisition_date
 from ..errors import InputError, PredictionCancelled
-from ..data.geo import require_crs, tile_centres_latlon
 from ..data.normalization import normalize_tiles
+from .geotiff import close_geotiff, open_geotiff, verify_geotiff, write_block
 from .input_check import ScaleCheck, compare_with_training
-from .outputs import atomic_output, check_output_path, qml_path_for, write_confidence_qml, write_qml
+from .predict_metadata import MetadataSource, metadata_source, tile_metadata
+from .outputs import (atomic_output, check_output_path, check_written, class_qml, confidence_qml, qml_path_for,
+                      write_text_to)
 from ..params import RESOLUTIONS, ClassSpec, PredictRequest
 from ..data.raster import RasterInfo, open_raster_info, read_block
 
@@ -49,6 +51,8 @@ OUTPUT_TILE_PX = 256
 
 
 GDAL_CACHE_MB = 64
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -69,6 +73,7 @@ class PredictResult:
     nodata_pixels: int = 0
     nodata_by_band: List[int] = field(default_factory=list)
     band_names: List[str] = field(default_factory=list)  # band descriptions ('B7'), '' where there is none
+    notes: List[str] = field(default_factory=list)  # what the user should know (also logged as warnings)
 
     def nodata_summary(self) -> str:
         """One line for the command line: how many pixels nodata left unclassified, and in which bands."""
@@ -123,15 +128,6 @@ class _Block:
         return self.rows.tiles * self.cols.tiles
 
 
-@dataclass(frozen=True)
-class _MetadataSource:
-    """What the metadata-reading networks need about the raster: its CRS (for tile locations) and date."""
-
-    crs: object  # pyproj.CRS
-    day_of_year: float  # NaN when the acquisition date is unknown
-    for_student: bool  # the metadata-as-input baseline's student reads it too
-
-
 def classify_raster(request: PredictRequest, model=None, progress: Optional[Callable[[float], None]] = None,
                     should_stop: Optional[Callable[[], bool]] = None) -> PredictResult:
     """Run a :class:`PredictRequest` (``stssl predict``, the dock, Processing). ``model`` is the request's model when
@@ -143,7 +139,8 @@ def classify_raster(request: PredictRequest, model=None, progress: Optional[Call
     return predict_raster(model, request.raster_path, request.out_classes, out_confidence=request.out_confidence,
                           out_teacher=request.out_teacher, acquisition_date=request.acquisition_date,
                           resolution=request.resolution, stride_px=request.stride_px, batch_size=request.batch_size,
-                          overwrite=request.overwrite, progress=progress, should_stop=should_stop)
+                          overwrite=request.overwrite, progress=progress, should_stop=should_stop,
+                          location=request.location)
 
 
 def predict_raster(
@@ -160,6 +157,7 @@ def predict_raster(
     overwrite: bool = False,
     progress: Optional[Callable[[float], None]] = None,
     should_stop: Optional[Callable[[], bool]] = None,
+    location: Optional[Tuple[float, float]] = None,
 ) -> PredictResult:
     """Classify a whole raster with ``model`` and write the class map (and optional confidence/teacher maps).
 
@@ -168,7 +166,8 @@ def predict_raster(
     is the edge of the input area processed at once and only bounds memory: the result does not depend on it.
     ``acquisition_date`` ('YYYY-MM-DD', 'unknown', or None to detect it from the raster) only feeds the
     teacher map. ``progress(fraction)`` is called after each batch; ``should_stop()`` is checked before each
-    batch and raises :class:`PredictionCancelled`, leaving no output files.
+    batch and raises :class:`PredictionCancelled`, leaving no output files. ``location`` (lat, lon in degrees)
+    places every tile for the networks that read metadata when the raster has no CRS (or overrides it).
 
     For a multi-label model the class map shows the most probable class and the confidence its probability.
 
@@ -186,12 +185,13 @@ def predict_raster(
 
     # The teacher always reads location and date; the student only in the metadata-as-input baseline.
     metadata = None
-    if out_teacher or model.student_needs_metadata:
-        metadata = _MetadataSource(
-            crs=require_crs(info.crs, info.name),
-            day_of_year=detect_acquisition_date(raster_path, acquisition_date).day_of_year,
-            for_student=model.student_needs_metadata,
-        )
+    notes: List[str] = []
+    student_reads_metadata = bool(model.student_needs_metadata)
+    if out_teacher or student_reads_metadata:
+        metadata, notes = metadata_source(info, raster_path, acquisition_date, location, student_reads_metadata,
+                                           "teacher map" if out_teacher else "class map")
+        for note in notes:
+            log.warning("%s", note)
 
     scale = 1 if resolution == "pixel" else stride
     out_height = -(-info.height // scale)
@@ -220,15 +220,17 @@ def predict_raster(
     # bounded (every block is read and written once, so a larger cache buys nothing).
     with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB * 1024 * 1024), rasterio.open(raster_path) as src, \
             ExitStack() as stack:
+        opened: List[Tuple["rasterio.io.DatasetWriter", str, str, str, str]] = []
         def open_output(path: str, what: str, dtype: str, nodata: float, tags: dict,
                         band: str) -> "rasterio.io.DatasetWriter":
-            # Entered in this order, the dataset closes before atomic_output renames its file.
+            # Entered in this order, the dataset closes before atomic_output verifies and renames its file.
             tmp = stack.enter_context(atomic_output(path, overwrite, what))
-            dst = stack.enter_context(rasterio.open(tmp, "w", dtype=dtype, nodata=nodata, **base))
+            dst = stack.enter_context(open_geotiff(tmp, path, what, dtype=dtype, nodata=nodata, **base))
             dst.update_tags(**common_tags, **tags)
             dst.set_band_description(1, band)
             if band == "class":
                 dst.write_colormap(1, _colormap(model.classes))
+            opened.append((dst, path, what, tmp, dtype))
             return dst
 
         band_names = [d or "" for d in src.descriptions]
@@ -255,29 +257,43 @@ def predict_raster(
                 nodata_by_band += maps.nodata_by_band
                 window = Window(block.cols.start, block.rows.start, block.cols.stop - block.cols.start,
                                 block.rows.stop - block.rows.start)
-                classes_dst.write(_class_values(maps.student, values, maps.valid, class_dtype, class_nodata), 1,
-                                  window=window)
+                write_block(classes_dst, _class_values(maps.student, values, maps.valid, class_dtype, class_nodata),
+                            window, "class map", out_classes)
                 if confidence_dst is not None:
                     confidence = np.where(maps.valid, maps.confidence, np.float32(CONFIDENCE_NODATA))
-                    confidence_dst.write(confidence.astype(np.float32, copy=False), 1, window=window)
+                    write_block(confidence_dst, confidence.astype(np.float32, copy=False), window, "confidence map",
+                                out_confidence)
                 if teacher_dst is not None and maps.teacher is not None:
-                    teacher_dst.write(_class_values(maps.teacher, values, maps.valid, class_dtype, class_nodata), 1,
-                                      window=window)
+                    write_block(teacher_dst, _class_values(maps.teacher, values, maps.valid, class_dtype, class_nodata),
+                                window, "teacher class map", out_teacher)
                 report(1.0)
                 done_tiles += block.tile_count
+        # Closing flushes GDAL's cache and the tile index: checked here, while a failure can still keep the
+        # old files (each is then read back before its rename).
+        for dst, path, what, _, _ in opened:
+            close_geotiff(dst, what, path)
+        # All read back before the first rename, so the maps are replaced together or not at all.
+        for _, path, what, tmp, dtype in opened:
+            check_written(tmp, path, what, lambda t, d=dtype: verify_geotiff(t, out_width, out_height, 1, d))
+        # The styles too, before any rename: a failed run leaves neither the rasters nor their styles, and a
+        # disk that fills up at the last small file does not leave new maps with old styles.
+        styles = [(out_classes, class_qml(model.classes, class_nodata))]
+        if out_teacher:
+            styles.append((out_teacher, class_qml(model.classes, class_nodata)))
+        if out_confidence:
+            styles.append((out_confidence, confidence_qml()))
+        for raster, text in styles:
+            qml = qml_path_for(raster)
+            tmp = stack.enter_context(atomic_output(qml, True, "style file"))
+            write_text_to(tmp, text, "style file", qml)
+            check_written(tmp, qml, "style file")
 
-    # Styles last: a cancelled or failed run leaves neither the rasters nor their styles.
-    write_qml(qml_path_for(out_classes), model.classes, class_nodata)
-    if out_teacher:
-        write_qml(qml_path_for(out_teacher), model.classes, class_nodata)
-    if out_confidence:
-        write_confidence_qml(qml_path_for(out_confidence))
     if progress is not None:
         progress(1.0)
     return PredictResult(
         classes_path=str(out_classes), confidence_path=str(out_confidence) if out_confidence else None,
         teacher_path=str(out_teacher) if out_teacher else None, width=out_width, height=out_height,
-        resolution=resolution, seconds=time.perf_counter() - started, tiles=classified,
+        resolution=resolution, seconds=time.perf_counter() - started, tiles=classified, notes=notes,
         pixels=info.width * info.height, nodata_pixels=int(nodata_pixels),
         nodata_by_band=[int(n) for n in nodata_by_band], band_names=band_names,
     )
@@ -339,11 +355,13 @@ def _check_request(model, info: RasterInfo, out_classes: str, out_confidence: Op
     if not out_classes:
         raise InputError("no class map output was given; choose a file name such as 'classes.tif'")
     outputs = [(out_classes, "class map"), (out_confidence, "confidence map"), (out_teacher, "teacher class map")]
-    seen = {os.path.normcase(os.path.abspath(info.path)): f"input raster '{info.name}'"}
+    inputs = [(info.path, f"input raster '{info.name}'"),
+              (str(model.path), f"model file '{os.path.basename(str(model.path))}'")]
+    seen = {}
     for path, what in outputs:
         if not path:
             continue
-        check_output_path(path, overwrite, what)
+        check_output_path(path, overwrite, what, inputs=inputs)
         key = os.path.normcase(os.path.abspath(path))
         if key in seen:
             raise InputError(f"{what} '{os.path.basename(path)}' is the same file as the {seen[key]}; choose "
@@ -419,7 +437,7 @@ class _BlockMaps:
 
 
 def _predict_block(model, src, info: RasterInfo, block: _Block, tile: int, stride: int, resolution: str,
-                   batch_size: int, metadata: Optional[_MetadataSource], teacher: bool,
+                   batch_size: int, metadata: Optional[MetadataSource], teacher: bool,
                    report: Callable[[float], None], should_stop: Optional[Callable[[], bool]]) -> _BlockMaps:
     """Classify the tiles covering one block (read with its halo) and average them onto its output grid."""
     rows_out, cols_out = block.rows, block.cols
@@ -467,7 +485,8 @@ def _predict_block(model, src, info: RasterInfo, block: _Block, tile: int, strid
             index = torch.from_numpy(flat).to(model.device)
             lat = lon = doy = None
             if metadata is not None:
-                lat, lon, doy = _tile_metadata(info, metadata, block, rows, cols, tile, stride, model.device)
+                lat, lon, doy = tile_metadata(info, metadata, rows + block.rows.first_tile, cols + block.cols.first_tile,
+                                              tile, stride, model.device)
             if metadata is not None and metadata.for_student:
                 student = model.probabilities(batch, lat=lat, lon=lon, doy=doy, network="student")
             else:
@@ -528,18 +547,6 @@ def _sum_covering(grid: torch.Tensor, dim: int, lo: np.ndarray, hi: np.ndarray) 
         term = grid.index_select(dim, index.clamp(max=grid.shape[dim] - 1)) * inside
         total = term if total is None else total + term
     return total  # type: ignore[return-value]  # span >= 1, so the loop ran and total is a tensor
-
-
-def _tile_metadata(info: RasterInfo, metadata: _MetadataSource, block: _Block, rows: np.ndarray,
-                   cols: np.ndarray, tile: int, stride: int, device) -> Tuple[torch.Tensor, ...]:
-    """Latitude/longitude of each tile's centre and the raster's day of year, as the networks expect them."""
-    tile_rows = (rows + block.rows.first_tile) * stride
-    tile_cols = (cols + block.cols.first_tile) * stride
-    lat, lon = tile_centres_latlon(info.transform, metadata.crs, tile_rows, tile_cols, tile)
-    doy = np.full(lat.shape, metadata.day_of_year, dtype=np.float32)
-    return (torch.as_tensor(lat, dtype=torch.float32, device=device),
-            torch.as_tensor(lon, dtype=torch.float32, device=device),
-            torch.as_tensor(doy, dtype=torch.float32, device=device))
 
 
 def _class_values(index: np.ndarray, values: np.ndarray, valid: np.ndarray, dtype: str, nodata: int) -> np.ndarray:

@@ -162,6 +162,7 @@ def build_tileset(
         source = read_label_vector(labels_path, class_field, target_crs=None)
         reprojected: List[LabelShapes] = []
         for info, notes in zip(infos, warnings):
+            _require_georeferencing(info, source)
             if info.crs is None and source.crs is not None:
                 notes.append(f"raster has no CRS: labels taken in their own coordinates ({crs_label(source.crs)})")
             if source.crs is None and info.crs is not None:
@@ -218,6 +219,7 @@ def build_tileset(
             "tiles_unlabeled": int((~part.labeled).sum()),
             "labeled_per_class": {c.name: int(n) for c, n in zip(classes, labelled_per_class)},
             "labels_overlapping": counts.get("labels_overlapping"),
+            "labels_repaired": source.repaired if class_field else 0,
             "warnings": notes,
         })
         for note in notes:
@@ -231,6 +233,17 @@ def build_tileset(
             log.warning("class '%s' has no labelled tile (its labels cover too little of any valid tile); the model "
                         "cannot learn it: draw larger labels or lower the tile size", spec.name)
     return tiles, classes, provenance
+
+
+def _require_georeferencing(info: RasterInfo, labels: LabelShapes) -> None:
+    """A raster without geotransform and CRS is in pixel coordinates: vector labels drawn in a CRS can never be
+    placed on it, whatever --lat/--lon say (those only give the teacher a location)."""
+    if info.crs is None and labels.crs is not None and info.transform == rasterio.Affine.identity():
+        raise InputError(
+            f"raster '{info.name}' has no georeferencing (no geotransform and no CRS: its coordinates are pixel "
+            f"numbers), so the labels in '{labels.name}' ({crs_label(labels.crs)}) cannot be placed on it; "
+            "--lat/--lon only give the teacher a location. Georeference the raster (QGIS: Raster > Georeferencer; "
+            "GDAL: gdal_translate -a_ullr ... -a_srs ...), or label it with a class raster on its own pixel grid")
 
 
 def _is_vector(path: str) -> bool:
@@ -252,11 +265,13 @@ def _tiles_of_raster(
     rows_per_chunk = max(1, _CHUNK_PIXELS // max(grid.n_cols * t * t, 1))
     parts: List[TileSet] = []
     n_valid = 0
+    any_valid_pixel = False
     with rasterio.open(info.path) as ds:
         for first in range(0, grid.n_rows, rows_per_chunk):
             sel = slice(first * grid.n_cols, min(first + rows_per_chunk, grid.n_rows) * grid.n_cols)
             rows, cols = all_rows[sel], all_cols[sel]
             images, valid = extract_tiles(ds, grid, rows, cols)
+            any_valid_pixel = any_valid_pixel or bool(valid.any())
             keep = valid.reshape(len(rows), -1).mean(axis=1) >= min_valid_fraction
             keep &= valid.any(axis=(1, 2))  # an all-nodata tile is never used, whatever the threshold
             if not keep.any():
@@ -280,6 +295,10 @@ def _tiles_of_raster(
                 doy=np.full(len(rows), day_of_year, np.float64),
                 raster_index=np.full(len(rows), index, np.int64), row=rows.astype(np.int64), col=cols.astype(np.int64),
             ))
+    if not any_valid_pixel:
+        nodata = f"nodata ({info.nodata:g})" if info.nodata is not None else "nodata"
+        raise InputError(f"raster '{info.name}' has no valid pixels: every pixel is {nodata}, NaN or masked; check "
+                         "the file and its nodata value (QGIS: Layer Properties > Transparency), or leave it out")
     counts = {"valid": n_valid}
     if shapes is not None:
         counts["labels_overlapping"] = int(labels_overlapping(shapes, info).sum())

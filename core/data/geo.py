@@ -19,7 +19,7 @@ ArrayLike = Union[float, int, np.ndarray, list, tuple]
 
 _NO_CRS_FIX = (
     "assign one (QGIS: Layer Properties > Source; GDAL: gdal_edit.py -a_srs EPSG:XXXX) "
-    "or give the location explicitly"
+    "or give its location with --lat and --lon (degrees)"
 )
 
 
@@ -67,7 +67,7 @@ def lonlat_from_xy(xs: ArrayLike, ys: ArrayLike, crs: Any) -> Tuple[np.ndarray, 
     except pyproj.exceptions.ProjError as exc:
         raise InputError(
             f"CRS '{describe_crs(pcrs)}' cannot be converted to latitude/longitude ({exc}); "
-            "reproject the raster to an Earth CRS or give the location explicitly"
+            "reproject the raster to an Earth CRS or give its location with --lat and --lon"
         ) from exc
     xs_arr, ys_arr = np.broadcast_arrays(np.asarray(xs, dtype=np.float64), np.asarray(ys, dtype=np.float64))
     if xs_arr.size == 1:

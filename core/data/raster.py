@@ -62,7 +62,8 @@ def open_raster_info(path: str, require_crs: bool = True) -> RasterInfo:
     if require_crs and info.crs is None:
         raise InputError(
             f"raster '{info.name}' has no CRS, so tile locations cannot be computed; assign one "
-            "(QGIS: Layer Properties > Source; GDAL: gdal_edit.py -a_srs EPSG:XXXX) or give the location explicitly"
+            "(QGIS: Layer Properties > Source; GDAL: gdal_edit.py -a_srs EPSG:XXXX) or give its location with --lat and "
+            "--lon (degrees)"
         )
     return info
 

@@ -132,6 +132,7 @@ def load_init_weights(model: SSLModel, path: str) -> None:
     state = blob.get("student", blob) if isinstance(blob, dict) else None
     if not isinstance(state, dict):
         raise InputError(f"initial weights file '{path}' holds no state dict")
+    state = {k: v for k, v in state.items() if isinstance(k, str) and isinstance(v, torch.Tensor)}
     for net in (model.student, model.teacher):
         if net is None:
             continue

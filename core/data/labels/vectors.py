@@ -2,6 +2,7 @@
 and checking that they overlap the rasters."""
 from __future__ import annotations
 
+import logging
 import math
 import os
 from dataclasses import dataclass, replace
@@ -13,6 +14,9 @@ import shapely
 
 from ...errors import InputError
 from ..raster import RasterInfo
+from ..repair import repair_polygons
+
+log = logging.getLogger(__name__)
 
 POINT_TYPES = (0, 4)  # Point, MultiPoint
 POLYGON_TYPES = (3, 6)  # Polygon, MultiPolygon
@@ -29,6 +33,7 @@ class LabelShapes:
     class_field: str
     crs: Optional[pyproj.CRS]
     source_crs: Optional[pyproj.CRS]  # CRS of the file, for messages
+    repaired: int = 0  # invalid (self-intersecting) polygons made valid when read (core.data.repair)
 
     @property
     def name(self) -> str:
@@ -150,6 +155,16 @@ def read_label_vector(path: str, class_field: str, target_crs: Any = None) -> La
             f"label file '{name}': feature(s) {_list_features(missing)} have no value in field '{class_field}'; "
             "fill in their class or delete them"
         )
+    geometries, repaired, collapsed = repair_polygons(geometries)
+    if collapsed:
+        raise InputError(
+            f"label file '{name}': feature(s) {_list_features(collapsed)} are polygons without area (they "
+            "collapse to lines or points); redraw or delete them (QGIS: Vector > Geometry Tools > Check Validity)"
+        )
+    if repaired:
+        log.warning("label file '%s': %d self-intersecting polygon(s) (feature(s) %s) were repaired with shapely's "
+                    "make_valid; check them (QGIS: Vector > Geometry Tools > Check Validity)", name, len(repaired),
+                    _list_features(repaired))
     types = shapely.get_type_id(geometries)
     if np.any(types == _COLLECTION):
         parts = shapely.get_parts(geometries[types == _COLLECTION])
@@ -165,7 +180,7 @@ def read_label_vector(path: str, class_field: str, target_crs: Any = None) -> La
         )
     source_crs = pyproj.CRS.from_user_input(meta["crs"]) if meta.get("crs") else None
     shapes = LabelShapes(geometries=geometries, values=values, path=str(path), class_field=class_field,
-                         crs=source_crs, source_crs=source_crs)
+                         crs=source_crs, source_crs=source_crs, repaired=len(repaired))
     return shapes.to_crs(target_crs)
 
 
