@@ -139,8 +139,10 @@ def cmd_train(args: argparse.Namespace) -> int:
             print(f"raster {os.path.basename(p['path'])}: date {p.get('acquisition_date') or 'unknown'} ({p.get('date_source')})")
         if result.cancelled:
             why = f"interrupted ({stop.name})" if stop.signum is not None else "cancelled"
-            print(f"training was {why} at step {result.steps_done}; the best model so far (EMA, step "
-                  f"{result.best_step}) was saved with its training state to {result.model_path}")
+            kept = (f"the best model so far (EMA, step {result.best_step})" if result.best_step else
+                    f"the model so far (EMA at step {result.steps_done}, not validated yet)")
+            print(f"training was {why} at step {result.steps_done}; {kept} was saved with its training state to "
+                  f"{result.model_path}")
             print(f"resume with: {_resume_command(getattr(args, 'argv', []), result.model_path)}")
             if stop.signum is not None:
                 return stop.exit_code
@@ -274,11 +276,6 @@ def main(argv: Optional[List[str]] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
     args.argv = argv
-    # A raster without geotransform gets a precise message of ours; rasterio's warning (with a source line
-    # that looks like a traceback) would only add noise.
-    from rasterio.errors import NotGeoreferencedWarning
-
-    warnings.simplefilter("ignore", NotGeoreferencedWarning)
     # The engine's warnings (a date taken as unknown, repaired polygons, classes without tiles) go to stderr,
     # marked as such, wherever the logging of the host process points.
     warn = logging.StreamHandler(sys.stderr)
@@ -287,10 +284,16 @@ def main(argv: Optional[List[str]] = None) -> int:
     engine_log = logging.getLogger((__package__ or "spatiotemporal_ssl").split(".")[0])
     engine_log.addHandler(warn)
     try:
-        if args.func is cmd_train:
-            return args.func(args)  # installs its own handlers: a signal saves the model so far
-        with SignalStop():  # SIGTERM, like Ctrl-C, unwinds and removes temporary files
-            return args.func(args)
+        # A raster without geotransform gets a precise message of ours; rasterio's warning (with a source line
+        # that looks like a traceback) would only add noise.
+        from rasterio.errors import NotGeoreferencedWarning
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", NotGeoreferencedWarning)
+            if args.func is cmd_train:
+                return args.func(args)  # installs its own handlers: a signal saves the model so far
+            with SignalStop():  # SIGTERM, like Ctrl-C, unwinds and removes temporary files
+                return args.func(args)
     except InputError as exc:
         print(f"stssl: error: {exc}", file=sys.stderr)
         return 2

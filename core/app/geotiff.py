@@ -40,15 +40,18 @@ def gdal_messages() -> Iterator[List[str]]:
     """Collect the errors GDAL signals meanwhile (rasterio logs them to 'rasterio._err'), to explain a failure."""
     logger = logging.getLogger("rasterio._err")
     handler = _Collect()
-    level = logger.level
+    level, propagate = logger.level, logger.propagate
     logger.addHandler(handler)
     if logger.getEffectiveLevel() > logging.INFO:
+        # Lowered only to collect them: they must not reach the host's handlers, which did not ask for them.
         logger.setLevel(logging.INFO)
+        logger.propagate = False
     try:
         yield handler.messages
     finally:
         logger.removeHandler(handler)
         logger.setLevel(level)
+        logger.propagate = propagate
 
 
 def _reason(exc: BaseException, messages: List[str]) -> OSError:

@@ -149,7 +149,7 @@ def train_model(request: TrainRequest, progress: Optional[Callable[[TrainProgres
     report("saving")
     try:
         val_report = write(result)
-    except OutputError as exc:
+    except InputError as exc:  # a full disk, a file locked by another program: the run is kept elsewhere
         raise _rescue(exc, request.out_model, lambda path: _save_to(path, result)) from exc
     return TrainResult(
         model_path=request.out_model, cancelled=result.cancelled, best_step=result.best_step,
@@ -178,8 +178,8 @@ def _check_model_output(out_model: str, opts: TrainOptions, data, resume_state: 
         except (KeyError, TypeError, ValueError, RuntimeError) as exc:
             raise ModelFileError(
                 f"model file '{os.path.basename(str(resume_from))}' holds the training state of another network "
-                f"({exception_detail(exc, 160)}); resume with the options it was trained with (backbone, model size, metadata, "
-                "encoding), or train anew") from exc
+                f"({exception_detail(exc, 160)}); resume with the options it was trained with (backbone, model "
+                "size, metadata, encoding), or train anew") from exc
 
 
 def rescue_folders(failed_path: str) -> List[str]:
@@ -194,7 +194,7 @@ def rescue_folders(failed_path: str) -> List[str]:
     return folders
 
 
-def _rescue(exc: OutputError, failed_path: str, save: Callable[[str], object]) -> OutputError:
+def _rescue(exc: InputError, failed_path: str, save: Callable[[str], object]) -> OutputError:
     """After training, the model file could not be written: write the model (still in memory) to a fallback
     path, and return the error that says where it is (or that no fallback worked either)."""
     stem = os.path.splitext(os.path.basename(failed_path))[0] or "model"
