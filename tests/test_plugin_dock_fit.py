@@ -139,6 +139,7 @@ def test_label_layer_goes_to_the_top_of_the_tree_not_into_the_selected_hidden_gr
 def test_result_groups_go_to_the_top_with_distinct_names(project, tmp_path, hidden_group_selected):
     from spatiotemporal_ssl.core.app.predict import PredictResult
     from spatiotemporal_ssl.plugin.results import add_result_layers
+    from spatiotemporal_ssl.core.params import PredictRequest
     from spatiotemporal_ssl.plugin.worker import JobResult, PredictJobSpec
 
     from osgeo import gdal
@@ -149,7 +150,8 @@ def test_result_groups_go_to_the_top_with_distinct_names(project, tmp_path, hidd
     prediction = PredictResult(classes_path=classes, confidence_path=None, teacher_path=None, width=200, height=170,
                                resolution="pixel", seconds=1.0, tiles=10)
     job = JobResult(model_path=str(tmp_path / "model_a.pt"), predictions=[prediction],
-                    prediction_specs=[PredictJobSpec(raster_path="x.tif", out_classes=classes, layer_name="scene")],
+                    prediction_specs=[PredictJobSpec(PredictRequest(model_path="m.pt", raster_path="x.tif", out_classes=classes),
+                                                    layer_name="scene")],
                     model_classes=[ClassSpec(1, "forest", (0, 100, 0))])
     first = add_result_layers(job, project=project)[0]
     second = add_result_layers(job, project=project)[0]

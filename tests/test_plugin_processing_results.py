@@ -12,6 +12,7 @@ from qgis.core import (
     QgsSingleBandPseudoColorRenderer,
 )
 from qgis.PyQt.QtCore import Qt
+from qgis_helpers import tick_raster
 
 
 @pytest.fixture
@@ -127,7 +128,7 @@ def test_processing_outputs_added_to_the_project_are_not_ticked_for_training(pro
     assert "2 raster(s)" in text and "raleigh crop (6 bands, uint8, EPSG:32119)" in text and "constant" not in text
 
     # So the request the dock builds trains on the scenes only.
-    dock.imagery.set_checked(copy.id(), False)
+    tick_raster(dock.imagery, copy.id(), False)
     assert [r.path for r in dock.imagery.raster_inputs()] == [crop]
 
 

@@ -13,6 +13,7 @@ from qgis.PyQt.QtCore import QTimer
 from qgis.PyQt.QtWidgets import QApplication, QMessageBox
 
 from spatiotemporal_ssl.plugin.label_layer import is_tile_label_layer
+from qgis_helpers import tick_raster
 
 
 @pytest.fixture
@@ -98,11 +99,11 @@ def test_predict_replaces_the_report_a_failed_run_keeps_it_and_nodata_is_explain
     ds = None
     broken = QgsRasterLayer(complex_path, "complex")
     project.addMapLayer(broken)
-    dock.imagery.set_checked(broken.id(), True)
+    tick_raster(dock.imagery, broken.id(), True)
     with qtbot.waitSignal(dock.controller.jobFailed, timeout=600_000):
         assert dock.train()
     assert "Confusion matrix" in dock.run.report.toPlainText() and "Stopped" in dock.run.status.text()
-    dock.imagery.set_checked(broken.id(), False)
+    tick_raster(dock.imagery, broken.id(), False)
 
     # A failed prediction (a raster of 1 band for a 6-band model) leaves it where it was too.
 

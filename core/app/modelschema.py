@@ -62,7 +62,8 @@ def _check_network(cfg: Any, field: str, band_count: int, tile: int, n_classes: 
     _need(isinstance(cfg, dict), field, "is missing or not a table")
     for key in _REQUIRED_NETWORK:
         _need(key in cfg, f"{field}.{key}", "is missing")
-    unknown = sorted(set(cfg) - set(_NETWORK_FIELDS))
+    # "meta_mode": the metadata role's name in model files written before it was renamed (NetworkConfig.from_dict).
+    unknown = sorted(set(cfg) - set(_NETWORK_FIELDS) - {"meta_mode"})
     _need(not unknown, field, f"has unknown entries {unknown[:5]}")
     _need(cfg["backbone"] in ("cnn", "vit"), f"{field}.backbone", f"is {cfg['backbone']!r}, not 'cnn' or 'vit'")
     _need(isinstance(cfg["size"], str), f"{field}.size", "is not a name")
@@ -72,7 +73,7 @@ def _check_network(cfg: Any, field: str, band_count: int, tile: int, n_classes: 
     _need(cfg["in_channels"] == band_count, f"{field}.in_channels", f"is {cfg['in_channels']}, not band_count {band_count}")
     _need(cfg["tile_size_px"] == tile, f"{field}.tile_size_px", f"is {cfg['tile_size_px']}, not tile_size_px {tile}")
     _need(cfg["num_classes"] == n_classes, f"{field}.num_classes", f"is {cfg['num_classes']}, not the {n_classes} classes")
-    for key in ("meta_mode", "film_stages"):
+    for key in ("metadata_role", "meta_mode", "film_stages"):
         if key in cfg:
             _need(isinstance(cfg[key], str), f"{field}.{key}", "is not a name")
     if "token_film" in cfg:
@@ -165,8 +166,10 @@ def validate_model_blob(blob: Any, path: str) -> None:
             if "sh_degree" in encoding:
                 _need(_is_int(encoding["sh_degree"]) and encoding["sh_degree"] >= 0, "config.encoding.sh_degree",
                       f"must be a whole number >= 0 (found {encoding['sh_degree']!r})")
-        _need(config.get("metadata_mode") in METADATA_MODES, "config.metadata_mode",
-              f"must be one of {', '.join(METADATA_MODES)} (found {config.get('metadata_mode')!r})")
+        # Written by model files before the networks named their metadata role; new files leave it out.
+        if "metadata_mode" in config:
+            _need(config["metadata_mode"] in METADATA_MODES, "config.metadata_mode",
+                  f"must be one of {', '.join(METADATA_MODES)} (found {config['metadata_mode']!r})")
         _need(isinstance(config.get("multi_label"), bool), "config.multi_label", "is missing or not true/false")
         _check_network(config.get("student_config"), "config.student_config", band_count, tile, n_classes)
         _check_tensors(blob.get("student"), "student")
