@@ -16,7 +16,8 @@ import sys
 from typing import List, Optional
 
 from .errors import InputError, TrainingCancelled
-from .params import BACKBONES, DISTILL_LOSSES, ENCODINGS, METADATA_MODES, METHODS, RasterInput, TrainOptions, TrainRequest
+from .params import (BACKBONES, DISTILL_LOSSES, ENCODINGS, METADATA_MODES, METHODS, PRESTO_SCALINGS, PRESTO_SENSORS,
+                     PRESTO_STUDENT_VIEWS, RasterInput, TrainOptions, TrainRequest)
 from .progress import ProgressBar
 
 
@@ -48,6 +49,29 @@ def _add_training_options(p: argparse.ArgumentParser, steps_default: int) -> Non
     g.add_argument("--device", default=d.device, help="auto (CUDA if available), cpu, cuda, cuda:N")
     g.add_argument("--no-amp", dest="amp", action="store_false", help="disable mixed precision on CUDA")
     g.add_argument("--init-weights", default=None, help="a local weights file to start from (no downloads)")
+    _add_presto_options(p)
+
+
+# Presto backbone and Quick map options (kept together so the choices table can take them over as one group).
+PRESTO_OPTIONS = ("pretrained", "band_roles", "sensor", "scaling", "student_view", "encoder_lr", "temporal_pool")
+
+
+def _add_presto_options(p: argparse.ArgumentParser) -> None:
+    d = TrainOptions()
+    g = p.add_argument_group("Presto backbone (--backbone presto) and Quick map (--method quick)")
+    g.add_argument("--pretrained", default=d.pretrained, metavar="PATH",
+                   help="Presto weights file default_model.pt (default: $STSSL_PRESTO_WEIGHTS)")
+    g.add_argument("--band-roles", default=d.band_roles, metavar="ROLES",
+                   help="roles of the bands of one timestep, e.g. '1=B2,2=B3,3=B4,4=B8' (default: from band names)")
+    g.add_argument("--sensor", choices=PRESTO_SENSORS, default=d.sensor,
+                   help="sensor, where band names depend on it (Landsat SR_B*)")
+    g.add_argument("--scaling", choices=PRESTO_SCALINGS, default=d.scaling, help="reflectance scaling of the bands")
+    g.add_argument("--student-view", choices=PRESTO_STUDENT_VIEWS, default=d.student_view,
+                   help="pixel-only Presto student: constant month and no location token, or a learned token")
+    g.add_argument("--encoder-lr", type=float, default=d.encoder_lr,
+                   help="learning rate of the pretrained encoder (default: --lr x 0.1)")
+    g.add_argument("--temporal-pool", type=int, default=d.temporal_pool,
+                   help="timesteps averaged into one Presto step (default 0: enough for at most 12 steps)")
 
 
 def _options_from(args: argparse.Namespace, **extra) -> TrainOptions:
@@ -142,11 +166,13 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     bar, on_progress = _training_progress(f"{args.method}/{args.metadata}")
     opts = {k: getattr(args, k) for k in ("batch_size", "unlabeled_ratio", "lr", "threshold", "lambda_d", "distill_loss",
                                           "meta_dropout", "meta_warmup_steps", "val_fraction", "eval_every",
-                                          "patience_steps", "backbone", "model_size", "sh_degree", "amp", "init_weights")}
+                                          "patience_steps", "backbone", "model_size", "sh_degree", "amp", "init_weights")
+            + PRESTO_OPTIONS}
     result = evaluate_patchset(args.patches, method=args.method, metadata=args.metadata, encoding=args.encoding,
-                               steps=args.steps, seed=args.seed, device=args.device, progress=on_progress, **opts)
+                               steps=args.steps, seed=args.seed, device=args.device, progress=on_progress,
+                               band_names=args.band_names, timestep_dates=args.timestep_dates, **opts)
     bar.close()
-    keys = ["method", "metadata", "encoding", "accuracy", "balanced_accuracy", "macro_f1", "teacher_accuracy",
+    keys = ["method", "metadata", "encoding", "backbone", "accuracy", "balanced_accuracy", "macro_f1", "teacher_accuracy",
             "mask_rate", "pseudo_label_accuracy", "n_labeled", "n_unlabeled", "n_test", "steps", "train_seconds", "device"]
     for k in keys:
         if k in result:
@@ -210,6 +236,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("evaluate", help="train and score on a patch set (.npz) with a held-out test split")
     p.add_argument("--patches", required=True)
     p.add_argument("--json", default=None, help="write all metrics to this JSON file")
+    p.add_argument("--band-names", default=None, metavar="NAMES",
+                   help="bands of one timestep, e.g. blue,red,nir, for a set file without 'band_names'")
+    p.add_argument("--timestep-dates", default=None, metavar="DATES",
+                   help="YYYY-MM-DD of every timestep, comma-separated, for a set file without 'timestep_dates'")
     _add_training_options(p, 500)
     p.set_defaults(func=cmd_evaluate)
 

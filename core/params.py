@@ -8,11 +8,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field, asdict
 from typing import Optional, List, Tuple
 
-METHODS = ("supervised", "fixmatch", "freematch", "softmatch")
+METHODS = ("supervised", "fixmatch", "freematch", "softmatch", "quick")
 METADATA_MODES = ("none", "input", "teacher")
 ENCODINGS = ("paper", "sphere", "season")
-BACKBONES = ("cnn", "vit")
+BACKBONES = ("cnn", "vit", "presto")
 DISTILL_LOSSES = ("mse", "l1", "cos", "none")
+# Presto backbone (core/models/presto_backbone.py) and Quick map (method "quick": a linear probe on the frozen
+# pretrained embedding).
+PRESTO_SCALINGS = ("detect", "reflectance", "dn10000", "landsat_c2")
+PRESTO_STUDENT_VIEWS = ("constant", "token")  # constant month, no location token | the paper's learned token
+PRESTO_SENSORS = ("sentinel2", "landsat4", "landsat5", "landsat7", "landsat8", "landsat9", "modis")
 
 
 @dataclass
@@ -70,6 +75,14 @@ class TrainOptions:
     device: str = "auto"
     amp: bool = True
     init_weights: Optional[str] = None  # a local weights file (no downloads)
+    # --- Presto backbone (backbone "presto") and Quick map (method "quick") ---
+    pretrained: Optional[str] = None  # Presto weights file; None: $STSSL_PRESTO_WEIGHTS
+    band_roles: Optional[str] = None  # roles of one timestep's bands, "1=B2,2=B3,3=B4,4=B8"; None: from band names
+    sensor: Optional[str] = None  # for band names that depend on it (Landsat SR_B*); None: from the names
+    scaling: str = "detect"  # reflectance scaling of the optical bands
+    student_view: str = "constant"  # how the pixel-only Presto student fills Presto's location/month inputs
+    encoder_lr: Optional[float] = None  # learning rate of the pretrained encoder; None: lr * 0.1
+    temporal_pool: int = 0  # consecutive timesteps averaged into one Presto step; 0: as many as give <= 12 steps
 
     def validate(self) -> None:
         from .errors import InputError
@@ -83,6 +96,17 @@ class TrainOptions:
         _one_of("encoding", self.encoding, ENCODINGS)
         _one_of("backbone", self.backbone, BACKBONES)
         _one_of("distill loss", self.distill_loss, DISTILL_LOSSES)
+        _one_of("scaling", self.scaling, PRESTO_SCALINGS)
+        _one_of("student view", self.student_view, PRESTO_STUDENT_VIEWS)
+        if self.sensor is not None:
+            _one_of("sensor", self.sensor, PRESTO_SENSORS)
+        if self.method == "quick" and self.backbone != "presto":
+            raise InputError("method 'quick' (Quick map) is a linear probe on the pretrained Presto embedding; "
+                             "choose backbone 'presto'")
+        if self.encoder_lr is not None and not self.encoder_lr >= 0:
+            raise InputError(f"encoder_lr must be >= 0 (got {self.encoder_lr})")
+        if int(self.temporal_pool) < 0:
+            raise InputError(f"temporal_pool must be >= 0 (got {self.temporal_pool})")
         for name in ("tile_size_px", "steps", "batch_size", "unlabeled_ratio", "eval_every"):
             if int(getattr(self, name)) < 1:
                 raise InputError(f"{name} must be at least 1 (got {getattr(self, name)})")

@@ -142,24 +142,35 @@ class LoadedModel:
         """True for the metadata-as-input baseline: the deployed network itself reads location and date."""
         return self.student.uses_metadata
 
-    def meta_batch(self, lat: Optional[torch.Tensor], lon: Optional[torch.Tensor], doy: Optional[torch.Tensor], n: int) -> MetaBatch:
+    @property
+    def presto_spec(self) -> Optional[dict]:
+        """The Presto backbone's spec (bands, roles, scaling, timesteps) when the model has one."""
+        return self.config["student_config"].get("presto")
+
+    def meta_batch(self, lat: Optional[torch.Tensor], lon: Optional[torch.Tensor], doy: Optional[torch.Tensor], n: int,
+                   months: Optional[torch.Tensor] = None) -> MetaBatch:
+        from ..learning.training_data import meta_batch
+
         nan = np.full(n, np.nan)
-        enc = self.encoder.encode(
-            lat.cpu().numpy() if lat is not None else nan,
-            lon.cpu().numpy() if lon is not None else nan,
-            doy.cpu().numpy() if doy is not None else nan,
-        )
-        return MetaBatch(torch.from_numpy(enc.location), torch.from_numpy(enc.date),
-                         torch.from_numpy(enc.location_known), torch.from_numpy(enc.date_known)).to(self.device)
+
+        def values(t: Optional[torch.Tensor]) -> np.ndarray:
+            return t.cpu().numpy() if t is not None else nan
+
+        return meta_batch(self.encoder, values(lat), values(lon), values(doy),
+                          months.cpu().numpy() if months is not None else None).to(self.device)
 
     @torch.inference_mode()
     def probabilities(self, images: torch.Tensor, lat: Optional[torch.Tensor] = None, lon: Optional[torch.Tensor] = None,
-                      doy: Optional[torch.Tensor] = None, network: str = "student") -> torch.Tensor:
-        """Class probabilities (softmax, or sigmoid for multi-label) of normalised tiles (B, C, T, T)."""
+                      doy: Optional[torch.Tensor] = None, network: str = "student",
+                      months: Optional[torch.Tensor] = None) -> torch.Tensor:
+        """Class probabilities (softmax, or sigmoid for multi-label) of normalised tiles (B, C, T, T). ``months``
+        (B, T) or (1, T): the calendar month (0-11) of every timestep, which a Presto teacher reads."""
         net = self.student if network == "student" else self.teacher
         if net is None:
             raise InputError(f"model '{os.path.basename(self.path)}' has no teacher network; train with metadata 'teacher'")
-        meta = self.meta_batch(lat, lon, doy, images.shape[0]) if net.uses_metadata else None
+        if months is not None and months.shape[0] == 1 and images.shape[0] > 1:
+            months = months.expand(images.shape[0], -1)
+        meta = self.meta_batch(lat, lon, doy, images.shape[0], months) if net.uses_metadata else None
         logits = net(images.to(self.device), meta).logits.float()
         return torch.sigmoid(logits) if self.multi_label else torch.softmax(logits, dim=1)
 

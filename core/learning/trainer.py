@@ -23,6 +23,7 @@ from ..errors import InputError
 from ..models.metadata import MetaBatch
 from ..models.network import LandCoverNet, NetworkConfig, default_size
 from ..params import TrainOptions
+from .finetune import parameter_groups, prepare_pretrained, quick_options
 from .ssl import SSLModel, make_pseudo_labeler, probabilities, supervised_loss
 
 
@@ -44,6 +45,8 @@ class TrainingData:
     # True classes of the unlabelled pool, when a benchmark knows them: only to measure pseudo-label accuracy,
     # never used for training.
     unlabeled_diagnostic_targets: Optional[torch.Tensor] = None
+    # The Presto backbone's spec (bands, roles, scaling, statistics), built with the data it describes.
+    presto: Optional[dict] = None
 
     @property
     def band_count(self) -> int:
@@ -117,14 +120,16 @@ class EMA:
 
 
 def build_model(options: TrainOptions, num_classes: int, band_count: int, tile_size_px: int,
-                loc_dim: int, date_dim: int, device: torch.device) -> SSLModel:
+                loc_dim: int, date_dim: int, device: torch.device, presto: Optional[dict] = None) -> SSLModel:
     """The networks for ``options.metadata``: none -> student; input -> student with metadata;
-    teacher -> teacher (metadata) + student (learned token when distilling)."""
+    teacher -> teacher (metadata) + student (learned token when distilling). ``presto``: the Presto backbone's
+    spec (core.models.presto_backbone.make_presto_spec); its pretrained weights are loaded here."""
+    options = quick_options(options)
     size = options.model_size if options.model_size != "auto" else default_size(options.backbone, device)
 
     def net(meta_mode: str) -> LandCoverNet:
         return LandCoverNet(NetworkConfig(options.backbone, size, band_count, tile_size_px, num_classes,
-                                          meta_mode, loc_dim, date_dim))
+                                          meta_mode, loc_dim, date_dim, presto=presto))
 
     distill = options.distill_loss != "none" and options.lambda_d > 0
     if options.metadata == "none":
@@ -136,6 +141,7 @@ def build_model(options: TrainOptions, num_classes: int, band_count: int, tile_s
         student = net("token" if distill else "none")
     labeler = make_pseudo_labeler(options.method, num_classes, options.multi_label, options.threshold)
     model = SSLModel(student, teacher, labeler, options.multi_label, options.lambda_u, options.lambda_d, options.distill_loss)
+    prepare_pretrained(model, options)
     if options.init_weights:
         load_init_weights(model, options.init_weights)
     return model
@@ -274,9 +280,10 @@ class Trainer:
         dev_name = device_name(device)
         torch.manual_seed(opt.seed)
         np.random.seed(opt.seed)
-        model = build_model(opt, data.num_classes, data.band_count, data.tile_size_px, data.loc_dim, data.date_dim, device).to(device)
+        model = build_model(opt, data.num_classes, data.band_count, data.tile_size_px, data.loc_dim, data.date_dim, device,
+                            presto=data.presto).to(device)
         ema = EMA(model, opt.ema_momentum)
-        params = [p for p in model.parameters() if p.requires_grad]
+        params = parameter_groups(model, opt)
         # On a GPU, torch's fused AdamW: one kernel per step instead of a few per parameter group, and no host-side
         # step counters. With ViT-S it cut the optimizer's GPU time per step by 2.8x and its CPU time by 3-4x
         # (benchmarks/profile_step.py, README). The CPU keeps foreach, whose results the benchmarks cache.
@@ -319,7 +326,7 @@ class Trainer:
         x_lab, y_lab = _place(data.labeled_images), data.labeled_targets.to(device)
         meta_lab = data.labeled_meta.to(device)
         n_u = data.unlabeled_images.shape[0]
-        use_unlabeled = opt.method != "supervised" and n_u > 0
+        use_unlabeled = opt.method not in ("supervised", "quick") and n_u > 0
         x_unl = _place(data.unlabeled_images) if use_unlabeled else None
         meta_unl = data.unlabeled_meta.to(device) if use_unlabeled else None
         n_l = x_lab.shape[0]

@@ -12,22 +12,27 @@ from torch import nn
 
 
 class MetaBatch(NamedTuple):
-    """Encoded metadata of a batch of tiles (see core.data.encoding.MetadataEncoder)."""
+    """Encoded metadata of a batch of tiles (see core.data.encoding.MetadataEncoder).
+
+    ``latlon`` and ``months`` are the raw values a pretrained encoder with its own location token and month
+    embeddings (Presto, core.models.presto_backbone) reads instead of the encoded ones; None where not built."""
 
     location: torch.Tensor  # (B, loc_dim) float
     date: torch.Tensor  # (B, date_dim) float
     location_known: torch.Tensor  # (B,) bool
     date_known: torch.Tensor  # (B,) bool
+    latlon: Optional[torch.Tensor] = None  # (B, 2) float degrees, NaN unknown
+    months: Optional[torch.Tensor] = None  # (B, T) int64 calendar month 0-11 of every timestep, -1 unknown
 
     def to(self, device: torch.device) -> "MetaBatch":
-        return MetaBatch(*(t.to(device, non_blocking=True) for t in self))
+        return MetaBatch(*(t.to(device, non_blocking=True) if t is not None else None for t in self))
 
     def index(self, idx: torch.Tensor) -> "MetaBatch":
-        return MetaBatch(*(t[idx] for t in self))
+        return MetaBatch(*(t[idx] if t is not None else None for t in self))
 
     @staticmethod
     def cat(parts: list) -> "MetaBatch":
-        return MetaBatch(*(torch.cat(ts, dim=0) for ts in zip(*parts)))
+        return MetaBatch(*(torch.cat(ts, dim=0) if all(t is not None for t in ts) else None for ts in zip(*parts)))
 
     def drop(self, p_location: float, p_date: float, generator: Optional[torch.Generator] = None) -> "MetaBatch":
         """Metadata dropout: mark location / date unknown at random, so the teacher copes with missing values."""
@@ -37,7 +42,7 @@ class MetaBatch(NamedTuple):
         dev = self.location.device
         keep_loc = torch.rand(n, device=dev, generator=generator) >= p_location
         keep_date = torch.rand(n, device=dev, generator=generator) >= p_date
-        return MetaBatch(self.location, self.date, self.location_known & keep_loc, self.date_known & keep_date)
+        return self._replace(location_known=self.location_known & keep_loc, date_known=self.date_known & keep_date)
 
 
 class MetadataEmbedding(nn.Module):

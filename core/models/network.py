@@ -6,6 +6,9 @@
   one token (ViT) or one FiLM conditioning vector (CNN, applied to the pooled features);
 - ``"token"``: the Spatiotemporal SSL student: a learned, constant, data-free token/vector in the same place,
   kept at test time, whose output is distilled towards the teacher's metadata-token output.
+
+Backbone ``"presto"`` (core.models.presto_backbone) reads metadata natively: the teacher gets Presto's location
+token and months, the student neither; the pooled embedding is the meta feature of both.
 """
 from __future__ import annotations
 
@@ -26,7 +29,7 @@ META_MODES = ("none", "metadata", "token")
 class NetworkConfig:
     """Everything needed to rebuild a network from a model file (stored as plain JSON-able values)."""
 
-    backbone: str  # "cnn" | "vit"
+    backbone: str  # "cnn" | "vit" | "presto"
     size: str  # "tiny" | "small"
     in_channels: int
     tile_size_px: int
@@ -40,6 +43,8 @@ class NetworkConfig:
     # CNN teacher: FiLM on the pooled features only ("last", new models) or after every stage ("all", model files
     # written before this field existed; from_dict keeps them so).
     film_stages: str = "last"
+    # Presto backbone: core.models.presto_backbone.make_presto_spec's description (bands, roles, scaling, statistics).
+    presto: Optional[dict] = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -63,6 +68,18 @@ class LandCoverNet(nn.Module):
         if config.meta_mode not in META_MODES:
             raise ValueError(f"meta_mode must be one of {META_MODES}")
         self.config = config
+        self.meta_embedding: Optional[MetadataEmbedding] = None
+        self.learned_token: Optional[nn.Parameter] = None
+        if config.backbone == "presto":
+            from .presto_backbone import PrestoBackbone
+
+            if not config.presto:
+                raise ValueError("a Presto network needs its spec (NetworkConfig.presto)")
+            token = config.meta_mode == "token" and config.presto.get("student_view") == "token"
+            self.backbone = PrestoBackbone(config.presto, "teacher" if config.meta_mode == "metadata" else "student",
+                                           learned_token=token)
+            self.head = nn.Linear(self.backbone.feature_dim, config.num_classes)
+            return
         if config.backbone == "vit":
             self.backbone = ViTBackbone(config.in_channels, config.tile_size_px, config.size)
             cond_dim = self.backbone.embed_dim
@@ -73,8 +90,6 @@ class LandCoverNet(nn.Module):
                                         film=film, film_stages=config.film_stages)
         else:
             raise ValueError(f"unknown backbone {config.backbone!r}")
-        self.meta_embedding: Optional[MetadataEmbedding] = None
-        self.learned_token: Optional[nn.Parameter] = None
         if config.meta_mode == "metadata":
             self.meta_embedding = MetadataEmbedding(config.loc_dim, config.date_dim, cond_dim)
         elif config.meta_mode == "token":
@@ -86,6 +101,9 @@ class LandCoverNet(nn.Module):
         return self.config.meta_mode == "metadata"
 
     def forward(self, images: torch.Tensor, meta: Optional[MetaBatch] = None) -> NetOutput:
+        if self.config.backbone == "presto":
+            feat = self.backbone(images, meta if self.uses_metadata else None)
+            return NetOutput(self.head(feat), feat)
         cond = None
         if self.meta_embedding is not None:
             if meta is None:
