@@ -105,8 +105,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     dates = (args.date * len(args.rasters)) if args.date and len(args.date) == 1 else (args.date or [None] * len(args.rasters))
     location = (args.lat, args.lon) if args.lat is not None and args.lon is not None else None
     opts = _options_from(args, tile_size_px=args.tile_size, stride_px=args.stride, multi_label=args.multi_label)
+    series = _timestep_dates_per_raster(args.timestep_dates, len(args.rasters))
     request = TrainRequest(
-        rasters=[RasterInput(p, d, location) for p, d in zip(args.rasters, dates)], labels_path=args.labels,
+        rasters=[RasterInput(p, d, location, s) for p, d, s in zip(args.rasters, dates, series)], labels_path=args.labels,
         class_field=args.class_field, out_model=args.out, options=opts, min_coverage=args.min_coverage,
         presence_fraction=args.presence, overwrite=args.overwrite)
     from .app.pipeline import train_model
@@ -136,6 +137,19 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _timestep_dates_per_raster(given: Optional[List[str]], n: int) -> list:
+    """--timestep-dates given once (for every raster) or once per raster, as lists of ISO dates."""
+    from .data.series import parse_timestep_dates
+
+    if not given:
+        return [None] * n
+    if len(given) not in (1, n):
+        raise InputError(f"--timestep-dates was given {len(given)} times for {n} rasters; give it once for all "
+                         "or once per raster")
+    parsed = [parse_timestep_dates(text, "--timestep-dates") for text in given]
+    return parsed * n if len(parsed) == 1 else parsed
+
+
 def cmd_predict(args: argparse.Namespace) -> int:
     from .app.modelfile import load_model
     from .app.predict import predict_raster
@@ -144,6 +158,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
     bar = ProgressBar("predict")
     result = predict_raster(model, args.raster, args.out, out_confidence=args.confidence, out_teacher=args.teacher,
                             acquisition_date=args.date, resolution=args.resolution, stride_px=args.stride,
+                            timestep_dates=_timestep_dates_per_raster(args.timestep_dates and [args.timestep_dates], 1)[0],
                             batch_size=args.batch_size, overwrite=args.overwrite,
                             progress=lambda f: bar.update(f))
     bar.close()
@@ -213,6 +228,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--min-coverage", type=float, default=0.5, help="fraction of a tile a class must cover to label it")
     p.add_argument("--multi-label", action="store_true", help="mark every class above --presence in a tile")
     p.add_argument("--presence", type=float, default=0.1)
+    p.add_argument("--timestep-dates", action="append", default=None, metavar="DATES",
+                   help="a stack raster's timestep dates YYYY-MM-DD,... (bands grouped by date; default: from the band "
+                        "descriptions); once for all rasters or once per raster")
     p.add_argument("--out", required=True, help="model file to write")
     p.add_argument("--resume", default=None, help="continue from a model file's training state")
     p.add_argument("--overwrite", action="store_true")
@@ -226,6 +244,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--confidence", default=None, help="confidence GeoTIFF (max probability)")
     p.add_argument("--teacher", default=None, help="also write the teacher's map (needs the acquisition date and CRS)")
     p.add_argument("--date", default=None, help="acquisition date for the teacher map (default: detect)")
+    p.add_argument("--timestep-dates", default=None, metavar="DATES",
+                   help="a stack raster's timestep dates for a Presto teacher map (default: from the band descriptions)")
     p.add_argument("--resolution", choices=("pixel", "stride"), default="pixel")
     p.add_argument("--stride", type=int, default=None)
     p.add_argument("--batch-size", type=int, default=256)

@@ -28,6 +28,9 @@ class RasterInput:
     acquisition_date: Optional[str] = None
     # Location override for rasters without a CRS: (lat, lon) in degrees WGS84 applied to every tile.
     location: Optional[Tuple[float, float]] = None
+    # A stack of timesteps (bands grouped by date) for the Presto backbone: 'YYYY-MM-DD' of every timestep, where
+    # the band descriptions do not hold them (core/data/stack.py).
+    timestep_dates: Optional[List[str]] = None
 
 
 @dataclass

@@ -92,8 +92,18 @@ def train_model(request: TrainRequest, progress: Optional[Callable[[TrainProgres
     images = normalize_tiles(tiles.images, tiles.valid, stats)
     encoder = MetadataEncoder(opts.encoding, opts.sh_degree)
     targets = tiles.labels.astype(np.float32 if opts.multi_label else np.int64)
+    presto = months = None
+    if opts.backbone == "presto":
+        from .presto_inputs import presto_training_inputs
+
+        presto, months, layouts = presto_training_inputs(request.rasters, opts, tiles.images, tiles.valid,
+                                                         tiles.raster_index, stats)
+        for p, layout in zip(provenance, layouts):
+            p.update(timestep_dates=list(layout.dates), timestep_dates_source=layout.source,
+                     band_names=list(layout.band_names))
     data, _, val_idx = assemble_training_data(images, targets, tiles.labeled, tiles.lat, tiles.lon, tiles.doy,
-                                              encoder, len(classes), opts.multi_label, opts.val_fraction, opts.seed)
+                                              encoder, len(classes), opts.multi_label, opts.val_fraction, opts.seed,
+                                              months=months, presto=presto)
     resume_state = None
     if resume_from is not None:
         blob = read_model_blob(resume_from)

@@ -101,6 +101,7 @@ class _MetadataSource:
     crs: object  # pyproj.CRS
     day_of_year: float  # NaN when the acquisition date is unknown
     for_student: bool  # the metadata-as-input baseline's student reads it too
+    months: Optional[torch.Tensor] = None  # (1, T) calendar months of a stack's timesteps (a Presto teacher)
 
 
 def predict_raster(
@@ -117,6 +118,7 @@ def predict_raster(
     overwrite: bool = False,
     progress: Optional[Callable[[float], None]] = None,
     should_stop: Optional[Callable[[], bool]] = None,
+    timestep_dates: Optional[List[str]] = None,
 ) -> PredictResult:
     """Classify a whole raster with ``model`` and write the class map (and optional confidence/teacher maps).
 
@@ -124,7 +126,8 @@ def predict_raster(
     prediction stride; smaller strides mean more overlapping tiles per pixel (smoother, slower). ``block_px``
     is the edge of the input area processed at once and only bounds memory: the result does not depend on it.
     ``acquisition_date`` ('YYYY-MM-DD', 'unknown', or None to detect it from the raster) only feeds the
-    teacher map. ``progress(fraction)`` is called after each batch; ``should_stop()`` is checked before each
+    teacher map; for a Presto model the teacher reads the months of the stack's timesteps (``timestep_dates``, or
+    the band descriptions, core.data.stack). ``progress(fraction)`` is called after each batch; ``should_stop()`` is checked before each
     batch and raises :class:`PredictionCancelled`, leaving no output files.
 
     For a multi-label model the class map shows the most probable class and the confidence its probability.
@@ -149,6 +152,7 @@ def predict_raster(
             crs=require_crs(info.crs, info.name),
             day_of_year=detect_acquisition_date(raster_path, acquisition_date).day_of_year,
             for_student=student_reads_metadata,
+            months=_stack_months(model, raster_path, timestep_dates, acquisition_date),
         )
 
     scale = 1 if resolution == "pixel" else stride
@@ -409,8 +413,8 @@ def _predict_block(model, src, info: RasterInfo, block: _Block, tile: int, strid
                 student = model.probabilities(batch, lat=None, lon=None, doy=None, network="student")
             grid[:k, index] = student.T.float()
             if teacher:
-                grid[k:channels, index] = model.probabilities(batch, lat=lat, lon=lon, doy=doy,
-                                                              network="teacher").T.float()
+                grid[k:channels, index] = model.probabilities(batch, lat=lat, lon=lon, doy=doy, network="teacher",
+                                                              months=metadata.months).T.float()
             grid[channels, index] = 1.0
             report((start + flat.size) / keep.size)
     grid = grid.reshape(channels + 1, n_rows, n_cols)
@@ -461,6 +465,22 @@ def _sum_covering(grid: torch.Tensor, dim: int, lo: np.ndarray, hi: np.ndarray) 
         term = grid.index_select(dim, index.clamp(max=grid.shape[dim] - 1)) * inside
         total = term if total is None else total + term
     return total
+
+
+def _stack_months(model, raster_path: str, timestep_dates: Optional[List[str]],
+                  acquisition_date: Optional[str]) -> Optional[torch.Tensor]:
+    """(1, T) months of the raster's timesteps for a Presto model; None for other backbones."""
+    spec = getattr(model, "presto_spec", None)
+    if not spec:
+        return None
+    from ..data.series import timestep_months
+    from ..data.stack import read_stack_layout
+
+    layout = read_stack_layout(raster_path, timestep_dates, acquisition_date)
+    if layout.timesteps != int(spec["timesteps"]):
+        raise InputError(f"raster '{os.path.basename(raster_path)}' has {layout.timesteps} timesteps; the model was "
+                         f"trained on {spec['timesteps']}; give --timestep-dates with one date per timestep")
+    return torch.from_numpy(timestep_months(np.array(layout.dates))).reshape(1, -1)
 
 
 def _tile_metadata(info: RasterInfo, metadata: _MetadataSource, block: _Block, rows: np.ndarray,
