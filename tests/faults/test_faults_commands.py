@@ -186,13 +186,12 @@ def test_predict_teacher_without_date_uses_unknown_and_says_so(work, capsys, tmp
 
 # ----------------------------------------------------------------------- numeric ranges (the options helper)
 
-PENDING = pytest.mark.xfail(strict=True, reason="numeric ranges land with the options vocabulary")
 NUMERIC = [("--lr", "-1"), ("--lr", "0"), ("--threshold", "1.5"), ("--threshold", "-0.1"), ("--lambda-d", "-1"),
-           ("--meta-dropout", "2"), ("--meta-dropout", "-1"), ("--patience", "0"), ("--checkpoint-every", "-1"),
+           ("--meta-dropout", "2"), ("--meta-dropout", "-1"), ("--checkpoint-every", "-1"),
            ("--meta-warmup-steps", "-5")]
 
 
-@PENDING
+# (--patience 0 is valid: 0 means never stop early.)
 @pytest.mark.parametrize("option,value", NUMERIC, ids=[f"{o}={v}" for o, v in NUMERIC])
 def test_numeric_training_options_out_of_range_are_refused(work, capsys, option, value):
     argv = ["train", work["scene"], "--labels", work["labels"], "--class-field", "label", "--out",
