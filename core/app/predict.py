@@ -413,8 +413,9 @@ def _predict_block(model, src, info: RasterInfo, block: _Block, tile: int, strid
                 student = model.probabilities(batch, lat=None, lon=None, doy=None, network="student")
             grid[:k, index] = student.T.float()
             if teacher:
+                months = {"months": metadata.months} if metadata.months is not None else {}  # Presto teacher
                 grid[k:channels, index] = model.probabilities(batch, lat=lat, lon=lon, doy=doy, network="teacher",
-                                                              months=metadata.months).T.float()
+                                                              **months).T.float()
             grid[channels, index] = 1.0
             report((start + flat.size) / keep.size)
     grid = grid.reshape(channels + 1, n_rows, n_cols)
