@@ -22,6 +22,7 @@ from run_accuracy import STSSL, run_engine
 from benchlib import set_path
 
 PRESTO = ["--backbone", "presto", "--batch-size", "16", "--unlabeled-ratio", "3"]
+PRESTO_B8 = ["--backbone", "presto", "--batch-size", "8", "--unlabeled-ratio", "3"]
 CONFIGS: Dict[str, List[str]] = {
     "supervised": PRESTO + ["--method", "supervised", "--metadata", "none"],
     "fixmatch": PRESTO + ["--method", "fixmatch", "--metadata", "none"],
@@ -31,7 +32,10 @@ CONFIGS: Dict[str, List[str]] = {
     "stssl_enc1e-5": PRESTO + ["--method", "fixmatch", "--metadata", "teacher", "--encoder-lr", "1e-5"],
     "stssl_enc1e-3": PRESTO + ["--method", "fixmatch", "--metadata", "teacher", "--encoder-lr", "1e-3"],
     "fixmatch_enc1e-5": PRESTO + ["--method", "fixmatch", "--metadata", "none", "--encoder-lr", "1e-5"],
-    "quick": PRESTO + ["--method", "quick", "--metadata", "none", "--steps", "300"],
+    "quick": PRESTO + ["--method", "quick", "--metadata", "none"],
+    "stssl_b8": PRESTO_B8 + ["--method", "fixmatch", "--metadata", "teacher"],
+    "fixmatch_b8": PRESTO_B8 + ["--method", "fixmatch", "--metadata", "none"],
+    "supervised_b8": PRESTO_B8 + ["--method", "supervised", "--metadata", "none"],
     "quick_lr1e-2": PRESTO + ["--method", "quick", "--metadata", "none", "--lr", "1e-2"],
     "quick_lr3e-2": PRESTO + ["--method", "quick", "--metadata", "none", "--lr", "3e-2"],
     "supervised_pool1": PRESTO + ["--method", "supervised", "--metadata", "none", "--temporal-pool", "1"],

@@ -272,6 +272,10 @@ class Trainer:
         """Train. ``checkpoint(result)`` is called every ``options.checkpoint_every`` steps (rank 0) with the
         run so far, so a killed job leaves a usable, resumable model file."""
         opt = self.options
+        if opt.method == "quick":  # Quick map: a linear probe on the frozen embedding, no training loop
+            from .quick import fit_quick
+
+            return fit_quick(opt, data, progress)
         rank, world = _distributed()
         device = resolve_device(opt.device)
         if device.type == "cuda" and world > 1:
