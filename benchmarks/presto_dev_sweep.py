@@ -22,6 +22,7 @@ from run_accuracy import STSSL, run_engine
 from benchlib import set_path
 
 PRESTO = ["--backbone", "presto", "--batch-size", "16", "--unlabeled-ratio", "3"]
+PRESTO_B8 = ["--backbone", "presto", "--batch-size", "8", "--unlabeled-ratio", "3"]
 CONFIGS: Dict[str, List[str]] = {
     "supervised": PRESTO + ["--method", "supervised", "--metadata", "none"],
     "fixmatch": PRESTO + ["--method", "fixmatch", "--metadata", "none"],
@@ -31,10 +32,27 @@ CONFIGS: Dict[str, List[str]] = {
     "stssl_enc1e-5": PRESTO + ["--method", "fixmatch", "--metadata", "teacher", "--encoder-lr", "1e-5"],
     "stssl_enc1e-3": PRESTO + ["--method", "fixmatch", "--metadata", "teacher", "--encoder-lr", "1e-3"],
     "fixmatch_enc1e-5": PRESTO + ["--method", "fixmatch", "--metadata", "none", "--encoder-lr", "1e-5"],
-    "quick": PRESTO + ["--method", "quick", "--metadata", "none", "--steps", "300"],
+    "quick": PRESTO + ["--method", "quick", "--metadata", "none"],
+    "stssl_b8": PRESTO_B8 + ["--method", "fixmatch", "--metadata", "teacher"],
+    "fixmatch_b8": PRESTO_B8 + ["--method", "fixmatch", "--metadata", "none"],
+    "supervised_b8": PRESTO_B8 + ["--method", "supervised", "--metadata", "none"],
+    "quick_lr1e-2": PRESTO + ["--method", "quick", "--metadata", "none", "--lr", "1e-2"],
+    "quick_lr3e-2": PRESTO + ["--method", "quick", "--metadata", "none", "--lr", "3e-2"],
     "supervised_pool1": PRESTO + ["--method", "supervised", "--metadata", "none", "--temporal-pool", "1"],
 }
 DEV_RUNS = OUT_DIR / "dev_runs"
+PEERS = ("peer_rf", "peer_presto_lr", "peer_presto_lr_student", "peer_presto_lr_teacher")  # peers.py's rows, for scale
+
+
+_PEER_FEATURES = []
+
+
+def peer_features():
+    import peers
+
+    if not _PEER_FEATURES:
+        _PEER_FEATURES.append(peers.PrestoFeatures(None, 1))
+    return _PEER_FEATURES[0]
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -48,7 +66,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--extra", default="", help="extra options for every run (part of the run's folder name)")
     args = parser.parse_args(argv)
     configs = args.configs.split(",")
-    unknown = [c for c in configs if c not in CONFIGS]
+    unknown = [c for c in configs if c not in CONFIGS and c not in PEERS]
     if unknown:
         parser.error(f"unknown config(s) {unknown}; choose from {list(CONFIGS)}")
     extra = args.extra.split()
@@ -69,6 +87,13 @@ def main(argv: Optional[List[str]] = None) -> int:
         if out.exists():
             return
         out.parent.mkdir(parents=True, exist_ok=True)
+        if config in PEERS:
+            import peers
+
+            result = peers.run_one(dev, config, seed, peer_features() if config != "peer_rf" else None)
+            out.write_text(json.dumps(result, indent=1))
+            print(f"  {tag} {set_name} s{seed}: dev {result['accuracy']:.3f}", flush=True)
+            return
         tmp = out.with_suffix(".running.json")
         command = [str(STSSL), "evaluate", "--patches", str(dev), "--steps", str(args.steps), "--seed", str(seed),
                    "--device", "cpu", "--json", str(tmp)] + CONFIGS[config] + extra
@@ -83,8 +108,11 @@ def main(argv: Optional[List[str]] = None) -> int:
               f"mask {result.get('mask_rate')} pl {result.get('pseudo_label_accuracy')} "
               f"({result['train_seconds']:.0f} s)", flush=True)
 
+    for item in todo:  # the peers in this process, one at a time
+        if item[4] in PEERS:
+            one(item)
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-        list(pool.map(one, todo))
+        list(pool.map(one, [item for item in todo if item[4] not in PEERS]))
     print("\n| config | set | dev accuracy | teacher | mask rate | pseudo-label acc. | seeds |\n|---|---|---|---|---|---|---|")
     for tag in dict.fromkeys(t for t, *_ in todo):
         for set_name in dict.fromkeys(s for t, s, *_ in todo if t == tag):

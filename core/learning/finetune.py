@@ -3,7 +3,7 @@
 Presto's encoder (core.models.presto_backbone) is pretrained; its class head is new. Fine-tuning trains both, the
 encoder at ``encoder_lr`` (default ``lr * ENCODER_LR_FACTOR``) so that a few dozen labels do not wash out what
 pretraining learned. Quick map (method ``"quick"``) freezes the encoder: only the head trains, a linear probe on the
-pretrained embedding.
+pretrained embedding (core.learning.quick fits it without the training loop).
 """
 from __future__ import annotations
 

@@ -192,6 +192,10 @@ class Trainer:
         """Train. ``checkpoint(result)`` is called every ``options.checkpoint_every`` steps (rank 0) with the
         run so far, so a killed job leaves a usable, resumable model file."""
         opt = self.options
+        if opt.method == "quick":  # Quick map: a linear probe on the frozen embedding, no training loop
+            from .quick import fit_quick
+
+            return fit_quick(opt, data, progress)
         run = _Run(opt, data, resume_state)
         step, cancelled, stopped_early = run.start_step, False, False
         run.model.train()
