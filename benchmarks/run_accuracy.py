@@ -17,6 +17,11 @@ Rows (the ``metadata`` of `stssl evaluate` in brackets):
 - ``stssl_season``, ``stssl_paper``, ``stssl_sphere`` [teacher]: Spatiotemporal SSL with each encoding; the pixel-only
   student is scored, and the JSON also has the teacher scored with the test metadata;
 - ``stssl_season_ld0`` [teacher, lambda_d = 0]: no distillation.
+- ``presto_supervised``, ``presto_fixmatch`` [none], ``presto_stssl`` [teacher], ``presto_quick`` (Quick map, a linear
+  probe on the frozen embedding): the pretrained Presto backbone (core/models/presto_backbone.py) on the series sets,
+  whose files carry ``band_names`` and ``timestep_dates``; weights from ``../shared/pretrained/presto``. They run with
+  16 labelled + 48 unlabelled tiles per step (``PRESTO_BATCH``): a per-pixel transformer step costs about 20x a CNN
+  step on this CPU, and the engine's 32 + 224 would not fit the benchmark's time.
 """
 from __future__ import annotations
 
@@ -41,6 +46,9 @@ import make_splits
 import metadata_only
 
 STSSL = Path(sys.executable).parent / "stssl"
+PRESTO_WEIGHTS = (REPO_ROOT / ".." / "shared" / "pretrained" / "presto" / "default_model.pt").resolve()
+PRESTO_BATCH = ("--batch-size", "16", "--unlabeled-ratio", "3")
+PRESTO = ("--backbone", "presto", "--pretrained", str(PRESTO_WEIGHTS)) + PRESTO_BATCH
 
 
 @dataclass(frozen=True)
@@ -54,6 +62,7 @@ class Row:
     classifier: Optional[str] = None  # metadata-only rows
     all_train_labels: bool = False
     peer: bool = False  # a peer tool's row, run in process by benchmarks/peers.py
+    cost_factor: float = 1.0  # relative to the CNN's step, for the time estimate
 
 
     @property
@@ -65,9 +74,9 @@ class Row:
         """Relative CPU cost per step (the teacher runs beside the student; supervised skips the unlabelled batch)."""
         if not self.uses_engine:
             return 0.0
-        if self.method == "supervised":
-            return 0.25
-        return 1.5 if self.metadata == "teacher" else 1.0
+        if self.method in ("supervised", "quick"):
+            return 0.25 * self.cost_factor
+        return (1.5 if self.metadata == "teacher" else 1.0) * self.cost_factor
 
 
 ROWS: Dict[str, Row] = {row.name: row for row in [
@@ -88,12 +97,20 @@ ROWS: Dict[str, Row] = {row.name: row for row in [
     # What a user would pick instead (benchmarks/peers.py): dzetsaka / SCP, and a feature-extraction plugin.
     Row("peer_rf", "random forest on pixel values (dzetsaka, SCP)", peer=True),
     Row("peer_presto_lr", "frozen Presto embedding + logistic regression (iamap-style)", peer=True),
+    Row("presto_supervised", "Presto, supervised (fine-tuned)", "supervised", extra=PRESTO, cost_factor=20),
+    Row("presto_fixmatch", "Presto, FixMatch (fine-tuned)", "fixmatch", extra=PRESTO, cost_factor=20),
+    Row("presto_stssl", "Presto, Spatiotemporal SSL (teacher with location token and months)", "fixmatch", "teacher",
+        extra=PRESTO, cost_factor=20),
+    Row("presto_quick", "Presto, Quick map (linear probe on the frozen embedding)", "quick", extra=PRESTO,
+        cost_factor=5),
 ]}
 
 METADATA_ROWS = ["metadata_only_knn", "metadata_only_logistic", "metadata_only_knn_all"]
 PEER_ROWS = ["peer_rf", "peer_presto_lr"]
 CORE_ROWS = ["supervised", "fixmatch", "fixmatch_input", "stssl_season"]
 EXTRA_ROWS = ["freematch", "softmatch", "stssl_paper", "stssl_sphere", "stssl_season_ld0"]
+PRESTO_ROWS = ["presto_supervised", "presto_fixmatch", "presto_stssl", "presto_quick"]
+SERIES_SETS = ["mtts_random", "mtts_blocks", "mtts_west_east"]  # Mato Grosso year-long series: Presto's input
 # Spatial shift on year-long series (a pixel model can learn the classes there; the teacher sees the location),
 # seasonal shift on single dates (the teacher sees the location and the day of year).
 MAIN_SETS = ["mtts_random", "mtts_blocks", "mtts_west_east", "mtts_para", "mt_wet_dry", "slo_summer_winter"]
@@ -166,7 +183,10 @@ def grid_for(variant: str) -> Grid:
             Block(MAIN_SETS, [5, 10, 25], METADATA_ROWS + PEER_ROWS + ["supervised", "fixmatch", "stssl_season"]),
             Block(MAIN_SETS, [MAIN_BUDGET], ["fixmatch_input"] + EXTRA_ROWS),
             Block(control_sets, [MAIN_BUDGET], METADATA_ROWS + PEER_ROWS + CORE_ROWS),
+            Block(SERIES_SETS, [MAIN_BUDGET], PRESTO_ROWS),
         ], seeds=[0, 1, 2, 3, 4], steps=400)
+    if variant == "presto":  # the Presto rows at the engine's default steps for patch sets (stssl evaluate: 500)
+        return Grid("presto", [Block(SERIES_SETS, [MAIN_BUDGET], PRESTO_ROWS)], seeds=[0, 1, 2, 3, 4], steps=500)
     raise ValueError(variant)
 
 
@@ -370,6 +390,8 @@ def main(argv: Optional[list] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="the minutes-long variant")
     parser.add_argument("--smoke", action="store_true", help="every set and row once with 30 steps: does it all run?")
+    parser.add_argument("--variant", choices=("quick", "smoke", "full", "presto"), help="a named grid (overrides "
+                        "--quick/--smoke)")
     parser.add_argument("--steps", type=int, help="training steps per run (default: the variant's)")
     parser.add_argument("--sets", help="comma-separated subset of the variant's sets")
     parser.add_argument("--rows", help="comma-separated subset of rows")
@@ -387,7 +409,7 @@ def main(argv: Optional[list] = None) -> int:
     parser.add_argument("--dry-run", action="store_true", help="print the plan and a time estimate")
     parser.add_argument("--fresh", action="store_true", help="delete this variant's cached runs first")
     args = parser.parse_args(argv)
-    grid = grid_for("smoke" if args.smoke else "quick" if args.quick else "full")
+    grid = grid_for(args.variant or ("smoke" if args.smoke else "quick" if args.quick else "full"))
     if args.steps:
         grid.steps = args.steps
     if args.engine_args:

@@ -110,8 +110,9 @@ def cmd_train(args: argparse.Namespace) -> int:
         raise InputError(f"--date was given {len(args.date)} times for {len(args.rasters)} rasters; give one date for all or one per raster")
     dates = (args.date * len(args.rasters)) if args.date and len(args.date) == 1 else (args.date or [None] * len(args.rasters))
     location = _location(args)
+    series = _timestep_dates_per_raster(args.timestep_dates, len(args.rasters))
     request = TrainRequest(
-        rasters=[RasterInput(p, d, location) for p, d in zip(args.rasters, dates)], labels_path=args.labels,
+        rasters=[RasterInput(p, d, location, s) for p, d, s in zip(args.rasters, dates, series)], labels_path=args.labels,
         class_field=args.class_field, out_model=args.out, options=opts, min_coverage=args.min_coverage,
         presence_fraction=args.presence, overwrite=args.overwrite)
     from .app.pipeline import train_model
@@ -149,6 +150,19 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _timestep_dates_per_raster(given: Optional[List[str]], n: int) -> list:
+    """--timestep-dates given once (for every raster) or once per raster, as lists of ISO dates."""
+    from .data.series import parse_timestep_dates
+
+    if not given:
+        return [None] * n
+    if len(given) not in (1, n):
+        raise InputError(f"--timestep-dates was given {len(given)} times for {n} rasters; give it once for all "
+                         "or once per raster")
+    parsed = [parse_timestep_dates(text, "--timestep-dates") for text in given]
+    return parsed * n if len(parsed) == 1 else parsed
+
+
 def cmd_predict(args: argparse.Namespace) -> int:
     from .app.modelfile import load_model
     from .app.predict import check_input_scale, classify_raster
@@ -157,7 +171,8 @@ def cmd_predict(args: argparse.Namespace) -> int:
         model_path=args.model, raster_path=args.raster, out_classes=args.out, out_confidence=args.confidence,
         out_teacher=args.teacher, acquisition_date=args.date, resolution=args.resolution, stride_px=args.stride,
         batch_size=args.batch_size, device=args.device, overwrite=args.overwrite,
-        location=_location(args))
+        location=_location(args),
+        timestep_dates=_timestep_dates_per_raster(args.timestep_dates and [args.timestep_dates], 1)[0])
     model = load_model(request.model_path, device=request.device)
     check = check_input_scale(model, request.raster_path)
     if not check.ok:
@@ -186,9 +201,10 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         check_output_path(args.json, True, "JSON result", inputs=[(args.patches, "patch set")])
     options = _options_from(args)
     bar, on_progress = _training_progress(f"{options.method}/{options.metadata}")
-    result = evaluate_patchset(args.patches, options, progress=on_progress)
+    result = evaluate_patchset(args.patches, options, progress=on_progress, band_names=args.band_names,
+                               timestep_dates=args.timestep_dates)
     bar.close()
-    keys = ["method", "metadata", "encoding", "accuracy", "balanced_accuracy", "macro_f1", "teacher_accuracy",
+    keys = ["method", "metadata", "encoding", "backbone", "accuracy", "balanced_accuracy", "macro_f1", "teacher_accuracy",
             "mask_rate", "pseudo_label_accuracy", "n_labeled", "n_unlabeled", "n_test", "steps", "train_seconds", "device"]
     for k in keys:
         if k in result:
@@ -226,6 +242,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_training_options(p, TrainOptions.steps, names=_TRAIN_ONLY, title="tiles")
     p.add_argument("--min-coverage", type=float, default=0.5, help="fraction of a tile a class must cover to label it")
     p.add_argument("--presence", type=float, default=0.1, help="with --multi-label: the fraction a class must cover")
+    p.add_argument("--timestep-dates", action="append", default=None, metavar="DATES",
+                   help="a stack raster's timestep dates YYYY-MM-DD,... (bands grouped by date; default: from the band "
+                        "descriptions); once for all rasters or once per raster")
     p.add_argument("--out", required=True, help="model file to write")
     p.add_argument("--resume", default=None, help="continue from a model file's training state")
     p.add_argument("--overwrite", action="store_true")
@@ -242,6 +261,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "detected is taken as unknown, with a warning; a raster without CRS needs --lat/--lon)")
     p.add_argument("--date", default=None,
                    help="acquisition date YYYY-MM-DD or 'unknown' for the teacher map (default: detect)")
+    p.add_argument("--timestep-dates", default=None, metavar="DATES",
+                   help="a stack raster's timestep dates for a Presto teacher map (default: from the band descriptions)")
     p.add_argument("--lat", type=float, default=None, help="location of a raster without a CRS (with --lon)")
     p.add_argument("--lon", type=float, default=None)
     p.add_argument("--resolution", choices=RESOLUTION.values, default=PredictRequest.resolution,
@@ -257,6 +278,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("evaluate", help="train and score on a patch set (.npz) with a held-out test split")
     p.add_argument("--patches", required=True)
     p.add_argument("--json", default=None, help="write all metrics to this JSON file")
+    p.add_argument("--band-names", default=None, metavar="NAMES",
+                   help="bands of one timestep, e.g. blue,red,nir, for a set file without 'band_names'")
+    p.add_argument("--timestep-dates", default=None, metavar="DATES",
+                   help="YYYY-MM-DD of every timestep, comma-separated, for a set file without 'timestep_dates'")
     _add_training_options(p, EVALUATE_STEPS)
     p.set_defaults(func=cmd_evaluate)
 

@@ -16,6 +16,7 @@ import numbers
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, List, Mapping, Optional, Tuple
 
+from .data.band_roles import SENSORS
 from .data.grid import stride_or_tile_size
 from .errors import InputError
 from .i18n import tr_noop
@@ -142,7 +143,10 @@ TRAIN_OPTIONS: Tuple[OptionSpec, ...] = (
     _choice("method", tr_noop("Method"), tr_noop("The semi-supervised algorithm that learns from unlabelled tiles"),
             Choice("supervised", tr_noop("Supervised only (no unlabelled tiles)")),
             Choice("fixmatch", tr_noop("FixMatch")), Choice("freematch", tr_noop("FreeMatch")),
-            Choice("softmatch", tr_noop("SoftMatch"))),
+            Choice("softmatch", tr_noop("SoftMatch")),
+            Choice("quick", tr_noop("Quick map (pretrained Presto, head only)"),
+                   tr_noop("A linear probe on the frozen pretrained Presto embedding: only the class head trains, on "
+                           "the labelled tiles; needs the Presto backbone"))),
     _choice("metadata", tr_noop("Metadata"), tr_noop("How each tile's location and acquisition date are used"),
             Choice("none", tr_noop("No metadata (pixels only)")),
             Choice("input", tr_noop("Metadata as network input (baseline)"),
@@ -159,7 +163,9 @@ TRAIN_OPTIONS: Tuple[OptionSpec, ...] = (
                tr_noop("Highest degree L of the 'sphere' encoding"), bounds=AT_LEAST_0),
     _choice("backbone", tr_noop("Backbone"), tr_noop("The network that reads the pixels"),
             Choice("cnn", tr_noop("CNN (fast on a CPU)")),
-            Choice("vit", tr_noop("ViT (as in the paper; best on a GPU)"))),
+            Choice("vit", tr_noop("ViT (as in the paper; best on a GPU)")),
+            Choice("presto", tr_noop("Presto (pretrained, time series)"),
+                   tr_noop("The pretrained Presto encoder on every pixel's series; needs the bands' roles"))),
     _choice("model_size", tr_noop("Network size"), tr_noop("How large the networks are"),
             Choice("auto", tr_noop("Auto (small on a GPU, tiny on a CPU)")), Choice("tiny", tr_noop("Tiny")),
             Choice("small", tr_noop("Small (ViT-S)"))),
@@ -214,6 +220,29 @@ TRAIN_OPTIONS: Tuple[OptionSpec, ...] = (
                cli_flag="--no-amp"),
     OptionSpec("init_weights", "text", tr_noop("Initial weights"),
                tr_noop("A local weights file to start from (no downloads)"), optional=True),
+    # Presto backbone (core/models/presto_backbone.py) and Quick map (method "quick").
+    OptionSpec("pretrained", "text", tr_noop("Presto weights"),
+               tr_noop("The Presto weights file default_model.pt (default: $STSSL_PRESTO_WEIGHTS)"), optional=True),
+    OptionSpec("band_roles", "text", tr_noop("Band roles"),
+               tr_noop("Roles of the bands of one timestep, e.g. '1=B2,2=B3,3=B4,4=B8' (default: from the band "
+                       "names)"), optional=True),
+    OptionSpec("sensor", "choice", tr_noop("Sensor"),
+               tr_noop("The sensor, where band names depend on it (Landsat SR_B*); default: from the names"),
+               choices=tuple(Choice(v, v) for v in SENSORS), optional=True),
+    _choice("scaling", tr_noop("Reflectance scaling"), tr_noop("How the optical bands' values become reflectance"),
+            Choice("detect", tr_noop("Detect from the values")), Choice("reflectance", tr_noop("Reflectance (0-1)")),
+            Choice("dn10000", tr_noop("Digital numbers / 10000")),
+            Choice("landsat_c2", tr_noop("Landsat Collection 2 (x 0.0000275 - 0.2)"))),
+    _choice("student_view", tr_noop("Presto student view"),
+            tr_noop("How the pixel-only Presto student fills Presto's location and month inputs"),
+            Choice("constant", tr_noop("Constant month, no location token")),
+            Choice("token", tr_noop("A learned token (as in the paper)"))),
+    OptionSpec("encoder_lr", "float", tr_noop("Encoder learning rate"),
+               tr_noop("Learning rate of the pretrained encoder (default: the learning rate x 0.1)"),
+               bounds=AT_LEAST_0, optional=True),
+    OptionSpec("temporal_pool", "int", tr_noop("Temporal pooling"),
+               tr_noop("Consecutive timesteps averaged into one Presto step (0: enough for at most 12 steps)"),
+               bounds=AT_LEAST_0),
 )
 
 _BY_NAME = {spec.name: spec for spec in TRAIN_OPTIONS}
@@ -230,6 +259,10 @@ ENCODINGS = option("encoding").values
 BACKBONES = option("backbone").values
 DISTILL_LOSSES = option("distill_loss").values
 
+PRESTO_SCALINGS = option("scaling").values
+PRESTO_STUDENT_VIEWS = option("student_view").values
+PRESTO_SENSORS = option("sensor").values
+
 RESOLUTION = _choice("resolution", tr_noop("Output resolution"),
                      tr_noop("One class per input pixel, or one per stride cell (smaller files, same model work)"),
                      Choice("pixel", tr_noop("one value per pixel")),
@@ -245,6 +278,9 @@ class RasterInput:
     acquisition_date: Optional[str] = None
     # Location override for rasters without a CRS: (lat, lon) in degrees WGS84 applied to every tile.
     location: Optional[Tuple[float, float]] = None
+    # A stack of timesteps (bands grouped by date) for the Presto backbone: 'YYYY-MM-DD' of every timestep, where
+    # the band descriptions do not hold them (core/data/stack.py).
+    timestep_dates: Optional[List[str]] = None
 
 
 @dataclass
@@ -297,6 +333,14 @@ class TrainOptions:
     device: str = "auto"
     amp: bool = True
     init_weights: Optional[str] = None
+    # --- Presto backbone (backbone "presto") and Quick map (method "quick") ---
+    pretrained: Optional[str] = None  # Presto weights file; None: $STSSL_PRESTO_WEIGHTS
+    band_roles: Optional[str] = None  # roles of one timestep's bands, "1=B2,2=B3,3=B4,4=B8"; None: from band names
+    sensor: Optional[str] = None  # for band names that depend on it (Landsat SR_B*); None: from the names
+    scaling: str = "detect"  # reflectance scaling of the optical bands
+    student_view: str = "constant"  # how the pixel-only Presto student fills Presto's location/month inputs
+    encoder_lr: Optional[float] = None  # learning rate of the pretrained encoder; None: lr * 0.1
+    temporal_pool: int = 0  # consecutive timesteps averaged into one Presto step; 0: as many as give <= 12 steps
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any], named_by: str = "field") -> "TrainOptions":
@@ -319,6 +363,9 @@ class TrainOptions:
             problem = spec.problem(getattr(self, spec.name), defaults[spec.name].default)
             if problem is not None:
                 raise InputError(f"{spec.called(named_by)} {problem}")
+        if self.method == "quick" and self.backbone != "presto":
+            raise InputError(f"{option('method').called(named_by)} 'quick' (Quick map) is a linear probe on the "
+                             f"pretrained Presto embedding; choose {option('backbone').called(named_by)} 'presto'")
 
     # --- derived values -------------------------------------------------------------------------------------
     @property
@@ -341,6 +388,11 @@ class TrainOptions:
     def student_reads_metadata(self) -> bool:
         """The metadata-as-input baseline: the saved network itself reads location and date."""
         return self.metadata == "input"
+
+    @property
+    def uses_unlabeled(self) -> bool:
+        """Whether training draws on the unlabelled pool (not for supervised training and Quick map)."""
+        return self.method not in ("supervised", "quick")
 
     @property
     def distills(self) -> bool:
@@ -387,3 +439,6 @@ class PredictRequest:
     overwrite: bool = False
     # Location (lat, lon) in degrees WGS84 for the metadata networks of a raster without a CRS.
     location: Optional[Tuple[float, float]] = None
+    # 'YYYY-MM-DD' of every timestep of a stack raster, for a Presto teacher map where the band descriptions do
+    # not hold them (core/data/stack.py).
+    timestep_dates: Optional[List[str]] = None

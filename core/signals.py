@@ -46,7 +46,7 @@ class SignalStop:
     def __init__(self) -> None:
         self.signum: Optional[int] = None
         self.graceful = False
-        self._previous: Dict[int, object] = {}
+        self._previous: Dict[int, "signal._HANDLER"] = {}
 
     def requested(self) -> bool:
         # The trainer polls this before every step: from the first poll on there is a run to save, so a

@@ -40,6 +40,16 @@
         </message>
         <message>
             <location filename="../core/params.py" />
+            <source>Quick map (pretrained Presto, head only)</source>
+            <translation>Schnellkarte (vortrainiertes Presto, nur der Kopf)</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>A linear probe on the frozen pretrained Presto embedding: only the class head trains, on the labelled tiles; needs the Presto backbone</source>
+            <translation>Eine lineare Sonde auf der eingefrorenen vortrainierten Presto-Einbettung: nur der Klassenkopf lernt, auf den beschrifteten Kacheln; braucht das Presto-Backbone</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
             <source>Metadata</source>
             <translation>Metadaten</translation>
         </message>
@@ -127,6 +137,16 @@
             <location filename="../core/params.py" />
             <source>ViT (as in the paper; best on a GPU)</source>
             <translation>ViT (wie im Paper; am besten auf einer GPU)</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>Presto (pretrained, time series)</source>
+            <translation>Presto (vortrainiert, Zeitreihen)</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>The pretrained Presto encoder on every pixel's series; needs the bands' roles</source>
+            <translation>Der vortrainierte Presto-Encoder auf der Zeitreihe jedes Pixels; braucht die Rollen der Bänder</translation>
         </message>
         <message>
             <location filename="../core/params.py" />
@@ -397,6 +417,106 @@
             <location filename="../core/params.py" />
             <source>A local weights file to start from (no downloads)</source>
             <translation>Eine lokale Gewichtsdatei als Ausgangspunkt (keine Downloads)</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>Presto weights</source>
+            <translation>Presto-Gewichte</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>The Presto weights file default_model.pt (default: $STSSL_PRESTO_WEIGHTS)</source>
+            <translation>Die Presto-Gewichtsdatei default_model.pt (Standard: $STSSL_PRESTO_WEIGHTS)</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>Band roles</source>
+            <translation>Rollen der Bänder</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>Roles of the bands of one timestep, e.g. '1=B2,2=B3,3=B4,4=B8' (default: from the band names)</source>
+            <translation>Rollen der Bänder eines Zeitschritts, z. B. '1=B2,2=B3,3=B4,4=B8' (Standard: aus den Bandnamen)</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>Sensor</source>
+            <translation>Sensor</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>The sensor, where band names depend on it (Landsat SR_B*); default: from the names</source>
+            <translation>Der Sensor, wo die Bandnamen von ihm abhängen (Landsat SR_B*); Standard: aus den Namen</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>Reflectance scaling</source>
+            <translation>Skalierung der Reflexion</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>How the optical bands' values become reflectance</source>
+            <translation>Wie die Werte der optischen Bänder zu Reflexion werden</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>Detect from the values</source>
+            <translation>Aus den Werten erkennen</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>Reflectance (0-1)</source>
+            <translation>Reflexion (0-1)</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>Digital numbers / 10000</source>
+            <translation>Digitale Werte / 10000</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>Landsat Collection 2 (x 0.0000275 - 0.2)</source>
+            <translation>Landsat Collection 2 (x 0,0000275 - 0,2)</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>Presto student view</source>
+            <translation>Sicht des Presto-Schülers</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>How the pixel-only Presto student fills Presto's location and month inputs</source>
+            <translation>Wie der Presto-Schüler, der nur Pixel sieht, die Orts- und Monatseingaben von Presto füllt</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>Constant month, no location token</source>
+            <translation>Konstanter Monat, kein Orts-Token</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>A learned token (as in the paper)</source>
+            <translation>Ein gelerntes Token (wie im Artikel)</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>Encoder learning rate</source>
+            <translation>Lernrate des Encoders</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>Learning rate of the pretrained encoder (default: the learning rate x 0.1)</source>
+            <translation>Lernrate des vortrainierten Encoders (Standard: die Lernrate x 0,1)</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>Temporal pooling</source>
+            <translation>Zeitliche Zusammenfassung</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>Consecutive timesteps averaged into one Presto step (0: enough for at most 12 steps)</source>
+            <translation>Aufeinanderfolgende Zeitschritte, gemittelt zu einem Presto-Schritt (0: so viele, dass höchstens 12 Schritte bleiben)</translation>
         </message>
         <message>
             <location filename="../core/params.py" />

@@ -4,6 +4,10 @@ Patch-set ``.npz``: ``images`` (N, C, H, W) real numbers; ``labels`` (N,) class 
 (or (N, K) multi-hot for multi-label); ``split`` (N,) 'labeled' | 'unlabeled' | 'test'; ``lat``, ``lon``
 (N,) degrees WGS84, NaN unknown; ``date`` (N,) 'YYYY-MM-DD' or '' unknown; optional ``class_names`` (K,).
 Read and checked by :mod:`core.app.patchset`; tiles without any valid pixel are left out and counted.
+Optional keys for a time series stacked as channels (date-major, C = T x B): ``band_names`` (B,) the bands of one
+timestep and ``timestep_dates`` (N, T) 'YYYY-MM-DD' (or (T,) for every tile). A file without them runs unchanged;
+``band_names`` / ``timestep_dates`` arguments (``--band-names``, ``--timestep-dates``) stand in for missing keys.
+The Presto backbone needs the band names; its teacher reads the months of the timestep dates.
 
 Training sees the pixels and labels of 'labeled' and the pixels of 'unlabeled' only. 'test' is used once,
 after training, to score the selected EMA student (and, in teacher mode, the teacher with the test set's
@@ -14,7 +18,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import time
-from typing import Callable, Optional
+from typing import Callable, Optional, Sequence, Union
 
 import numpy as np
 import torch
@@ -28,13 +32,15 @@ from ..learning.trainer import Trainer, TrainProgress
 from ..learning.validation import predict_logits
 from ..learning.training_data import assemble_training_data
 from ..models.metadata import meta_batch
-from .patchset import REQUIRED_KEYS, load_patch_set
+from .patchset import REQUIRED_KEYS, load_patch_set, series_description
 
-__all__ = ["REQUIRED_KEYS", "evaluate_patchset", "load_patch_set", "normalized_images"]
+__all__ = ["REQUIRED_KEYS", "evaluate_patchset", "load_patch_set", "normalized_images", "series_description"]
 
-def normalized_images(ps: dict, seed: int) -> np.ndarray:
+
+def normalized_images(ps: dict, seed: int, return_stats: bool = False):
     """All tiles of a loaded patch set as normalised float32, with band statistics from the non-test tiles only
-    (the test tiles stay unseen); non-finite values count as nodata."""
+    (the test tiles stay unseen); non-finite values count as nodata. ``return_stats``: also the statistics and
+    the raw pixel sample they came from."""
     images = ps["images"].astype(np.float32)
     valid = np.all(np.isfinite(images), axis=1)  # (N, H, W)
     images = np.nan_to_num(images, nan=0.0, posinf=0.0, neginf=0.0)
@@ -43,17 +49,35 @@ def normalized_images(ps: dict, seed: int) -> np.ndarray:
                                   seed)
     if samples.shape[0] == 0:
         raise InputError(f"the 'labeled' and 'unlabeled' tiles of patch set '{ps.get('name', '?')}' have no valid "
-                         "pixel (all NaN or infinite), so the bands cannot be normalised; check how the set was written")
-    return normalize_tiles(images, valid, robust_band_stats(samples))
+                         "pixel (all NaN or infinite), so the bands cannot be normalised; check how the set was "
+                         "written")
+    stats = robust_band_stats(samples)
+    normalised = normalize_tiles(images, valid, stats)
+    return (normalised, stats, samples) if return_stats else normalised
+
+
+def _presto_spec(ps: dict, opts: TrainOptions, stats, sample: np.ndarray, band_names, timestep_dates) -> tuple:
+    """(Presto spec, months (N, T) or None) of a patch set; the scaling is detected from the non-test sample."""
+    from ..models.presto_backbone import make_presto_spec
+
+    names, t, months = series_description(ps, band_names, timestep_dates)
+    spec = make_presto_spec(names, t, stats.mean, stats.std, sample=sample.reshape(-1, len(names)),
+                            band_roles=opts.band_roles, sensor=opts.sensor, scaling=opts.scaling,
+                            dtype=ps["images"].dtype, student_view=opts.student_view,
+                            temporal_pool=opts.temporal_pool or None)
+    return spec, months
 
 
 def evaluate_patchset(path: str, options: Optional[TrainOptions] = None,
-                      progress: Optional[Callable[[TrainProgress], None]] = None, **values) -> dict:
+                      progress: Optional[Callable[[TrainProgress], None]] = None,
+                      band_names: Union[str, Sequence[str], None] = None,
+                      timestep_dates: Union[str, Sequence[str], None] = None, **values) -> dict:
     """Train on the set's labeled + unlabeled tiles and report metrics on its test tiles.
 
     The training options are ``options`` (already validated, as ``stssl evaluate`` builds them) or else the
     option ``values`` (``method='fixmatch', steps=300, ...``; validated here). The tile size and multi-label
-    come from the patch set.
+    come from the patch set. ``band_names`` and ``timestep_dates`` (text or lists) stand in for the file's
+    optional keys of the same names.
     """
     if options is not None and values:
         raise TypeError("give either options or option values, not both")
@@ -67,7 +91,8 @@ def evaluate_patchset(path: str, options: Optional[TrainOptions] = None,
     labeled = (split == "labeled") & has_label
     test = (split == "test") & has_label
     if labeled.sum() == 0:
-        raise InputError(f"patch set '{os.path.basename(path)}' has no labelled tile with a label >= 0 and valid pixels")
+        raise InputError(f"patch set '{os.path.basename(path)}' has no labelled tile with a label >= 0 and valid "
+                         "pixels")
     if test.sum() == 0:
         raise InputError(f"patch set '{os.path.basename(path)}' has no 'test' tile with a label and valid pixels; "
                          "nothing to score")
@@ -75,8 +100,11 @@ def evaluate_patchset(path: str, options: Optional[TrainOptions] = None,
         raise InputError(f"patch set '{os.path.basename(path)}' labels only one class; label at least two")
 
     seed = options.seed
-    images = normalized_images(ps, seed)
+    images, stats, sample = normalized_images(ps, seed, return_stats=True)
     opts = dataclasses.replace(options, multi_label=bool(multi), tile_size_px=int(images.shape[-1]))
+    presto, months = None, None
+    if opts.backbone == "presto":
+        presto, months = _presto_spec(ps, opts, stats, sample, band_names, timestep_dates)
     encoder = MetadataEncoder(opts.encoding, opts.sh_degree)
     targets = labels.astype(np.float32) if multi else labels.astype(np.int64)
     # The pool for training excludes the test tiles entirely (pixels too).
@@ -84,7 +112,8 @@ def evaluate_patchset(path: str, options: Optional[TrainOptions] = None,
     data, _, val_idx = assemble_training_data(
         images[train_sel], targets[train_sel], labeled[train_sel], ps["lat"][train_sel], ps["lon"][train_sel],
         ps["doy"][train_sel], encoder, ps["num_classes"], multi, opts.val_fraction, seed,
-        diagnostic_targets=ps["diagnostic_labels"][train_sel] if ps["diagnostic_labels"] is not None else None)
+        diagnostic_targets=ps["diagnostic_labels"][train_sel] if ps["diagnostic_labels"] is not None else None,
+        months=months[train_sel] if months is not None else None, presto=presto)
     trainer = Trainer(opts)
     t0 = time.perf_counter()
     result = trainer.fit(data, progress=progress)
@@ -92,7 +121,8 @@ def evaluate_patchset(path: str, options: Optional[TrainOptions] = None,
 
     test_idx = np.flatnonzero(test)
     test_images = torch.from_numpy(images[test_idx])
-    test_meta = meta_batch(encoder, ps["lat"][test_idx], ps["lon"][test_idx], ps["doy"][test_idx])
+    test_meta = meta_batch(encoder, ps["lat"][test_idx], ps["lon"][test_idx], ps["doy"][test_idx],
+                           months[test_idx] if months is not None else None)
     cpu = torch.device("cpu")
     student_logits = predict_logits(result.model.student, test_images, test_meta, cpu).numpy()
     truth = targets[test_idx]
@@ -103,14 +133,21 @@ def evaluate_patchset(path: str, options: Optional[TrainOptions] = None,
            if k != "confusion_matrix"},
         "class_names": ps["class_names"],
         "n_labeled": int(data.labeled_images.shape[0]), "n_validation": int(len(val_idx)),
-        "n_unlabeled": int(data.unlabeled_images.shape[0]) if opts.method != "supervised" else 0,
+        "n_unlabeled": int(data.unlabeled_images.shape[0]) if opts.uses_unlabeled else 0,
         "n_test": int(len(test_idx)), "steps": int(result.steps_done), "best_step": int(result.best_step),
         "stopped_early": result.stopped_early, "train_seconds": round(train_seconds, 2), "device": result.device_name,
         "mask_rate": result.mean_mask_rate, "pseudo_label_accuracy": result.mean_pseudo_label_accuracy,
         "pseudo_label_accuracy_source": result.pseudo_label_accuracy_source,
         "best_val_accuracy": result.best_val_accuracy, "data_wait_fraction": round(result.data_wait_fraction, 4),
-        "multi_label": multi, "n_tiles_no_data": ps["no_data_tiles"],
+        "multi_label": multi, "n_tiles_no_data": ps["no_data_tiles"], "backbone": opts.backbone,
     }
+    if presto is not None:
+        from ..models.presto_backbone import describe_spec
+
+        out["presto"] = {"description": describe_spec(presto),
+                         "months_known": months is not None and bool((months >= 0).all()),
+                         "student_view": presto["student_view"], "temporal_pool": presto["temporal_pool"],
+                         "scaling": presto["scaling"], "band_roles": presto["roles"]}
     if opts.has_teacher and result.model.teacher is not None:
         teacher_logits = predict_logits(result.model.teacher, test_images, test_meta, cpu).numpy()
         t = summarize(truth, teacher_logits, multi, ps["num_classes"])

@@ -21,7 +21,7 @@ from .filecheck import write_failed
 try:  # where rasterio keeps GDAL's error classes; they are not OSErrors
     from rasterio._err import CPLE_BaseError
 except ImportError:  # pragma: no cover - other rasterio layouts
-    CPLE_BaseError = RuntimeError  # type: ignore[misc,assignment]
+    CPLE_BaseError = RuntimeError
 
 _WRITE_ERRORS = (OSError, CPLE_BaseError, rasterio.errors.RasterioError)
 

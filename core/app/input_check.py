@@ -69,7 +69,8 @@ class ScaleCheck:
         return (
             f"raster '{self.raster_name}' does not look like the training rasters: in {describe_bands(flagged)}, "
             f"most pixels lie far outside the training range (in {worst.label()}, {worst.far_fraction:.0%} of the "
-            f"pixels; median {worst.median:.4g}, training mean {worst.train_mean:.4g} +/- {worst.train_std:.4g}). The map "
+            f"pixels; median {worst.median:.4g}, training mean {worst.train_mean:.4g} +/- {worst.train_std:.4g}). "
+            "The map "
             "would probably show one class. Check that the raster has the bands, units and scaling of the training "
             "rasters (for example 8-bit digital numbers versus scaled reflectance)"
         )

@@ -163,11 +163,17 @@ class LoadedModel:
         """True for the metadata-as-input baseline: the deployed network itself reads location and date."""
         return self.student.uses_metadata
 
+    @property
+    def presto_spec(self) -> Optional[dict]:
+        """The Presto backbone's spec (bands, roles, scaling, timesteps) when the model has one."""
+        return self.config["student_config"].get("presto")
+
     @torch.inference_mode()
     def probabilities(self, images: torch.Tensor, lat: Optional[torch.Tensor] = None,
                       lon: Optional[torch.Tensor] = None, doy: Optional[torch.Tensor] = None,
-                      network: str = "student") -> torch.Tensor:
-        """Class probabilities (softmax, or sigmoid for multi-label) of normalised tiles (B, C, T, T)."""
+                      network: str = "student", months: Optional[torch.Tensor] = None) -> torch.Tensor:
+        """Class probabilities (softmax, or sigmoid for multi-label) of normalised tiles (B, C, T, T). ``months``
+        (B, T) or (1, T): the calendar month (0-11) of every timestep, which a Presto network reads."""
         net = self.student if network == "student" else self.teacher
         if net is None:
             raise InputError(f"model '{os.path.basename(self.path)}' has no teacher network; "
@@ -177,8 +183,15 @@ class LoadedModel:
             if self.encoder is None:
                 raise InputError(f"model file '{os.path.basename(self.path)}' has a network that reads metadata but "
                                  "no metadata encoding; it is damaged: retrain or use another copy")
+            if months is not None and months.shape[0] == 1 and images.shape[0] > 1:
+                months = months.expand(images.shape[0], -1)
             unknown = np.full(images.shape[0], np.nan)
-            meta = meta_batch(self.encoder, *(v.cpu().numpy() if v is not None else unknown for v in (lat, lon, doy)))
+
+            def values(v: Optional[torch.Tensor]) -> np.ndarray:
+                return v.cpu().numpy() if v is not None else unknown
+
+            meta = meta_batch(self.encoder, values(lat), values(lon), values(doy),
+                              months=months.cpu().numpy() if months is not None else None)
             meta = meta.to(self.device)
         logits = net(images.to(self.device), meta).logits.float()
         return torch.sigmoid(logits) if self.multi_label else torch.softmax(logits, dim=1)

@@ -11,19 +11,21 @@ from __future__ import annotations
 import math
 import os
 from dataclasses import fields
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, TypeGuard
 
 import torch
 
 from ..errors import ModelFileError
 from ..models.network import NetworkConfig
-from ..params import ENCODINGS, METADATA_MODES
+from ..params import BACKBONES, ENCODINGS, METADATA_MODES, PRESTO_STUDENT_VIEWS
 
 FORMAT = "spatiotemporal-ssl-model"
 FORMAT_VERSION = 1
 
 _NETWORK_FIELDS = {f.name: f for f in fields(NetworkConfig)}
 _REQUIRED_NETWORK = ("backbone", "size", "in_channels", "tile_size_px", "num_classes")
+# Keys of files written before a rename, which NetworkConfig.from_dict maps ("meta_mode" -> "metadata_role").
+_OLD_NETWORK_KEYS = ("meta_mode",)
 _RESUME_KEYS = ("step", "model", "ema", "optimizer", "scheduler")
 
 
@@ -36,7 +38,7 @@ def _need(cond: bool, field: str, problem: str) -> None:
         raise _Damaged(f"'{field}' {problem}")
 
 
-def _is_int(v: Any) -> bool:
+def _is_int(v: Any) -> TypeGuard[int]:
     return isinstance(v, int) and not isinstance(v, bool)
 
 
@@ -46,7 +48,8 @@ def _is_number(v: Any) -> bool:
 
 def _positive_int(d: dict, key: str, where: str) -> int:
     v = d.get(key)
-    _need(_is_int(v) and v >= 1, f"{where}{key}", f"must be a whole number of at least 1 (found {v!r})")
+    if not (_is_int(v) and v >= 1):
+        raise _Damaged(f"'{where}{key}' must be a whole number of at least 1 (found {v!r})")
     return v
 
 
@@ -62,22 +65,53 @@ def _check_network(cfg: Any, field: str, band_count: int, tile: int, n_classes: 
     _need(isinstance(cfg, dict), field, "is missing or not a table")
     for key in _REQUIRED_NETWORK:
         _need(key in cfg, f"{field}.{key}", "is missing")
-    # "meta_mode": the metadata role's name in model files written before it was renamed (NetworkConfig.from_dict).
-    unknown = sorted(set(cfg) - set(_NETWORK_FIELDS) - {"meta_mode"})
+    unknown = sorted(set(cfg) - set(_NETWORK_FIELDS) - set(_OLD_NETWORK_KEYS))
     _need(not unknown, field, f"has unknown entries {unknown[:5]}")
-    _need(cfg["backbone"] in ("cnn", "vit"), f"{field}.backbone", f"is {cfg['backbone']!r}, not 'cnn' or 'vit'")
+    _need(cfg["backbone"] in BACKBONES, f"{field}.backbone",
+          f"is {cfg['backbone']!r}, not one of {', '.join(BACKBONES)}")
     _need(isinstance(cfg["size"], str), f"{field}.size", "is not a name")
     for key in ("in_channels", "tile_size_px", "num_classes", "loc_dim", "date_dim"):
         if key in cfg:
             _need(_is_int(cfg[key]) and cfg[key] >= 0, f"{field}.{key}", f"must be a whole number (found {cfg[key]!r})")
-    _need(cfg["in_channels"] == band_count, f"{field}.in_channels", f"is {cfg['in_channels']}, not band_count {band_count}")
+    _need(cfg["in_channels"] == band_count, f"{field}.in_channels",
+          f"is {cfg['in_channels']}, not band_count {band_count}")
     _need(cfg["tile_size_px"] == tile, f"{field}.tile_size_px", f"is {cfg['tile_size_px']}, not tile_size_px {tile}")
-    _need(cfg["num_classes"] == n_classes, f"{field}.num_classes", f"is {cfg['num_classes']}, not the {n_classes} classes")
-    for key in ("metadata_role", "meta_mode", "film_stages"):
+    _need(cfg["num_classes"] == n_classes, f"{field}.num_classes",
+          f"is {cfg['num_classes']}, not the {n_classes} classes")
+    for key in ("meta_mode", "metadata_role", "film_stages"):
         if key in cfg:
             _need(isinstance(cfg[key], str), f"{field}.{key}", "is not a name")
     if "token_film" in cfg:
         _need(isinstance(cfg["token_film"], bool), f"{field}.token_film", "is not true/false")
+    if cfg["backbone"] == "presto" or cfg.get("presto") is not None:
+        _check_presto(cfg.get("presto"), f"{field}.presto", band_count)
+
+
+def _check_presto(spec: Any, field: str, band_count: int) -> None:
+    """The Presto backbone's spec (core.models.presto_backbone.make_presto_spec): bands, timesteps, roles,
+    scaling, statistics of every channel, pooling and the student's view."""
+    if not isinstance(spec, dict):
+        raise _Damaged(f"'{field}' is missing or not a table (a Presto network needs it)")
+    for key in ("band_names", "timesteps", "roles", "scaling", "band_mean", "band_std", "temporal_pool",
+                "student_view"):
+        _need(key in spec, f"{field}.{key}", "is missing")
+    names = spec["band_names"]
+    _need(isinstance(names, list) and len(names) > 0 and all(isinstance(n, str) for n in names),
+          f"{field}.band_names", "must be a non-empty list of band names")
+    timesteps = _positive_int(spec, "timesteps", f"{field}.")
+    _positive_int(spec, "temporal_pool", f"{field}.")
+    _need(timesteps * len(names) == band_count, f"{field}.timesteps",
+          f"is {timesteps}: {timesteps} x {len(names)} bands is not band_count {band_count}")
+    _need(isinstance(spec["roles"], dict), f"{field}.roles", "is not a table")
+    _need(isinstance(spec["scaling"], dict) and isinstance(spec["scaling"].get("kind"), str), f"{field}.scaling",
+          "is not a table with a 'kind'")
+    for key in ("band_mean", "band_std"):
+        values = spec[key]
+        _need(isinstance(values, list) and len(values) == band_count and all(_is_number(x) for x in values),
+              f"{field}.{key}", f"must be {band_count} finite numbers, one per channel")
+    _need(all(float(x) > 0 for x in spec["band_std"]), f"{field}.band_std", "must be positive")
+    _need(spec["student_view"] in PRESTO_STUDENT_VIEWS, f"{field}.student_view",
+          f"is {spec['student_view']!r}, not one of {', '.join(PRESTO_STUDENT_VIEWS)}")
 
 
 def _check_classes(classes: Any) -> int:
@@ -110,7 +144,8 @@ def _check_training_state(state: Any) -> None:
     _need(isinstance(state, dict), "training_state", "is not a table")
     for key in _RESUME_KEYS:
         _need(key in state, f"training_state.{key}", "is missing")
-    _need(_is_int(state["step"]) and state["step"] >= 0, "training_state.step", f"is not a step count ({state['step']!r})")
+    _need(_is_int(state["step"]) and state["step"] >= 0, "training_state.step",
+          f"is not a step count ({state['step']!r})")
     _check_tensors(state["model"], "training_state.model")
     _check_tensors(state["ema"], "training_state.ema")
     for key in ("optimizer", "scheduler"):
@@ -152,7 +187,8 @@ def validate_model_blob(blob: Any, path: str) -> None:
     format_version(blob, name)
     try:
         config = blob.get("config")
-        _need(isinstance(config, dict), "config", "is missing or not a table")
+        if not isinstance(config, dict):
+            raise _Damaged("'config' is missing or not a table")
         band_count = _positive_int(config, "band_count", "config.")
         tile = _positive_int(config, "tile_size_px", "config.")
         stride = _positive_int(config, "stride_px", "config.")
@@ -166,10 +202,9 @@ def validate_model_blob(blob: Any, path: str) -> None:
             if "sh_degree" in encoding:
                 _need(_is_int(encoding["sh_degree"]) and encoding["sh_degree"] >= 0, "config.encoding.sh_degree",
                       f"must be a whole number >= 0 (found {encoding['sh_degree']!r})")
-        # Written by model files before the networks named their metadata role; new files leave it out.
-        if "metadata_mode" in config:
+        if "metadata_mode" in config:  # written by files from before the options table, not read any more
             _need(config["metadata_mode"] in METADATA_MODES, "config.metadata_mode",
-                  f"must be one of {', '.join(METADATA_MODES)} (found {config['metadata_mode']!r})")
+                  f"must be one of {', '.join(METADATA_MODES)} (found {config.get('metadata_mode')!r})")
         _need(isinstance(config.get("multi_label"), bool), "config.multi_label", "is missing or not true/false")
         _check_network(config.get("student_config"), "config.student_config", band_count, tile, n_classes)
         _check_tensors(blob.get("student"), "student")

@@ -81,7 +81,7 @@ def _flush_to_disk(path: str) -> None:
         os.close(fd)
 
 
-def check_written(tmp: str, path: str, what: str, verify: Optional[Callable[[str], None]] = None) -> None:
+def check_written(tmp: str, path: str, what: str, verify: Optional[Callable[[str], object]] = None) -> None:
     """Before a temporary file may replace ``path``: flushed to disk, not empty, and read back by ``verify``.
 
     Raises :class:`OutputError` naming the output otherwise. A caller writing several outputs as one result
@@ -115,7 +115,7 @@ def check_written(tmp: str, path: str, what: str, verify: Optional[Callable[[str
 
 @contextmanager
 def atomic_output(path: str, overwrite: bool, what: str = "output",
-                  verify: Optional[Callable[[str], None]] = None) -> Iterator[str]:
+                  verify: Optional[Callable[[str], object]] = None) -> Iterator[str]:
     """Yield a temporary path to write ``path``'s content to; rename it onto ``path`` only on success.
 
     The temporary file lives in the destination folder, so :func:`os.replace` is an atomic rename on the same

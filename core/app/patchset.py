@@ -3,7 +3,10 @@
 Format: ``images`` (N, C, H, W) real numbers; ``labels`` (N,) class index 0..K-1, -1 for none (or (N, K)
 multi-hot of 0/1, a row of -1 for none); ``split`` (N,) 'labeled' | 'unlabeled' | 'test'; ``lat``, ``lon`` (N,)
 degrees WGS84, NaN unknown; ``date`` (N,) 'YYYY-MM-DD' or '' unknown; optional ``class_names`` (K,) and
-``diagnostic_labels`` (N,).
+``diagnostic_labels`` (N,). Optional keys for a time series stacked as channels (date-major, C = T x B):
+``band_names`` (B,) the bands of one timestep and ``timestep_dates`` (N, T) 'YYYY-MM-DD' (or (T,) for every
+tile). A file without them runs unchanged; ``--band-names`` / ``--timestep-dates`` stand in for missing keys
+(:func:`series_description`). The Presto backbone needs the band names; its teacher reads the timesteps' months.
 
 The file is read with ``allow_pickle=False``, so an object array is refused, never unpickled. A label beyond
 the class names, a negative label other than -1, fractional labels, multi-hot values other than 0/1, complex
@@ -13,11 +16,12 @@ the key. Tiles without any valid pixel (all NaN) are dropped from training and s
 from __future__ import annotations
 
 import os
-from typing import Dict, List
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
 from ..data.dates import parse_date
+from ..data.series import parse_name_list, parse_timestep_dates, split_series, timestep_months
 from ..errors import InputError
 from ..learning.metrics import class_names_or_default
 
@@ -139,6 +143,53 @@ def _coordinates(arr: np.ndarray, key: str, name: str, limit: float) -> np.ndarr
     return np.where(np.isfinite(values), values, np.nan)
 
 
+def _band_names(npz, files: List[str], name: str) -> Optional[List[str]]:
+    if "band_names" not in files:
+        return None
+    arr = _read(npz, "band_names", name)
+    if arr.ndim != 1 or arr.size == 0 or arr.dtype.kind not in "US":
+        raise InputError(f"'band_names' in '{name}' must be the names of one timestep's bands, text of shape (B,); "
+                         f"got {_kind(arr)} values of shape {arr.shape}")
+    return [str(b) for b in arr]
+
+
+def _timestep_dates(npz, files: List[str], name: str, n: int) -> Optional[np.ndarray]:
+    if "timestep_dates" not in files:
+        return None
+    dates = _read(npz, "timestep_dates", name)
+    if dates.size and dates.dtype.kind not in "US":
+        raise InputError(f"'timestep_dates' in '{name}' are {_kind(dates)} values; give text 'YYYY-MM-DD'")
+    dates = dates.astype(str)
+    if dates.ndim == 1:
+        dates = np.broadcast_to(dates, (n, len(dates)))
+    if dates.ndim != 2 or dates.shape[0] != n or dates.shape[1] < 1:
+        raise InputError(f"'timestep_dates' in '{name}' must be (N, T) or (T,) with N = {n} tiles, got {dates.shape}")
+    return dates
+
+
+def series_description(ps: dict, band_names: Union[str, Sequence[str], None] = None,
+                       timestep_dates: Union[str, Sequence[str], None] = None
+                       ) -> Tuple[List[str], int, Optional[np.ndarray]]:
+    """(band names, T, months (N, T) or None) of a loaded patch set; arguments stand in for missing keys."""
+    name = f"patch set '{ps['name']}'"
+    names = ps["band_names"] or parse_name_list(band_names, "band names")
+    if not names:
+        raise InputError(f"{name} has no 'band_names' key; give the bands of one timestep with --band-names "
+                         "(e.g. --band-names blue,green,red,nir)")
+    t = split_series(ps["images"].shape[1], names, name)
+    dates = ps["timestep_dates"]
+    given = parse_timestep_dates(timestep_dates) if dates is None else None
+    if given is not None:
+        if len(given) != t:
+            raise InputError(f"--timestep-dates gives {len(given)} dates for {t} timesteps of {name}")
+        dates = np.broadcast_to(np.array(given), (ps["images"].shape[0], t))
+    if dates is None and t == 1:
+        dates = ps["date"].reshape(-1, 1)
+    if dates is not None and dates.shape[1] != t:
+        raise InputError(f"{name}: 'timestep_dates' has {dates.shape[1]} dates per tile for {t} timesteps")
+    return names, t, (timestep_months(dates) if dates is not None else None)
+
+
 def load_patch_set(path: str) -> dict:
     """Read and check a patch set. Errors name the file and the key."""
     if not os.path.exists(path):
@@ -159,7 +210,8 @@ def load_patch_set(path: str) -> dict:
     split_raw = _read(npz, "split", name)
     _one_per_tile(split_raw, "split", name, n)
     if split_raw.dtype.kind not in "US":
-        raise InputError(f"'split' in '{name}' are {_kind(split_raw)} values; give text: 'labeled', 'unlabeled' or 'test'")
+        raise InputError(f"'split' in '{name}' are {_kind(split_raw)} values; give text: 'labeled', 'unlabeled' "
+                         "or 'test'")
     split = split_raw.astype(str)
     bad = sorted(set(split) - set(SPLITS))
     if bad:
@@ -197,11 +249,14 @@ def load_patch_set(path: str) -> dict:
         raise InputError(f"'images' in patch set '{name}' have no valid pixel (every value is NaN or infinite); "
                          "check how the set was written")
     return {
-        "name": name, "images": images, "labels": labels, "split": split, "lat": coords["lat"], "lon": coords["lon"],
+        "name": name, "path": path, "date": dates.astype(str), "images": images, "labels": labels, "split": split,
+        "lat": coords["lat"], "lon": coords["lon"],
         "doy": _day_of_year(dates, name), "multi_label": multi, "num_classes": num_classes,
         "class_names": class_names_or_default(names, num_classes),
         # Optional: true classes of unlabelled tiles, used only to measure pseudo-label accuracy.
         "diagnostic_labels": diagnostic,
         "has_data": has_data,
+        "band_names": _band_names(npz, files, name),
+        "timestep_dates": _timestep_dates(npz, files, name, n),
         "no_data_tiles": {s: int(((split == s) & ~has_data).sum()) for s in SPLITS},
     }

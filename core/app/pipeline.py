@@ -26,6 +26,7 @@ from .modelschema import exception_detail
 from ..data.normalization import normalize_tiles
 from .outputs import check_output_path
 from ..params import TrainOptions, TrainRequest
+from ..learning.finetune import parameter_groups
 from ..learning.trainer import Trainer, TrainProgress, build_model
 from ..learning.validation import predict_logits
 from ..learning.training_data import MIN_VALIDATION_TILES_PER_CLASS, assemble_training_data, min_tiles_for_validation
@@ -102,8 +103,18 @@ def train_model(request: TrainRequest, progress: Optional[Callable[[TrainProgres
     images = normalize_tiles(tiles.images, tiles.valid, stats)
     encoder = MetadataEncoder(opts.encoding, opts.sh_degree)
     targets = tiles.labels.astype(np.float32 if opts.multi_label else np.int64)
+    presto = months = None
+    if opts.backbone == "presto":
+        from .presto_inputs import presto_training_inputs
+
+        presto, months, layouts = presto_training_inputs(request.rasters, opts, tiles.images, tiles.valid,
+                                                         tiles.raster_index, stats)
+        for p, layout in zip(provenance, layouts):
+            p.update(timestep_dates=list(layout.dates), timestep_dates_source=layout.source,
+                     band_names=list(layout.band_names))
     data, _, val_idx = assemble_training_data(images, targets, tiles.labeled, tiles.lat, tiles.lon, tiles.doy,
-                                              encoder, len(classes), opts.multi_label, opts.val_fraction, opts.seed)
+                                              encoder, len(classes), opts.multi_label, opts.val_fraction, opts.seed,
+                                              months=months, presto=presto)
     resume_state = None
     if resume_from is not None:
         blob = read_model_blob(resume_from)
@@ -164,7 +175,7 @@ def _check_model_output(out_model: str, opts: TrainOptions, data, resume_state: 
     """Refuse early what would fail after training: a disk without room for the model file, initial weights
     or a resume state that do not fit the network. The network is built once on the CPU to know all three."""
     model = build_model(opts, data.num_classes, data.band_count, data.tile_size_px, data.loc_dim, data.date_dim,
-                        resolve_device(opts.device))
+                        resolve_device(opts.device), presto=data.presto)
     weights = model.state_dict()
     # The file holds the EMA student and teacher, and for resume the online and EMA networks, the best EMA
     # weights and AdamW's two moments: about six copies of the weights.
@@ -173,13 +184,13 @@ def _check_model_output(out_model: str, opts: TrainOptions, data, resume_state: 
     if resume_state is not None:
         try:
             model.load_state_dict(resume_state["model"])
-            optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=opts.lr)
+            optimizer = torch.optim.AdamW(parameter_groups(model, opts), lr=opts.lr)
             optimizer.load_state_dict(resume_state["optimizer"])
         except (KeyError, TypeError, ValueError, RuntimeError) as exc:
             raise ModelFileError(
                 f"model file '{os.path.basename(str(resume_from))}' holds the training state of another network "
-                f"({exception_detail(exc, 160)}); resume with the options it was trained with (backbone, model "
-                "size, metadata, encoding), or train anew") from exc
+                f"({exception_detail(exc, 160)}); resume with the options it was trained with (backbone, model size, "
+                "metadata, encoding), or train anew") from exc
 
 
 def rescue_folders(failed_path: str) -> List[str]:

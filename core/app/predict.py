@@ -18,6 +18,7 @@ Two output resolutions:
 """
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import math
@@ -25,7 +26,7 @@ import os
 import time
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from typing import Callable, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 import rasterio
@@ -140,7 +141,7 @@ def classify_raster(request: PredictRequest, model=None, progress: Optional[Call
                           out_teacher=request.out_teacher, acquisition_date=request.acquisition_date,
                           resolution=request.resolution, stride_px=request.stride_px, batch_size=request.batch_size,
                           overwrite=request.overwrite, progress=progress, should_stop=should_stop,
-                          location=request.location)
+                          location=request.location, timestep_dates=request.timestep_dates)
 
 
 def predict_raster(
@@ -158,6 +159,7 @@ def predict_raster(
     progress: Optional[Callable[[float], None]] = None,
     should_stop: Optional[Callable[[], bool]] = None,
     location: Optional[Tuple[float, float]] = None,
+    timestep_dates: Optional[List[str]] = None,
 ) -> PredictResult:
     """Classify a whole raster with ``model`` and write the class map (and optional confidence/teacher maps).
 
@@ -167,7 +169,9 @@ def predict_raster(
     ``acquisition_date`` ('YYYY-MM-DD', 'unknown', or None to detect it from the raster) only feeds the
     teacher map. ``progress(fraction)`` is called after each batch; ``should_stop()`` is checked before each
     batch and raises :class:`PredictionCancelled`, leaving no output files. ``location`` (lat, lon in degrees)
-    places every tile for the networks that read metadata when the raster has no CRS (or overrides it).
+    places every tile for the networks that read metadata when the raster has no CRS (or overrides it). For a
+    Presto model the metadata networks read the months of the stack's timesteps (``timestep_dates``, or the band
+    descriptions, core.data.stack).
 
     For a multi-label model the class map shows the most probable class and the confidence its probability.
 
@@ -189,7 +193,9 @@ def predict_raster(
     student_reads_metadata = bool(model.student_needs_metadata)
     if out_teacher or student_reads_metadata:
         metadata, notes = metadata_source(info, raster_path, acquisition_date, location, student_reads_metadata,
-                                           "teacher map" if out_teacher else "class map")
+                                           "teacher map" if out_teacher else "class map",
+                                           presto_spec=getattr(model, "presto_spec", None),
+                                           timestep_dates=timestep_dates)
         for note in notes:
             log.warning("%s", note)
 
@@ -259,11 +265,11 @@ def predict_raster(
                                 block.rows.stop - block.rows.start)
                 write_block(classes_dst, _class_values(maps.student, values, maps.valid, class_dtype, class_nodata),
                             window, "class map", out_classes)
-                if confidence_dst is not None:
+                if confidence_dst is not None and out_confidence:
                     confidence = np.where(maps.valid, maps.confidence, np.float32(CONFIDENCE_NODATA))
                     write_block(confidence_dst, confidence.astype(np.float32, copy=False), window, "confidence map",
                                 out_confidence)
-                if teacher_dst is not None and maps.teacher is not None:
+                if teacher_dst is not None and maps.teacher is not None and out_teacher:
                     write_block(teacher_dst, _class_values(maps.teacher, values, maps.valid, class_dtype, class_nodata),
                                 window, "teacher class map", out_teacher)
                 report(1.0)
@@ -274,7 +280,8 @@ def predict_raster(
             close_geotiff(dst, what, path)
         # All read back before the first rename, so the maps are replaced together or not at all.
         for _, path, what, tmp, dtype in opened:
-            check_written(tmp, path, what, lambda t, d=dtype: verify_geotiff(t, out_width, out_height, 1, d))
+            check_written(tmp, path, what, functools.partial(verify_geotiff, width=out_width, height=out_height,
+                                                             count=1, dtype=dtype))
         # The styles too, before any rename: a failed run leaves neither the rasters nor their styles, and a
         # disk that fills up at the last small file does not leave new maps with old styles.
         styles = [(out_classes, class_qml(model.classes, class_nodata))]
@@ -357,7 +364,7 @@ def _check_request(model, info: RasterInfo, out_classes: str, out_confidence: Op
     outputs = [(out_classes, "class map"), (out_confidence, "confidence map"), (out_teacher, "teacher class map")]
     inputs = [(info.path, f"input raster '{info.name}'"),
               (str(model.path), f"model file '{os.path.basename(str(model.path))}'")]
-    seen = {}
+    seen: Dict[str, str] = {}
     for path, what in outputs:
         if not path:
             continue
@@ -484,17 +491,19 @@ def _predict_block(model, src, info: RasterInfo, block: _Block, tile: int, strid
             batch = torch.from_numpy(tiles[rows, cols]).to(model.device)
             index = torch.from_numpy(flat).to(model.device)
             lat = lon = doy = None
+            # Only a Presto model reads the stack's months (other models' probabilities never see the keyword).
+            months = {"months": metadata.months} if metadata is not None and metadata.months is not None else {}
             if metadata is not None:
-                lat, lon, doy = tile_metadata(info, metadata, rows + block.rows.first_tile, cols + block.cols.first_tile,
-                                              tile, stride, model.device)
+                lat, lon, doy = tile_metadata(info, metadata, rows + block.rows.first_tile,
+                                              cols + block.cols.first_tile, tile, stride, model.device)
             if metadata is not None and metadata.for_student:
-                student = model.probabilities(batch, lat=lat, lon=lon, doy=doy, network="student")
+                student = model.probabilities(batch, lat=lat, lon=lon, doy=doy, network="student", **months)
             else:
                 student = model.probabilities(batch, lat=None, lon=None, doy=None, network="student")
             grid[:k, index] = student.T.float()
             if teacher:
-                grid[k:channels, index] = model.probabilities(batch, lat=lat, lon=lon, doy=doy,
-                                                              network="teacher").T.float()
+                grid[k:channels, index] = model.probabilities(batch, lat=lat, lon=lon, doy=doy, network="teacher",
+                                                              **months).T.float()
             grid[channels, index] = 1.0
             report((start + flat.size) / keep.size)
     grid = grid.reshape(channels + 1, n_rows, n_cols)

@@ -7,6 +7,7 @@ map is made with the date unknown, and the user is told so, with the option that
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import List, Optional, Tuple
 
@@ -27,13 +28,16 @@ class MetadataSource:
     day_of_year: float  # NaN when the acquisition date is unknown
     for_student: bool  # the metadata-as-input baseline's student reads it too
     location: Optional[Tuple[float, float]] = None  # (lat, lon) for every tile, for rasters without a CRS
+    months: Optional[torch.Tensor] = None  # (1, T) calendar months of a stack's timesteps (a Presto model)
 
 
 def metadata_source(info: RasterInfo, raster_path: str, acquisition_date: Optional[str],
                     location: Optional[Tuple[float, float]], for_student: bool,
-                    what: str) -> Tuple[MetadataSource, List[str]]:
+                    what: str, presto_spec: Optional[dict] = None,
+                    timestep_dates: Optional[List[str]] = None) -> Tuple[MetadataSource, List[str]]:
     """Where and when the raster is, for the networks that read metadata, and notes on what was assumed
-    (``what`` names the map that needs them, for the messages)."""
+    (``what`` names the map that needs them, for the messages). A Presto model (``presto_spec``) also reads the
+    months of the stack's timesteps (``timestep_dates``, or the band descriptions)."""
     notes: List[str] = []
     crs = None
     if location is not None:
@@ -53,7 +57,22 @@ def metadata_source(info: RasterInfo, raster_path: str, acquisition_date: Option
     if not date.known and date.source != "explicit":
         notes.append(f"no acquisition date found for raster '{info.name}' (no date tag, sidecar or date in the "
                      f"file name), so the {what} is made with the date unknown; give it with --date YYYY-MM-DD")
-    return MetadataSource(crs=crs, day_of_year=date.day_of_year, for_student=for_student, location=location), notes
+    months = stack_months(presto_spec, raster_path, timestep_dates, acquisition_date) if presto_spec else None
+    return MetadataSource(crs=crs, day_of_year=date.day_of_year, for_student=for_student, location=location,
+                          months=months), notes
+
+
+def stack_months(presto_spec: dict, raster_path: str, timestep_dates: Optional[List[str]],
+                 acquisition_date: Optional[str]) -> torch.Tensor:
+    """(1, T) calendar months of the raster's timesteps, for a Presto model trained on ``presto_spec``."""
+    from ..data.series import timestep_months
+    from ..data.stack import read_stack_layout
+
+    layout = read_stack_layout(raster_path, timestep_dates, acquisition_date)
+    if layout.timesteps != int(presto_spec["timesteps"]):
+        raise InputError(f"raster '{os.path.basename(raster_path)}' has {layout.timesteps} timesteps; the model was "
+                         f"trained on {presto_spec['timesteps']}; give --timestep-dates with one date per timestep")
+    return torch.from_numpy(timestep_months(np.array(layout.dates))).reshape(1, -1)
 
 
 def tile_metadata(info: RasterInfo, metadata: MetadataSource, tile_row: np.ndarray, tile_col: np.ndarray,

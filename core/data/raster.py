@@ -62,8 +62,8 @@ def open_raster_info(path: str, require_crs: bool = True) -> RasterInfo:
     if require_crs and info.crs is None:
         raise InputError(
             f"raster '{info.name}' has no CRS, so tile locations cannot be computed; assign one "
-            "(QGIS: Layer Properties > Source; GDAL: gdal_edit.py -a_srs EPSG:XXXX) or give its location with --lat and "
-            "--lon (degrees)"
+            "(QGIS: Layer Properties > Source; GDAL: gdal_edit.py -a_srs EPSG:XXXX) or give its location with --lat "
+            "and --lon (degrees)"
         )
     return info
 
@@ -84,7 +84,7 @@ def read_block(ds: "rasterio.io.DatasetReader", row_off: int, col_off: int, heig
     r0, c0 = max(row_off, 0), max(col_off, 0)
     r1, c1 = min(row_off + height, ds.height), min(col_off + width, ds.width)
     if r1 <= r0 or c1 <= c0:
-        return (data, valid, band_valid) if per_band else (data, valid)
+        return (data, valid, band_valid) if band_valid is not None else (data, valid)
     window = Window(c0, r0, c1 - c0, r1 - r0)
     inner = ds.read(window=window, out_dtype="float32")
     masks = ds.read_masks(window=window)
@@ -93,7 +93,7 @@ def read_block(ds: "rasterio.io.DatasetReader", row_off: int, col_off: int, heig
     dr, dc = r0 - row_off, c0 - col_off
     data[:, dr:dr + inner.shape[1], dc:dc + inner.shape[2]] = np.where(ok[None], inner, 0.0)
     valid[dr:dr + inner.shape[1], dc:dc + inner.shape[2]] = ok
-    if per_band:
+    if band_valid is not None:
         band_valid[:, dr:dr + inner.shape[1], dc:dc + inner.shape[2]] = band_ok
         return data, valid, band_valid
     return data, valid

@@ -42,7 +42,7 @@ class BatchSampler:
         self.options, self.device = options, device
         self.x_lab, self.y_lab = self._place(data.labeled_images, data), data.labeled_targets.to(device)
         self.meta_lab = data.labeled_meta.to(device)
-        self.use_unlabeled = options.method != "supervised" and data.unlabeled_images.shape[0] > 0
+        self.use_unlabeled = options.uses_unlabeled and data.unlabeled_images.shape[0] > 0
         self.x_unl = self._place(data.unlabeled_images, data) if self.use_unlabeled else None
         self.meta_unl = data.unlabeled_meta.to(device) if self.use_unlabeled else None
         self.batch_l = options.batch_size

@@ -157,7 +157,7 @@ class SoftMatchLabeler(PseudoLabeler):
 
 def make_pseudo_labeler(method: str, num_classes: int, multi_label: bool,
                         threshold: float = TrainOptions.threshold) -> Optional[PseudoLabeler]:
-    if method == "supervised":
+    if method in ("supervised", "quick"):  # quick: Quick map, a linear probe trained on the labelled tiles
         return None
     if method == "fixmatch":
         return FixMatchLabeler(num_classes, multi_label, threshold)

@@ -25,6 +25,7 @@ from ..errors import InputError
 from ..models.network import LandCoverNet, NetworkConfig, default_size
 from ..params import TrainOptions
 from .batches import BatchSampler, StepBatch
+from .finetune import parameter_groups, prepare_pretrained, quick_options
 from .running_stats import RunningStats
 from .selection import CheckpointSelector
 from .ssl import SSLModel, StepOutput, make_pseudo_labeler
@@ -95,15 +96,18 @@ class EMA:
 
 
 def build_model(options: TrainOptions, num_classes: int, band_count: int, tile_size_px: int,
-                loc_dim: int, date_dim: int, device: torch.device) -> SSLModel:
+                loc_dim: int, date_dim: int, device: torch.device, presto: Optional[dict] = None) -> SSLModel:
     """The networks for ``options.metadata`` and their metadata roles (core.models.network): 'none' -> a
     pixel-only student; 'input' -> a student that reads the metadata; 'teacher' -> a teacher that reads it and a
-    pixel-only student, with a learned token in the metadata's place when it is distilled towards the teacher."""
+    pixel-only student, with a learned token in the metadata's place when it is distilled towards the teacher.
+    ``presto``: the Presto backbone's spec (core.models.presto_backbone.make_presto_spec); its pretrained weights
+    are loaded here. Quick map trains one network without metadata (core.learning.finetune.quick_options)."""
+    options = quick_options(options)
     size = options.model_size if options.model_size != "auto" else default_size(device)
 
     def net(metadata_role: str) -> LandCoverNet:
         return LandCoverNet(NetworkConfig(options.backbone, size, band_count, tile_size_px, num_classes,
-                                          metadata_role, loc_dim, date_dim))
+                                          metadata_role, loc_dim, date_dim, presto=presto))
 
     if options.student_reads_metadata:
         student_role = "input"
@@ -115,6 +119,7 @@ def build_model(options: TrainOptions, num_classes: int, band_count: int, tile_s
     student = net(student_role)
     labeler = make_pseudo_labeler(options.method, num_classes, options.multi_label, options.threshold)
     model = SSLModel(student, teacher, labeler, options.multi_label, options.lambda_u, options.lambda_d, options.distill_loss)
+    prepare_pretrained(model, options)
     if options.init_weights:
         load_init_weights(model, options.init_weights)
     return model
@@ -164,8 +169,9 @@ def _training_device(name: str, rank: int, world: int) -> torch.device:
 
 
 def _optimizer(model: SSLModel, opt: TrainOptions, device: torch.device) -> tuple:
-    """(AdamW over the trainable parameters, its cosine schedule over ``opt.steps``)."""
-    params = [p for p in model.parameters() if p.requires_grad]
+    """(AdamW over the trainable parameters, in groups: a pretrained encoder at its own learning rate, see
+    core.learning.finetune; its cosine schedule over ``opt.steps``)."""
+    params = parameter_groups(model, opt)
     # On a GPU, torch's fused AdamW: one kernel per step instead of a few per parameter group, and no host-side
     # step counters. With ViT-S it cut the optimizer's GPU time per step by 2.8x and its CPU time by 3-4x
     # (benchmarks/profile_step.py, README). The CPU keeps foreach, whose results the benchmarks cache.
@@ -186,6 +192,10 @@ class Trainer:
         """Train. ``checkpoint(result)`` is called every ``options.checkpoint_every`` steps (rank 0) with the
         run so far, so a killed job leaves a usable, resumable model file."""
         opt = self.options
+        if opt.method == "quick":  # Quick map: a linear probe on the frozen embedding, no training loop
+            from .quick import fit_quick
+
+            return fit_quick(opt, data, progress)
         run = _Run(opt, data, resume_state)
         step, cancelled, stopped_early = run.start_step, False, False
         run.model.train()
@@ -228,7 +238,7 @@ class _Run:
         torch.manual_seed(opt.seed)
         np.random.seed(opt.seed)
         self.model = build_model(opt, data.num_classes, data.band_count, data.tile_size_px, data.loc_dim,
-                                 data.date_dim, self.device).to(self.device)
+                                 data.date_dim, self.device, presto=data.presto).to(self.device)
         self.ema = EMA(self.model, opt.ema_momentum)
         self.optimizer, self.scheduler = _optimizer(self.model, opt, self.device)
         self.selector = CheckpointSelector(int(data.val_images.shape[0]), resume_state)

@@ -34,6 +34,8 @@ class TrainingData:
     # True classes of the unlabelled pool, when a benchmark knows them: only to measure pseudo-label accuracy,
     # never used for training.
     unlabeled_diagnostic_targets: Optional[torch.Tensor] = None
+    # The Presto backbone's spec (bands, roles, scaling, statistics), built with the data it describes.
+    presto: Optional[dict] = None
 
     @property
     def band_count(self) -> int:
@@ -90,13 +92,15 @@ def min_tiles_for_validation(val_fraction: float) -> Optional[int]:
 def assemble_training_data(
     images: np.ndarray, targets: np.ndarray, labeled: np.ndarray, lat: np.ndarray, lon: np.ndarray, doy: np.ndarray,
     encoder: MetadataEncoder, num_classes: int, multi_label: bool, val_fraction: float, seed: int,
-    diagnostic_targets: Optional[np.ndarray] = None,
+    diagnostic_targets: Optional[np.ndarray] = None, months: Optional[np.ndarray] = None,
+    presto: Optional[dict] = None,
 ) -> Tuple[TrainingData, np.ndarray, np.ndarray]:
     """Split labelled tiles into train/validation and wrap everything as tensors.
 
     ``images`` are normalised (N, C, T, T); ``labeled`` marks the labelled tiles; every other tile is the
     unlabelled pool. Validation tiles are held out of both pools. Returns (data, train_idx, val_idx) with
-    indices into ``images``.
+    indices into ``images``. ``months`` (N, T): the calendar month of every timestep (see :func:`meta_batch`);
+    ``presto``: the Presto backbone's spec, carried to the trainer.
     """
     lab_idx = np.flatnonzero(labeled)
     unl_idx = np.flatnonzero(~labeled)
@@ -112,7 +116,7 @@ def assemble_training_data(
         return torch.from_numpy(np.asarray(t, dtype=np.float32 if multi_label else np.int64))
 
     def meta(idx: np.ndarray) -> MetaBatch:
-        return meta_batch(encoder, lat[idx], lon[idx], doy[idx])
+        return meta_batch(encoder, lat[idx], lon[idx], doy[idx], months[idx] if months is not None else None)
 
     data = TrainingData(
         labeled_images=imgs(train_idx), labeled_targets=tgts(train_idx), labeled_meta=meta(train_idx),
@@ -121,5 +125,6 @@ def assemble_training_data(
         num_classes=num_classes, loc_dim=encoder.loc_dim, date_dim=encoder.date_dim,
         unlabeled_diagnostic_targets=(torch.from_numpy(np.asarray(diagnostic_targets[unl_idx], dtype=np.int64))
                                       if diagnostic_targets is not None else None),
+        presto=presto,
     )
     return data, train_idx, val_idx

@@ -5,7 +5,7 @@ one consistent input for "not known" (and metadata dropout during training teach
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NamedTuple, Optional
+from typing import TYPE_CHECKING, Callable, List, NamedTuple, Optional
 
 import numpy as np
 import torch
@@ -16,23 +16,42 @@ if TYPE_CHECKING:
 
 
 class MetaBatch(NamedTuple):
-    """Encoded metadata of a batch of tiles (see core.data.encoding.MetadataEncoder)."""
+    """Encoded metadata of a batch of tiles (see core.data.encoding.MetadataEncoder).
+
+    ``latlon`` and ``months`` are the raw values a pretrained encoder with its own location token and month
+    embeddings (Presto, core.models.presto_backbone) reads instead of the encoded ones; None where not built."""
 
     location: torch.Tensor  # (B, loc_dim) float
     date: torch.Tensor  # (B, date_dim) float
     location_known: torch.Tensor  # (B,) bool
     date_known: torch.Tensor  # (B,) bool
+    latlon: Optional[torch.Tensor] = None  # (B, 2) float degrees, NaN unknown
+    months: Optional[torch.Tensor] = None  # (B, T) int64 calendar month 0-11 of every timestep, -1 unknown
+
+    def _map(self, fn: Callable[[torch.Tensor], torch.Tensor]) -> "MetaBatch":
+        """The same fields with ``fn`` applied to each tensor (the optional raw fields stay None when None)."""
+        return MetaBatch(fn(self.location), fn(self.date), fn(self.location_known), fn(self.date_known),
+                         fn(self.latlon) if self.latlon is not None else None,
+                         fn(self.months) if self.months is not None else None)
 
     def to(self, device: torch.device) -> "MetaBatch":
-        return MetaBatch(*(t.to(device, non_blocking=True) for t in self))
+        return self._map(lambda t: t.to(device, non_blocking=True))
 
     # Shadows tuple.index (the position of a value), which nothing calls on a MetaBatch.
     def index(self, idx: torch.Tensor) -> "MetaBatch":  # type: ignore[override]
-        return MetaBatch(*(t[idx] for t in self))
+        return self._map(lambda t: t[idx])
 
     @staticmethod
-    def cat(parts: list) -> "MetaBatch":
-        return MetaBatch(*(torch.cat(ts, dim=0) for ts in zip(*parts)))
+    def cat(parts: List["MetaBatch"]) -> "MetaBatch":
+        """The batches one after the other; a raw field is kept only when every part has it."""
+        def joined(ts: List[Optional[torch.Tensor]]) -> Optional[torch.Tensor]:
+            present = [t for t in ts if t is not None]
+            return torch.cat(present, dim=0) if len(present) == len(ts) else None
+
+        return MetaBatch(torch.cat([p.location for p in parts], dim=0), torch.cat([p.date for p in parts], dim=0),
+                         torch.cat([p.location_known for p in parts], dim=0),
+                         torch.cat([p.date_known for p in parts], dim=0),
+                         joined([p.latlon for p in parts]), joined([p.months for p in parts]))
 
     def drop(self, p_location: float, p_date: float, generator: Optional[torch.Generator] = None) -> "MetaBatch":
         """Metadata dropout: mark location / date unknown at random, so the teacher copes with missing values."""
@@ -42,17 +61,27 @@ class MetaBatch(NamedTuple):
         dev = self.location.device
         keep_loc = torch.rand(n, device=dev, generator=generator) >= p_location
         keep_date = torch.rand(n, device=dev, generator=generator) >= p_date
-        return MetaBatch(self.location, self.date, self.location_known & keep_loc, self.date_known & keep_date)
+        return self._replace(location_known=self.location_known & keep_loc, date_known=self.date_known & keep_date)
 
 
-def meta_batch(encoder: "MetadataEncoder", lat: np.ndarray, lon: np.ndarray, doy: np.ndarray) -> MetaBatch:
-    """Encode tiles' latitude, longitude and day of year (NaN: unknown) into a CPU :class:`MetaBatch`."""
-    enc = encoder.encode(np.asarray(lat, dtype=np.float64), np.asarray(lon, dtype=np.float64),
-                         np.asarray(doy, dtype=np.float64))
+def meta_batch(encoder: "MetadataEncoder", lat: np.ndarray, lon: np.ndarray, doy: np.ndarray,
+               months: Optional[np.ndarray] = None) -> MetaBatch:
+    """Encode tiles' latitude, longitude and day of year (NaN: unknown) into a CPU :class:`MetaBatch`, plus the
+    raw lat/lon (degrees, NaN unknown) and, when given, the calendar month (0-11, -1 unknown) of every timestep
+    (N, T), which the Presto teacher reads natively; a series whose months are all known has a known date."""
+    lat, lon = np.asarray(lat, dtype=np.float64), np.asarray(lon, dtype=np.float64)
+    enc = encoder.encode(lat, lon, np.asarray(doy, dtype=np.float64))
+    date_known = np.asarray(enc.date_known, dtype=bool)
+    if months is not None:
+        months = np.asarray(months, dtype=np.int64)
+        months = months.reshape(len(lat), -1) if months.ndim != 2 else months
+        date_known = date_known | (months >= 0).all(axis=1)
     return MetaBatch(torch.from_numpy(np.ascontiguousarray(enc.location, dtype=np.float32)),
                      torch.from_numpy(np.ascontiguousarray(enc.date, dtype=np.float32)),
                      torch.from_numpy(np.asarray(enc.location_known, dtype=bool)),
-                     torch.from_numpy(np.asarray(enc.date_known, dtype=bool)))
+                     torch.from_numpy(date_known),
+                     torch.from_numpy(np.stack([lat, lon], axis=1).astype(np.float32)),
+                     torch.from_numpy(np.ascontiguousarray(months)) if months is not None else None)
 
 
 class MetadataEmbedding(nn.Module):

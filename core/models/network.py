@@ -8,11 +8,14 @@
   go, kept at test time, whose output is distilled towards the teacher's metadata-token output.
 
 Which role each network gets follows from the training options (``core.learning.trainer.build_model``).
+
+Backbone ``"presto"`` (core.models.presto_backbone) reads metadata natively: the teacher ("input") gets Presto's
+location token and months, the student neither; the pooled embedding is the meta feature of both.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, asdict
-from typing import NamedTuple, Optional, Union
+from typing import TYPE_CHECKING, NamedTuple, Optional, Union
 
 import torch
 from torch import nn
@@ -20,6 +23,9 @@ from torch import nn
 from .cnn import CNNBackbone
 from .metadata import MetaBatch, MetadataEmbedding
 from .vit import ViTBackbone
+
+if TYPE_CHECKING:
+    from .presto_backbone import PrestoBackbone
 
 METADATA_ROLES = ("none", "input", "token")
 # Model files written before the role had its name: key "meta_mode", and "metadata" for "input".
@@ -30,7 +36,7 @@ _OLD_ROLE_NAMES = {"metadata": "input"}
 class NetworkConfig:
     """Everything needed to rebuild a network from a model file (stored as plain JSON-able values)."""
 
-    backbone: str  # "cnn" | "vit"
+    backbone: str  # "cnn" | "vit" | "presto"
     size: str  # "tiny" | "small"
     in_channels: int
     tile_size_px: int
@@ -44,6 +50,8 @@ class NetworkConfig:
     # CNN teacher: FiLM on the pooled features only ("last", new models) or after every stage ("all", model files
     # written before this field existed; from_dict keeps them so).
     film_stages: str = "last"
+    # Presto backbone: core.models.presto_backbone.make_presto_spec's description (bands, roles, scaling, statistics).
+    presto: Optional[dict] = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -70,7 +78,19 @@ class LandCoverNet(nn.Module):
         if config.metadata_role not in METADATA_ROLES:
             raise ValueError(f"metadata_role must be one of {METADATA_ROLES}")
         self.config = config
-        self.backbone: Union[ViTBackbone, CNNBackbone]
+        self.backbone: Union[ViTBackbone, CNNBackbone, "PrestoBackbone"]
+        self.meta_embedding: Optional[MetadataEmbedding] = None
+        self.learned_token: Optional[nn.Parameter] = None
+        if config.backbone == "presto":
+            from .presto_backbone import PrestoBackbone
+
+            if not config.presto:
+                raise ValueError("a Presto network needs its spec (NetworkConfig.presto)")
+            token = config.metadata_role == "token" and config.presto.get("student_view") == "token"
+            self.backbone = PrestoBackbone(config.presto, "teacher" if config.metadata_role == "input" else "student",
+                                           learned_token=token)
+            self.head = nn.Linear(self.backbone.feature_dim, config.num_classes)
+            return
         if config.backbone == "vit":
             self.backbone = ViTBackbone(config.in_channels, config.tile_size_px, config.size)
             cond_dim = self.backbone.embed_dim
@@ -82,8 +102,6 @@ class LandCoverNet(nn.Module):
                                         film=film, film_stages=config.film_stages)
         else:
             raise ValueError(f"unknown backbone {config.backbone!r}")
-        self.meta_embedding: Optional[MetadataEmbedding] = None
-        self.learned_token: Optional[nn.Parameter] = None
         if config.metadata_role == "input":
             self.meta_embedding = MetadataEmbedding(config.loc_dim, config.date_dim, cond_dim)
         elif config.metadata_role == "token":
@@ -96,6 +114,9 @@ class LandCoverNet(nn.Module):
         return self.config.metadata_role == "input"
 
     def forward(self, images: torch.Tensor, meta: Optional[MetaBatch] = None) -> NetOutput:
+        if self.config.backbone == "presto":
+            feat = self.backbone(images, meta if self.uses_metadata else None)
+            return NetOutput(self.head(feat), feat)
         cond = None
         if self.meta_embedding is not None:
             if meta is None:

@@ -17,7 +17,10 @@ API (everything takes and returns torch tensors; B pixels, T <= 24 timesteps)::
   count as missing too, so a caller never has to zero them.
 - Months (0 = January): ``months`` as a (B, T) tensor (a month per timestep) or one int for every timestep, or
   ``start_month`` (B,) tensor or int, then +1 (mod 12) per timestep. Exactly one of the two.
-- ``latlon`` (B, 2) in degrees adds the location token; ``None`` leaves it out (the pixel-only view).
+- ``latlon`` (B, 2) in degrees adds the location token; ``None`` leaves it out (the pixel-only view). A row with a
+  NaN (location unknown, or dropped by metadata dropout) has no location token, as if it had been left out.
+- ``location_token`` (B, 128): a token of the caller's in the location token's place (the Spatiotemporal SSL
+  student's learned, data-free token); not with ``latlon``.
 - ``dynamic_world`` (B, T) Dynamic World classes, 9 = missing (``None``: all missing).
 - ``return_tokens=True`` also returns ``tokens`` (B, N, 128), ``norm`` of every token in the full layout of
   :func:`token_layout` (location token first when given), and ``token_missing`` (B, N); missing tokens are NaN.
@@ -192,7 +195,10 @@ class PrestoEncoder(nn.Module):
 
     def forward(self, x: torch.Tensor, mask: Optional[torch.Tensor] = None, months: Months = None,
                 start_month: Months = None, latlon: Optional[torch.Tensor] = None,
-                dynamic_world: Optional[torch.Tensor] = None, return_tokens: bool = False) -> PrestoOutput:
+                dynamic_world: Optional[torch.Tensor] = None, return_tokens: bool = False,
+                location_token: Optional[torch.Tensor] = None) -> PrestoOutput:
+        if latlon is not None and location_token is not None:
+            raise InputError("Presto: give latlon or location_token, not both")
         if x.dim() != 3 or x.shape[-1] != len(PRESTO_CHANNELS):
             raise InputError(f"Presto: x must be (pixels, timesteps, {len(PRESTO_CHANNELS)}), got {tuple(x.shape)}")
         b, t, _ = x.shape
@@ -210,9 +216,17 @@ class PrestoEncoder(nn.Module):
         tokens, token_missing = self._band_tokens(x, missing, self._months(b, t, months, start_month, x.device),
                                                   dynamic_world.to(device=x.device, dtype=torch.long))
         if latlon is not None:
-            lat, lon = torch.deg2rad(latlon.to(x.device).float()).unbind(-1)
+            latlon = latlon.to(x.device).float()
+            unknown = ~torch.isfinite(latlon).all(-1)
+            lat, lon = torch.deg2rad(latlon.masked_fill(unknown[:, None], 0.0)).unbind(-1)
             unit = torch.stack([lat.cos() * lon.cos(), lat.cos() * lon.sin(), lat.sin()], -1)
             tokens = torch.cat([self.latlon_embed(unit)[:, None], tokens], 1)
+            token_missing = torch.cat([unknown[:, None], token_missing], 1)
+        elif location_token is not None:
+            if tuple(location_token.shape) != (b, EMBED_DIM):
+                raise InputError(f"Presto: location_token must be ({b}, {EMBED_DIM}), "
+                                 f"got {tuple(location_token.shape)}")
+            tokens = torch.cat([location_token.to(tokens.dtype)[:, None], tokens], 1)
             token_missing = torch.cat([torch.zeros_like(token_missing[:, :1]), token_missing], 1)
 
         # Tokens missing in every pixel are dropped (identical to masking them); the rest are masked per pixel.

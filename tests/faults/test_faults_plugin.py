@@ -47,7 +47,7 @@ def test_worker_failure_reaches_the_message_bar_and_the_dock_stays_usable(dock, 
             assert dock.train()
         assert failed.args[0] == expected
         item = message_bar.items()[-1]
-        assert item.level() == Qgis.Critical and item.text() == expected and "Traceback" not in item.text()
+        assert item.level() == Qgis.MessageLevel.Critical and item.text() == expected and "Traceback" not in item.text()
         assert bar_texts(message_bar)[-1] == expected
         assert dock.run.train_button.isEnabled() and not dock.controller.is_running()
         assert previous in dock.run.report.toPlainText()
