@@ -48,7 +48,7 @@ def select_diverse(scores: np.ndarray, xy: np.ndarray, n: int, min_distance: flo
         raise InputError(f"the number of suggestions must be at least 1 (got {n})")
     if not (min_distance >= 0 and math.isfinite(min_distance)):
         raise InputError(f"the minimum distance between suggestions must be 0 or more tiles (got {min_distance})")
-    groups = np.zeros(len(scores), np.int64) if group is None else np.asarray(group)
+    groups = [0] * len(scores) if group is None else np.asarray(group).tolist()
     usable = np.flatnonzero(np.isfinite(scores) & np.all(np.isfinite(xy), axis=1))
     order = usable[np.argsort(-scores[usable], kind="stable")]
     if min_distance == 0:
@@ -59,7 +59,7 @@ def select_diverse(scores: np.ndarray, xy: np.ndarray, n: int, min_distance: flo
     for i in order:
         x, y = xy[i]
         cx, cy = math.floor(x / min_distance), math.floor(y / min_distance)
-        g = groups[i].item() if hasattr(groups[i], "item") else groups[i]
+        g = groups[i]
         near = False
         for dx in (-1, 0, 1):
             for dy in (-1, 0, 1):
