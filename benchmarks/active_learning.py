@@ -185,7 +185,9 @@ def run(args) -> Dict[str, Dict[str, List[dict]]]:
                         sim = Simulation(set_name, seed, args.steps, args.min_distance)
                     print(f"{set_name} seed {seed}: {strategy}", flush=True)
                     chain = run_chain(sim, strategy, args)
-                    cache.write_text(json.dumps(chain, indent=1))
+                    tmp = cache.with_suffix(".tmp")
+                    tmp.write_text(json.dumps(chain, indent=1))
+                    tmp.replace(cache)  # a killed run never leaves half a cache file
                 results[set_name][strategy].append(chain)
         if args.report:  # only strategies run on every seed are compared
             missing = [s for s, chains in results[set_name].items() if len(chains) < len(args.seeds)]
@@ -218,6 +220,32 @@ def labels_to_reach(labels: np.ndarray, mean: np.ndarray, target: float) -> Opti
     return None
 
 
+def reaches(by_strategy: Dict[str, List[dict]], metric: str) -> Dict[str, Optional[float]]:
+    """Labels each strategy's mean curve needs to reach random's final mean (None: never within the rounds)."""
+    labels, rand = curve(by_strategy["random"], metric)
+    target = float(rand.mean(axis=0)[-1])
+    return {s: labels_to_reach(labels, curve(c, metric)[1].mean(axis=0), target) for s, c in by_strategy.items()}
+
+
+def labels_saved(by_strategy: Dict[str, List[dict]], metric: str) -> Dict[str, Optional[float]]:
+    """Random's labels to reach its own final mean minus each strategy's, both by the same first-crossing rule, so
+    a noisy random curve that touches its final value early does not flatter the others."""
+    reach = reaches(by_strategy, metric)
+    return {s: None if r is None else reach["random"] - r for s, r in reach.items()}
+
+
+def choose_default(results, metric: str = "accuracy"):
+    """The default score: among the scores that reach random's final mean accuracy on every set, the one with the
+    most labels saved summed over the sets. Returns (score or None, per-score totals or None when not reached)."""
+    scores = [s for s in next(iter(results.values())) if s != "random"]
+    totals: Dict[str, Optional[float]] = {}
+    for score in scores:
+        per_set = [labels_saved(by, metric).get(score) if score in by else None for by in results.values()]
+        totals[score] = None if any(v is None for v in per_set) else float(sum(per_set))
+    ranked = sorted((t, s) for s, t in totals.items() if t is not None)
+    return (ranked[-1][1] if ranked and ranked[-1][0] > 0 else None), totals
+
+
 def summary_markdown(results, args, metric_names=("accuracy", "balanced_accuracy")) -> str:
     lines = []
     for set_name, by_strategy in results.items():
@@ -229,25 +257,26 @@ def summary_markdown(results, args, metric_names=("accuracy", "balanced_accuracy
             lines.append("| strategy | " + " | ".join(str(int(n)) for n in labels) +
                          " | mean of rounds 1–%d | labels to reach random's final mean | labels saved |" % (len(labels) - 1))
             lines.append("|---|" + "---|" * (len(labels) + 3))
-            _, rand = curve(by_strategy["random"], metric)
-            target = float(rand.mean(axis=0)[-1])
-            # Both reaches by the same first-crossing rule, so a noisy random curve that touches its final value
-            # early does not flatter the others.
-            random_reach = labels_to_reach(labels, rand.mean(axis=0), target)
+            reach, saved = reaches(by_strategy, metric), labels_saved(by_strategy, metric)
             for strategy, chains in by_strategy.items():
                 _, values = curve(chains, metric)
                 cells = [fmt_mean_std(values[:, i].tolist()) for i in range(values.shape[1])]
-                reach = labels_to_reach(labels, values.mean(axis=0), target)
-                saved = "–" if reach is None else f"{random_reach - reach:.1f}"
                 later = fmt_mean_std(values[:, 1:].mean(axis=1).tolist())
+                r, v = reach[strategy], saved[strategy]
                 lines.append(f"| {LABELS.get(strategy, strategy)} | " + " | ".join(cells) + f" | {later}" +
-                             f" | {'not reached' if reach is None else f'{reach:.1f}'} | {saved} |")
+                             f" | {'not reached' if r is None else f'{r:.1f}'} | {'–' if v is None else f'{v:.1f}'} |")
             lines.append("")
         # Per-seed final gaps against random, so a mean is not read without its spread.
         lines.append("Final-round accuracy minus random's, per seed: " + "; ".join(
             f"{LABELS.get(s, s)} " + ", ".join(f"{a - b:+.3f}" for a, b in zip(curve(c, 'accuracy')[1][:, -1],
                                                                               curve(by_strategy['random'], 'accuracy')[1][:, -1]))
             for s, c in by_strategy.items() if s != "random") + "\n")
+    best, totals = choose_default(results)
+    lines.append("**Default score** (the rule: among the scores that reach random's final mean accuracy on every set, "
+                 "the most labels saved summed over the sets): " +
+                 ", ".join(f"{LABELS.get(s, s)} {'not reached on every set' if t is None else f'{t:+.1f}'}"
+                           for s, t in totals.items()) +
+                 f" → **{best if best is not None else 'none saves labels; keep the current default'}**.\n")
     return "\n".join(lines)
 
 

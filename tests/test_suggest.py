@@ -162,3 +162,22 @@ def test_stssl_suggest_end_to_end_and_clear_errors(scene, capsys):
     bad = ["suggest", scene["model"], other, "--labels", scene["labels"], "--class-field", "class",
            "--out", str(scene["folder"] / "y.gpkg")]
     assert cli.main(bad) == 2 and "5 bands" in capsys.readouterr().err
+
+
+def test_the_same_place_on_two_dates_is_one_place(tmp_path):
+    """Tile positions are taken in the first raster's CRS: a second date of the same scene lands on the same spots
+    (so the distance rule never suggests one place twice), a raster without a CRS is a group of its own."""
+    from spatiotemporal_ssl.core.data.raster import open_raster_info
+    from spatiotemporal_ssl.core.suggest.tiles import _tile_positions
+
+    data = np.zeros((1, 16, 16), np.float32)
+    a = open_raster_info(write_raster(tmp_path / "a.tif", data))
+    b = open_raster_info(write_raster(tmp_path / "b.tif", data))
+    c = open_raster_info(write_raster(tmp_path / "c.tif", data, crs=None), require_crs=False)
+    rows, cols = np.array([0, 4, 0, 4, 0]), np.array([0, 8, 0, 8, 0])
+    xy, group = _tile_positions([a, b, c], np.array([0, 0, 1, 1, 2]), rows, cols, 4)
+    assert xy[0] == pytest.approx(xy[2]) and xy[1] == pytest.approx(xy[3])
+    assert xy[1] - xy[0] == pytest.approx([2.0, -1.0])  # two tiles east, one tile south (y grows north)
+    assert group[:4].tolist() == [0, 0, 0, 0] and group[4] != 0
+    picked = select_diverse(np.array([5.0, 4.0, 3.0, 2.0, 1.0]), xy, 5, 1.0, group).indices
+    assert sorted(picked.tolist()) == [0, 1, 4]
