@@ -294,6 +294,8 @@ def build_parser() -> argparse.ArgumentParser:
     from .assessment.cli import add_assessment_commands
 
     add_assessment_commands(sub)
+    from .suggest.cli import add_suggest_command
+    add_suggest_command(sub)
     return parser
 
 

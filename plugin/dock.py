@@ -27,6 +27,7 @@ from .options_panel import OptionsPanel
 from .palette_editor import PaletteEditor
 from .run_panel import RunPanel
 from .runs import LOG_TAG, RunController
+from .suggest_panel import SuggestPanel
 from .worker import PredictJobSpec, unique_path
 
 
@@ -103,6 +104,9 @@ class SpatiotemporalSSLDock(QgsDockWidget):
         self.project.readProject.connect(self._project_read)
         self.project.cleared.connect(self._project_cleared)
         self.restore_state()
+        self.suggest = SuggestPanel(self)  # "Suggested tiles", in the Labelling section
+        self.labels.layout().addWidget(self.suggest)
+        self.controller.jobFinished.connect(self.suggest.training_finished)
 
     # --- messages ---------------------------------------------------------------------------------------
     def show_problem(self, text: str) -> None:
@@ -323,6 +327,7 @@ class SpatiotemporalSSLDock(QgsDockWidget):
         self.controller.cancel()
         self.controller.wait(30000)
         self.assess.wait(30000)
+        self.suggest.wait(30000)
         self.labels.deactivate_tools()
         for signal, slot in ((self.project.readProject, self._project_read), (self.project.cleared, self._project_cleared),
                              (self.project.layersAdded, self.imagery.refresh),
