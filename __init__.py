@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Spatiotemporal SSL for QGIS.
 
 QGIS imports this module to load the plugin; the command line imports it as the package

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Simulated labelling: does labelling the suggested tiles beat labelling tiles at random?
 
     python benchmarks/active_learning.py                                   # mtts_random and raleigh, seeds 0-4

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Prediction speed and memory: does `stssl predict` stream, and does I/O, tiling and writing stay out of the way?
 
     python benchmarks/bench_predict.py            # both measures; writes benchmarks/out/speed/predict.json

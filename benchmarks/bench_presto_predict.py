@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Prediction speed and memory of the Presto backbone on a year-long stack (23 MODIS composites), on the CPU.
 
     python benchmarks/bench_presto_predict.py [--side 96] [--memory-sides 48,144] [--threads 1]

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Training speed: Spatiotemporal SSL against plain FixMatch per step, steps per second, and time waiting for data.
 
     python benchmarks/bench_train.py              # writes benchmarks/out/speed/train.json

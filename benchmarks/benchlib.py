@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Shared pieces of the benchmark scripts: paths, the patch-set file, metrics and metadata features.
 
 The benchmark scripts are run as ``python benchmarks/<script>.py`` from the repository root, so this module is

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Development sets for choosing settings without the test labels: the training side of a set file, re-split.
 
     python benchmarks/dev_sets.py --sets mtts_random,mtts_blocks --budgets 10 --seeds 0,1,2

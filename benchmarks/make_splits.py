@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Build honest `stssl evaluate` patch sets from the real data in ../shared/data (and the bundled Raleigh sample).
 
     python benchmarks/make_splits.py                      # every set, budgets 5/10/25, seeds 0-4

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The "metadata only" row: how far location and date alone get on a split, without a single pixel.
 
     python benchmarks/metadata_only.py benchmarks/out/splits/mt_blocks_k10_s0.npz [--json OUT]

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Peer rows: what other QGIS tools give, on the same set files and seeds as the engine's rows.
 
     python benchmarks/peers.py --sets mtts_random,mtts_blocks,mtts_west_east --budgets 10 --seeds 0,1,2,3,4

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Settings of the Presto rows compared on the development sets (dev_sets.py), never on the test split.
 
     python benchmarks/presto_dev_sweep.py --configs stssl,stssl_token --sets mtts_random --seeds 0,1,2

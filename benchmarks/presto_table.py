@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The Presto rows beside the peer rows, from the run files: a markdown table for docs (mean ± std over seeds).
 
     python benchmarks/presto_table.py [--variant presto] [--peer-variant full] [--seeds 0,1,2,3,4]

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Where a training step's time goes, FixMatch against Spatiotemporal SSL: a diagnostic, not a benchmark figure.
 
     python benchmarks/profile_step.py                      # CPU, default CPU model, Raleigh-sized random tiles

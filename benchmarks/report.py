@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Write benchmarks/RESULTS.md and the accuracy-vs-labels plot from the finished runs. Numbers only, no hand edits.
 
     python benchmarks/report.py [--variant full|quick]

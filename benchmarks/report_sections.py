@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Report sections that read more than the accuracy runs: pseudo-label diagnostics, the plot, training dynamics and
 speed."""
 from __future__ import annotations

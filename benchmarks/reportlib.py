@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The runs and the statistics every report section uses: loading finished runs, per-seed values, and the verdict
 rules (all seeds agree by a margin per cell; an exact sign test per split with its budgets pooled)."""
 from __future__ import annotations

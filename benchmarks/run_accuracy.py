@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Run the accuracy grid: patch sets x label budgets x seeds x rows, one `stssl evaluate` per cell.
 
     python benchmarks/run_accuracy.py --quick          # minutes: a few sets, one budget, 3 seeds, few steps

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """One command for the whole benchmark: splits, speed and memory, the accuracy grid, the supervised-vs-FixMatch
 training curves (ssl_dynamics.py), then RESULTS.md.
 

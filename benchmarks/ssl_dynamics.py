@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Diagnostic: how test accuracy and FixMatch's mask rate evolve during training, supervised against FixMatch.
 
     python benchmarks/ssl_dynamics.py            # writes benchmarks/out/diagnostics/ssl_dynamics.json

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """``stssl``: the command line over the same engine as the QGIS plugin.
 
     stssl train RASTER... --labels VECTOR --class-field NAME [--date ...] --out MODEL

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Choosing and describing the compute device (CUDA when available, else CPU)."""
 from __future__ import annotations
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Errors that reach the user.
 
 Every message names the input that is wrong and says how to fix it, e.g.

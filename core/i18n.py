@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Marking the engine's user-facing texts for the plugin's translations (core itself never translates).
 
 Option labels, choice labels and a few messages that the QGIS plugin shows are written here in English and

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Plain parameter objects: what the QGIS dock, Processing and the command line hand to the engine.
 
 Data flows one way: QGIS layers -> these dataclasses (paths, strings, numbers) -> core -> files -> layers.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """A dependency-free terminal progress bar for the command line (updates in place on a TTY, a line per
 10 % otherwise, so logs of cluster jobs stay readable)."""
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """SIGINT (Ctrl-C) and SIGTERM (``kill``, a cluster's time limit) for the command line.
 
 During training the first signal asks the trainer to stop after the current step, through the same

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The dock's "Accuracy assessment" section: a class map, a reference layer and its class field -> the key
 figures of Olofsson et al. (2014) in the dock, and the CSV and HTML reports on disk.
 

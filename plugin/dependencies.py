@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Checking, and on the user's click installing, the heavy Python packages the engine needs.
 
 As Geo-SAM does it: packages go with ``pip --target`` into a folder owned by the plugin and keyed by QGIS's

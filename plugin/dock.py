@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The "Spatiotemporal SSL" dock: imagery, classes, labelling, options, and the run.
 
 The dock gathers plain parameters from its panels and from QGIS (on the GUI thread), checks them, and hands

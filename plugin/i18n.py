@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Translations: every user-visible string of the plugin goes through :func:`tr`.
 
 One translation context for the whole plugin keeps the ``.ts`` file simple and lets

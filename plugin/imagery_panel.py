@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The Imagery list: the project's raster layers, ticked for training, with CRS and acquisition date.
 
 Dates come from the engine's detector (metadata, sidecar, file name) and can be overwritten in the table;

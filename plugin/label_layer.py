@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The GeoPackage label layer: one polygon per labelled tile, with its class value and name.
 
 Edits go through the layer's edit buffer inside an edit command, so QGIS's Undo undoes a click or a stroke.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The Labelling section: the label layer, the two label tools, and how many tiles each class has."""
 from __future__ import annotations
 

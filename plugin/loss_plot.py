@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """A small live plot of the training curves, drawn with QPainter (no plotting library needed in QGIS).
 
 Losses share the left axis (from 0 to their maximum); accuracies (validation, pseudo-label) use the right

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The plugin object QGIS creates: toolbar and menu entry, the dock, the Processing provider, dependencies."""
 from __future__ import annotations
 

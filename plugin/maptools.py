@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Map tools that label tiles: click or drag over tiles, or draw a polygon around them.
 
 Both tools work on the tile grid of the raster chosen in the dock, in that raster's CRS, whatever the

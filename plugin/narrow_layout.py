@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Widgets for a narrow dock: a row of buttons that stacks when needed, and labels that wrap long names.
 
 QGIS gives a new dock little width. A row of two or three buttons with translated texts is often wider than

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Training options: the few choices a user makes, with defaults good enough to just click Train."""
 from __future__ import annotations
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The class palette in QGIS terms: the one source of class names and colours for labels, rasters and legends.
 
 The palette is a list of :class:`core.params.ClassSpec` (value, name, colour). It becomes the label layer's

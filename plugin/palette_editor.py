@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The Classes list: add, rename, recolour, remove and reorder classes; the selected row is the class the
 label tools paint with."""
 from __future__ import annotations

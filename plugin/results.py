@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Turning the engine's output files into QGIS layers (GUI thread only) and its report into readable text."""
 from __future__ import annotations
 

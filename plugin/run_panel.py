@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Train / Cancel, the progress bar with ETA, the live curves, the report, and Predict with a saved model."""
 from __future__ import annotations
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Starting jobs and taking their results back on the GUI thread: the plugin side of a run.
 
 The dock hands over plain parameters that it has already read from QGIS and checked. This controller runs

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Persistence: the dock's state in the QGIS project, the user's defaults in QgsSettings.
 
 The project keeps what belongs to one mapping job (which rasters, their dates, the palette, the label layer,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The "Suggested tiles" layer: the engine's suggestions GeoPackage as a QGIS layer (GUI thread only).
 
 Tiles are drawn as outlines labelled with their rank, so the map under them stays visible. A suggestion is

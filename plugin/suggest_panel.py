@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The dock's "Suggested tiles" row (in the Labelling section): what to label next, after every training run.
 
 After a training run the panel asks the engine (core.suggest, in a background job) to score every unlabelled

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The tile grid of a QGIS raster layer, in the layer's own CRS, for the map tools and the tile counts.
 
 The grid rules are the engine's, from the dependency-free ``core/data/grid.py`` that ``core.data.tiling.TileGrid``

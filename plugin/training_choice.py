@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Which rasters the Imagery list ticks for training when they appear in the project.
 
 Every raster used to be ticked as it arrived, so a Processing output or a raster added only to be classified

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Background work in a QThread: training (then classifying the training rasters) and prediction.
 
 The jobs receive only plain parameters (paths, dataclasses) read from QGIS on the GUI thread, and return

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Fail on code that runs on QGIS 3 (Qt 5) but not on QGIS 4 (Qt 6).
 
 PyQt6 only knows fully scoped enum members (``Qt.AlignmentFlag.AlignLeft``, not ``Qt.AlignLeft``), has no

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Check that every Python file of the project names its licence: ``# SPDX-License-Identifier: GPL-2.0-or-later``.
 
 Checked: every .py file under core/, plugin/, tests/, benchmarks/ and scripts/, and the top-level __init__.py.

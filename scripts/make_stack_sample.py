@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Write a small real time-series stack for the tests: Mato Grosso MODIS pixels as one GeoTIFF of dates x bands.
 
     python scripts/make_stack_sample.py OUT_DIR [--side 12] [--labels-per-class 5]

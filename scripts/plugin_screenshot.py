@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Take the README's screenshot from a real run: the plugin's dock, labelled tiles and the land-cover result.
 
 It loads the bundled Raleigh scene, labels tiles with the plugin's own tile writer from the sample's expert

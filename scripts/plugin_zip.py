@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Write the installable plugin zip and refuse one that plugins.qgis.org would reject.
 
 The zip has one top folder ``spatiotemporal_ssl`` holding the plugin and the engine, the licence, the icon,

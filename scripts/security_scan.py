@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The security scan plugins.qgis.org runs on every upload, run here on the zip's contents.
 
 plugins.qgis.org unpacks the uploaded zip and runs bandit and detect-secrets on it; a finding blocks the

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Refresh the plugin's translation files from its source, then compile them.
 
 Every user-visible string in ``plugin/`` is a literal passed to ``tr(...)`` or ``tr_noop(...)`` (see

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Shared fixtures. QGIS starts lazily: only tests that ask for ``qgis_app`` (or pytest-qt's ``qtbot``,
 through ``qapp``) start it, so the engine's tests never need QGIS."""
 from __future__ import annotations

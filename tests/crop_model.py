@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """A small real model of the bundled sample for the plugin's tests, and windows of the sample as rasters.
 
 The model is trained by the engine (``core.app.pipeline.train_model``) on a 200 x 170 px crop with the sample's

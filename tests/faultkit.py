@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Helpers of the fault-injection suite (tests/faults): run a command, check what the user sees, and that
 nothing on disk was lost or left behind.
 

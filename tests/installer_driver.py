@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Run by a Python that sees QGIS but not the engine's packages (see tests/test_installer_real.py), one step a process:
 
     python installer_driver.py probe   PROFILE OUT.json

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Small real rasters and label files for tests, written with rasterio and pyogrio into a temporary folder.
 
 The default raster is in UTM zone 17N (EPSG:32617) with 10 m pixels and its top-left corner at

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Small, separable tile sets for trainer tests (behaviour of the loop, not accuracy claims)."""
 import numpy as np
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Accuracy assessment on real files: the class map, reference points and polygons in another CRS, the
 validation sample, the CSV/HTML reports and the ``stssl assess`` / ``stssl sample`` commands."""
 import csv

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The estimators of Olofsson et al. (2014) against the paper's worked example, and their edge cases.
 
 The worked example (section 5, the "deforestation / forest gain / stable forest / stable non-forest" change

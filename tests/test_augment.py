@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Augmentations of normalised multispectral tiles: shapes, geometry, spectral faithfulness, determinism."""
 from __future__ import annotations
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Band roles, reflectance scaling and the Presto input built from a time series (small synthetic arrays)."""
 from __future__ import annotations
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Building the training tile set from several rasters and one label file, and band statistics."""
 import os
 

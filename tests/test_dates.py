@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Acquisition dates: parsing, product ids, sidecars, GDAL tags and the order in which they are trusted."""
 from __future__ import annotations
 

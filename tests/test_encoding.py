@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Metadata encodings against hand-computed values and closed forms."""
 from __future__ import annotations
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Tile locations: pixel -> map -> latitude/longitude, checked against formulas that do not use PROJ."""
 from __future__ import annotations
 

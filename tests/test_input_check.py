@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Input checks before a map is written: differently scaled rasters are caught (core and `stssl predict`), and a
 prediction says how many pixels nodata left unclassified, and in which band."""
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The Install… button, run for real: pip fetches the engine's packages into a folder keyed like a user's, and a
 fresh QGIS Python then trains and predicts with them.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Labels -> per-tile class coverage -> tile labels, with real GeoPackages and GeoTIFFs."""
 import numpy as np
 import pytest

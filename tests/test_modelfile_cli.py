@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Model file round trip and refusal of pickles; evaluate on a real patch set; the command line end to end."""
 import json
 import os

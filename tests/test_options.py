@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The options vocabulary (core/params.py): one table, one adapter, every range checked once, named as the user
 gave the option."""
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Output files are all-or-nothing, and class maps carry a QGIS style with the training palette."""
 from __future__ import annotations
 

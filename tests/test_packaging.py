@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """What plugins.qgis.org checks on upload: metadata.txt's keys, and the zip that scripts/build_plugin_zip.sh
 writes (LICENSE and metadata.txt in one top folder, no tests, benchmarks, binaries or weights, under 25 MB)."""
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The dock's "Accuracy assessment" section on real QGIS: choose map, reference and field, click, read."""
 from __future__ import annotations
 

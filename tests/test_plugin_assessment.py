@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The accuracy assessment algorithms through processing.run on real QGIS: sample, label, assess."""
 from __future__ import annotations
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The dependency check and installer: what it would run, and that nothing runs before the user's click."""
 from __future__ import annotations
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The dock at QGIS's default dock width, the active class in sight, and new layers at the top of the tree.
 
 The width tested is 300 px with the test application's font (DejaVu Sans 12 pt at 100 dpi, larger than the

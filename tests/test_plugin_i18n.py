@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Translations: every user-visible string is translated to German, and the compiled .qm says so."""
 from __future__ import annotations
 

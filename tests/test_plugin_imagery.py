@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The Imagery list: raster layers of the project, their CRS and detected dates, kept up to date."""
 from __future__ import annotations
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The plugin loads through classFactory with a minimal iface, with and without the engine's packages."""
 from __future__ import annotations
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The dock and Processing take their option labels and choices from the engine's table, the dock keeps only
 the options its form shows, and the tile-fits-the-raster rule gives one message everywhere."""
 from __future__ import annotations

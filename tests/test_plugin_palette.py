@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The class palette: the WorldCover default, edits, import, and the one palette styling labels and maps."""
 from __future__ import annotations
 

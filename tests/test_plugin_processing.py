@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The Processing algorithms run through processing.run, report progress and honour cancel."""
 from __future__ import annotations
 

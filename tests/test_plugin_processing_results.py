@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Processing's "Classify raster with model", as the desktop runs it: results loaded with their styles, outputs
 kept out of training, and a differently scaled raster refused unless forced."""
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """A project save and reload keeps the labels and the dock's settings; user defaults live in QgsSettings."""
 from __future__ import annotations
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """What the dock says and keeps around a run: cancel, the model field, the report, nodata, the scale question,
 and the label tools' grid and tile layer."""
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Suggested tiles in the dock: after a real training run, ranked on the map; Next suggestion; labelling removes."""
 from __future__ import annotations
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The tile label tools on a real canvas over the sample raster, and the tile grid they use."""
 from __future__ import annotations
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Train from the dock: real training steps in the worker thread, the result as layers, cancel, bad inputs."""
 from __future__ import annotations
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Whole-raster prediction on small real GeoTIFFs with a tiny stand-in model.
 
 The stand-in has the attributes of :func:`core.app.modelfile.load_model`'s result: a 1x1 convolution and a mean

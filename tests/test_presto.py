@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The Presto encoder against the authors' reference outputs (../shared/pretrained/presto), and its weight loading."""
 from __future__ import annotations
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The Presto backbone of the engine's networks: teacher and student views, pooling, band mapping, model files."""
 from __future__ import annotations
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Time-series stack rasters (bands grouped by date) with the Presto backbone: layout, train, predict."""
 from __future__ import annotations
 

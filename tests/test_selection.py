@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Checkpoint selection on crafted scores: which step is kept, early stopping, and resume."""
 import torch
 

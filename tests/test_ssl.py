@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The semi-supervised pieces on crafted inputs: masks, pseudo-labels, gradient routing, EMA."""
 import copy
 import math

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Active-learning suggestions: the scores, the distance rule, and `stssl suggest` on a small real raster."""
 import math
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The tile grid and tile reading: whole-raster coverage, padded edges, masked nodata, few large reads."""
 import numpy as np
 import pytest

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The training loop: callbacks, cancel, resume, all methods and metadata modes, DDP with 2 gloo processes."""
 import json
 import os

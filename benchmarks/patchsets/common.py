@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The split rules every set shares: whole locations on one side, k labels per class spread over locations, the
 unlabelled pool from the training side only, and the checks that a written set is honest."""
 from __future__ import annotations

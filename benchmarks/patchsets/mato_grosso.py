@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Mato Grosso MODIS sets (and Para): single-date pixels (``mt_*``) and year-long series (``mtts_*``)."""
 from __future__ import annotations
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Raleigh (the bundled Landsat-7 sample): a single-site control of 8x8 px tiles labelled by the dense reference."""
 from __future__ import annotations
 

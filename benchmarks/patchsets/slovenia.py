@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Slovenia Sentinel-2 NDVI patches: summer -> winter (seasonal shift) and summer -> summer (reference)."""
 from __future__ import annotations
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """``stssl demo``: the main job on the bundled real sample, end to end.
 
 Raleigh, NC: a Landsat-7 ETM+ scene (6 bands, 28.5 m) and 34 expert polygons of 7 land-cover classes (GRASS GIS

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """``stssl evaluate``: train one method in one metadata mode on a patch set and score it on held-out tiles.
 
 Patch-set ``.npz``: ``images`` (N, C, H, W) real numbers; ``labels`` (N,) class index, -1 for none

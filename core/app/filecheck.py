@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Can an output really be written? Checks made before any work starts, and the words for a write that failed.
 
 ``os.access`` answers for permission bits only: it says yes to root on ``/proc``, and yes on a full disk. So

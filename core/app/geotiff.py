@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """GeoTIFF outputs whose every failure is seen: opening, each block written, the close, and a read-back.
 
 GDAL does not always raise when a write fails: a block can sit in its cache and fail only when flushed at

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Does a raster to classify look like the rasters the model was trained on? (numpy only)
 
 A model sees its input through the band statistics stored with it (per-band mean and standard deviation of

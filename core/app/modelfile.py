@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The model file: one ``torch.save`` of plain values and tensors, loaded with ``weights_only=True``.
 
 Contents: the EMA student's weights (the deployed model) and the teacher's; class values, names and colours;

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The model file's schema, checked once when a file is opened.
 
 A model file is a ``torch.save`` of plain values and tensors (see :mod:`core.app.modelfile`). A file with the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Writing output files safely, and the QGIS style sidecars that travel with them.
 
 Every file the engine produces (class maps, confidence maps, model files) goes through :func:`atomic_output`:

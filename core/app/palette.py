@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Default class colours: ESA WorldCover's legend, name matching, and distinct colours for everything else.
 
 A class map is read by colour first, so a class called 'forest' should look like forest without the user

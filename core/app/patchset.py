@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Reading a patch set (``.npz``) for ``stssl evaluate``, with every key checked before any of it is used.
 
 Format: ``images`` (N, C, H, W) real numbers; ``labels`` (N,) class index 0..K-1, -1 for none (or (N, K)

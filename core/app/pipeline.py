@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Training from rasters and labels: what ``stssl train``, the dock and Processing all call.
 
 rasters + labels -> tiles (core.data.dataset) -> band statistics -> normalised tiles + encoded metadata ->

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Whole-raster prediction: sliding tiles, probability averaging, and class/confidence GeoTIFFs.
 
 The model classifies square tiles of ``tile_size_px``. To map every pixel, tiles are laid on one global grid

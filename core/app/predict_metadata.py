@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """What the metadata-reading networks see when a raster is classified: each tile's place and the date.
 
 The teacher always reads them; the student only in the metadata-as-input baseline. Places come from the

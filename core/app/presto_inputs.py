@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """What the Presto backbone needs from training rasters: the stack layout, the band roles and scaling, the months.
 
 Rasters are stacks of timesteps (core.data.stack); every training raster must hold the same bands and the same

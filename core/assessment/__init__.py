@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Accuracy assessment of class maps and validation samples, after Olofsson et al. (2014).
 
 Modules: olofsson (the estimators), maps (class map, mapped area), reference (reference layer -> samples),

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Assess a classified map against reference data: the one call the CLI, Processing and the dock make.
 
 ``assess_map`` reads the map's class table and mapped area, samples the map under the reference layer, and

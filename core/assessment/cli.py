@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """``stssl assess`` and ``stssl sample``: accuracy assessment and validation samples on the command line.
 
     stssl sample MAP.tif --out points.gpkg [--per-class N | --expected-ua 0.9 [--target-se 0.01]]

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The classified map as an assessment sees it: its class table, its pixels strip by strip, its area per class.
 
 A class map is read in strips of whole rows of bounded size, so memory stays flat on any raster and the

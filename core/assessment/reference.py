@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Reference data for an accuracy assessment: an independent layer of points or polygons with a class field.
 
 The layer may be in any CRS and any OGR format (it is read by :func:`core.labels.read_label_vector` and

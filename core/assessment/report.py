@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """An accuracy assessment as a map producer publishes it: a CSV for spreadsheets, an HTML page for readers,
 and a few lines of text for the command line and the dock.
 

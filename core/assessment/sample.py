@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Create a validation sample: stratified random points over a class map, for the user to label.
 
 The map classes are the strata (Olofsson et al. 2014, section 4.1). How many points per class comes either

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Which of a raster's bands (or a patch set's channels) feed which of Presto's 17 input channels. numpy only.
 
 A *role* says which Presto channels one band feeds. Roles come from, strongest first:

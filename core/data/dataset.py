@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """From rasters and labels to the tiles the trainer learns from, with their place and date.
 
 One :class:`TileSet` holds every usable tile of all training rasters: the labelled ones (a class covers
@@ -54,6 +55,12 @@ class TileSet:
     @property
     def multi_label(self) -> bool:
         return self.labels.ndim == 2
+
+    def subset(self, idx: Union[np.ndarray, Sequence[int]]) -> "TileSet":
+        """The tiles at ``idx`` (integer indices or a boolean mask), as a new TileSet (e.g. the unlabelled pool
+        that core.suggest scores)."""
+        idx = np.asarray(idx)
+        return TileSet(**{f.name: getattr(self, f.name)[idx] for f in fields(self)})
 
     @staticmethod
     def concat(parts: Sequence["TileSet"]) -> "TileSet":

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Acquisition dates of rasters: parsed from what the user typed, or found in the file, a sidecar or the name.
 
 The date feeds the teacher's season encoding (day of year). A wrong date is worse than none, because the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Encodings of a tile's location and acquisition date into the teacher's metadata vector.
 
 Three encodings, chosen by name and stored in the model file with :meth:`MetadataEncoder.to_dict`:

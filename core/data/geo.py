@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Where tiles are on Earth: pixel coordinates -> map coordinates -> latitude/longitude (WGS 84).
 
 The teacher's location encoding needs degrees, whatever CRS the raster is in, so every conversion goes through

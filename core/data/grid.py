@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Tile-grid rules shared by the engine (``core.data.tiling``) and the plugin's map tools (``plugin/tile_grid.py``).
 
 No numpy, rasterio or torch here: the plugin labels tiles before the engine's packages are installed.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Per-band normalisation statistics, computed robustly from valid pixels and stored with the model."""
 from __future__ import annotations
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Opening rasters and reading windows with their nodata masks (rasterio).
 
 Every read goes through :func:`read_block`, which pads outside the raster and reports a validity mask, so

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Repairing invalid label polygons (self-intersecting "bowties", rings that touch themselves).
 
 Rasterising an invalid polygon gives whatever the even-odd rule makes of it, silently. shapely's

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Time series stacked as channels: the dates of their timesteps, their calendar months, their band names.
 
 A series of T timesteps of B bands is one tile of ``T * B`` channels, date-major (channel ``t * B + b`` is band ``b``

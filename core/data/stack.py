@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """A raster whose bands are a time series grouped by date (a stack), as the Presto backbone reads it.
 
 Layout: the bands of one timestep, then the next timestep's in the same order (date-major: band ``t * B + b`` is

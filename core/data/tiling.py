@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The tile grid of a raster and reading its tiles.
 
 Tiles sit on the raster's own pixel grid, so a tile is always whole pixels and labels, predictions and the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Weak and strong augmentations of normalised multispectral tiles, batched on torch tensors.
 
 FixMatch takes pseudo-labels from a weak view and trains on a strong view of the same tile. The authors used

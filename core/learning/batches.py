@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """One training step's batch: which tiles, their augmented views, and their metadata after dropout.
 
 :class:`BatchSampler` draws the batches of a run from the :class:`TrainingData` pools; :class:`StepBatch` is

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Starting from pretrained weights: loading them, freezing for Quick map, and a lower encoder learning rate.
 
 Presto's encoder (core.models.presto_backbone) is pretrained; its class head is new. Fine-tuning trains both, the

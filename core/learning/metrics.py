@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Classification metrics (numpy only): accuracy, balanced accuracy, F1, confusion matrix, mAP."""
 from __future__ import annotations
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Quick map: a linear probe on the frozen pretrained Presto embedding, fitted in seconds.
 
 What a feature-extraction plugin does (frozen embedding + logistic regression), inside the product and with its

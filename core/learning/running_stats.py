@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The statistics a training run keeps as it goes: means of the step log since the last evaluation (the history
 and the progress callback show them), mask rates and pseudo-label accuracy over the run, and time per step and
 waiting for batches (the ETA and the data-wait fraction)."""

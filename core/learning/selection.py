@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Checkpoint selection: which EMA weights a run keeps, and when it stops early.
 
 At every evaluation the trainer shows the selector the EMA model and its validation accuracy. The selector keeps

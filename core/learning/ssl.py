@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Semi-supervised pieces: pseudo-labellers (FixMatch, FreeMatch, SoftMatch), losses, and the joint
 teacher/student model whose forward pass returns the training loss.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The shared training loop: AdamW + cosine schedule, EMA, AMP on CUDA, validation-based checkpoint
 selection and early stopping, progress callbacks, cooperative cancel, resume, and DistributedDataParallel
 under ``torchrun``.

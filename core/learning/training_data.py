@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """What the trainer learns from: :class:`TrainingData`, the rule that holds out validation tiles, and the
 one function from arrays (tiles, labels, lat/lon/day of year) to it.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Validation during training: the EMA student's accuracy and loss on the held-out tiles, and how often the
 pseudo-labelling network's accepted labels are right there."""
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """A small ResNet-style CNN for CPUs, whose teacher takes metadata through FiLM.
 
 FiLM (per-channel scale and shift computed from the metadata embedding) is the CNN analogue of the ViT's

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The metadata embedding: encoded location and date -> one vector that the teacher consumes.
 
 A missing location or date is replaced by a learned "unknown" vector before the MLP, so the network has

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """LandCoverNet: a backbone, a class head, and the network's metadata role: how (if at all) it sees metadata.
 
 ``metadata_role``:

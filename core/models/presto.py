@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The pretrained Presto encoder (Tseng et al. 2023, arXiv:2304.14065), written from its published facts.
 
 Presto is a 0.4 M parameter transformer pretrained on millions of monthly pixel time series. It embeds one pixel's

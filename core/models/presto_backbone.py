@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Presto (core.models.presto) as a backbone of the engine's networks: teacher and student views of one encoder.
 
 The engine's tiles stay what they are everywhere else: normalised (N, C, H, W), a series stacked date-major

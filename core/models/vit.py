@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """A Vision Transformer for multispectral tiles, with the authors' "early fusion" metadata token.
 
 The teacher appends one token made from the metadata (plus a learned type embedding) after

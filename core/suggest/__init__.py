@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Active learning: which unlabelled tiles the analyst should label next.
 
 After a training run every unlabelled tile of the training rasters is scored with the model file's networks,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """``stssl suggest``: the tiles to label next, as a GeoPackage of ranked tile polygons.
 
     stssl suggest MODEL RASTER... --labels VECTOR --class-field F [--n 50] [--score confidence] --out s.gpkg
@@ -22,7 +23,8 @@ def raster_inputs(paths: List[str], dates: Optional[List[str]], location=None) -
     if dates and len(dates) not in (1, len(paths)):
         raise InputError(f"--date was given {len(dates)} times for {len(paths)} rasters; give one date for all "
                          "or one per raster")
-    per_raster = dates * len(paths) if dates and len(dates) == 1 else (dates or [None] * len(paths))
+    per_raster: List[Optional[str]] = list(dates * len(paths) if dates and len(dates) == 1 else dates or [])
+    per_raster = per_raster or [None] * len(paths)
     return [RasterInput(p, d, location) for p, d in zip(paths, per_raster)]
 
 

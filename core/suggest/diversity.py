@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Picking suggestions that are not neighbours of one another.
 
 The highest-scoring tiles of a map usually sit together (one confusing field gives a cluster of uncertain

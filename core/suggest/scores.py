@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The networks' class probabilities for tiles, and the scores that rank tiles for labelling.
 
 Three networks of one training run can be asked about a tile:
@@ -86,9 +87,9 @@ def tile_probabilities(model: LoadedModel, images: np.ndarray, lat: np.ndarray, 
         out = []
         for i in range(0, images.shape[0], batch_size):
             sl = slice(i, i + batch_size)
-            meta = [torch.from_numpy(np.asarray(a[sl], dtype=np.float64)) for a in (lat, lon, doy)]
+            lat_t, lon_t, doy_t = (torch.from_numpy(np.asarray(a[sl], dtype=np.float64)) for a in (lat, lon, doy))
             batch = torch.from_numpy(np.ascontiguousarray(images[sl], dtype=np.float32))
-            out.append(m.probabilities(batch, *meta, network=network).cpu().numpy())
+            out.append(m.probabilities(batch, lat_t, lon_t, doy_t, network=network).cpu().numpy())
         k = len(model.config["classes"])
         return np.concatenate(out, axis=0) if out else np.zeros((0, k), np.float32)
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Suggestions on rasters: every unlabelled tile of the training rasters scored, the best ones kept apart,
 written as a GeoPackage of tile polygons the plugin shows as the "Suggested tiles" layer.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Processing: "Assess map accuracy (Olofsson et al. 2014)" (the same core.assessment.assess_map as the
 command line and the dock), writing the CSV and HTML reports."""
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Processing: "Classify raster with model" (the same core.app.predict.classify_raster the dock and `stssl predict` run)."""
 from __future__ import annotations
 

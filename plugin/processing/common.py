@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """What both algorithms share: the dependency check, and engine errors as Processing errors."""
 from __future__ import annotations
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The Processing provider that holds the plugin's two algorithms."""
 from __future__ import annotations
 

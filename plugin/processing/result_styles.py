@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Styling the maps of "Classify raster with model" when Processing loads them into the project.
 
 Processing opens its results without their default style, so the ``.qml`` the engine writes beside each map

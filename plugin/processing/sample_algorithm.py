@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Processing: "Create validation sample" (stratified random points over a class map, to label), the same
 core.assessment.sample.create_sample as ``stssl sample``."""
 from __future__ import annotations

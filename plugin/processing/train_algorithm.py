@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Processing: "Train Spatiotemporal SSL model" (the same core.app.pipeline.train_model the dock runs)."""
 from __future__ import annotations
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Fixtures of the fault-injection suite: a small real scene, a trained model file, patch sets to damage."""
 from __future__ import annotations
 

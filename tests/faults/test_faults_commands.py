@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Bad inputs to `stssl train` and `stssl predict`: each gets exit status 2 and a message that names the input,
 no traceback, and leaves every file as it was. The reproductions of issue 14, and the existing bad-input cases."""
 from __future__ import annotations

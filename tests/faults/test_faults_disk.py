@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Full disks and outputs that cannot be written: refused before the work where that can be known, else a
 clear error after it with the old file kept and no temporary left; a trained model is never lost.
 

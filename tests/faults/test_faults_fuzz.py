@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Fuzzed inputs (hypothesis): random rasters, label geometries, patch sets and model files.
 
 Every outcome must be a success or a clear InputError (ModelFileError for model files); any other exception

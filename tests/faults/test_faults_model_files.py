@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Damaged model files and pickles that would run code: through `predict`, `train --resume` and
 `--init-weights` each gets one clear message naming the file (ModelFileError), never a KeyError, and no code
 ever runs (weights_only=True on every path; .npz with allow_pickle=False)."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """`stssl evaluate` patch sets: every malformed key is a clear error naming the file and the key (these raised
 tracebacks or were accepted silently); tiles without a valid pixel are left out and counted in the JSON."""
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The plugin's side of a failure: an error raised in the worker thread reaches the message bar as the very
 message the engine gave, and the dock stays usable (Train enabled, nothing running, the previous report kept)."""
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """SIGINT and SIGTERM sent to real `stssl train` and `stssl predict` processes mid-run, and SIGKILL.
 
 train: the best EMA model so far is saved atomically with its training state, the output says where and

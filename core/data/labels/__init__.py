@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Labels: reading label vectors, the class table, and turning labels into per-tile class coverage.
 
 A user labels land cover the way GIS users do: polygons (or points) with a class attribute, or a class raster.

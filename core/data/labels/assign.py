@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Tile labels from class coverage: the class covering most of a tile (single-label) or every class present
 (multi-label)."""
 from __future__ import annotations

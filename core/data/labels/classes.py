@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The class table: from the label values a user wrote (codes or names) to classes with values, names and colours."""
 from __future__ import annotations
 

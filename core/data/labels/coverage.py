@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Per-tile class coverage from label vectors: the fraction of each tile's valid pixels that each class covers,
 rasterised at the raster's own resolution in strips of bounded memory, so a polygon drawn a little past a field edge
 does not mislabel the neighbouring tile."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Class rasters as labels: reading their codes and nodata, and per-tile class coverage from them."""
 from __future__ import annotations
 

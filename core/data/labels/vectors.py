@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Label vectors: reading label polygons or points with their class attribute from any OGR format and CRS,
 and checking that they overlap the rasters."""
 from __future__ import annotations
