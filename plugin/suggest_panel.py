@@ -13,7 +13,9 @@ from typing import List, Optional
 
 from qgis.core import QgsCoordinateTransform, QgsFeature, QgsVectorLayer
 from qgis.PyQt.QtCore import pyqtSignal
-from qgis.PyQt.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout, QWidget
+from qgis.PyQt.QtWidgets import QCheckBox, QComboBox, QLabel, QPushButton, QSpinBox, QVBoxLayout, QWidget
+
+from .narrow_layout import WrapRow
 
 from ..core.errors import InputError
 from ..core.params import RasterInput
@@ -81,18 +83,16 @@ class SuggestPanel(QWidget):
         self.status = QLabel("")
         self.status.setWordWrap(True)
 
-        row1 = QHBoxLayout()
-        row1.addWidget(self.score_combo, 1)
-        row1.addWidget(self.count)
-        row2 = QHBoxLayout()
-        row2.addWidget(self.after_training)
-        row2.addWidget(self.suggest_button)
-        row2.addWidget(self.next_button)
+        # Rows that stack when the dock is narrow (QGIS's default dock width), as the other sections do.
+        self.score_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.score_combo.setMinimumContentsLength(8)
+        row1 = WrapRow([self.score_combo, self.count], stretch=[1, 0])
+        row2 = WrapRow([self.after_training, self.suggest_button, self.next_button])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(QLabel(tr("Suggested tiles")))
-        layout.addLayout(row1)
-        layout.addLayout(row2)
+        layout.addWidget(row1)
+        layout.addWidget(row2)
         layout.addWidget(self.status)
 
         self.suggest_button.clicked.connect(self.suggest_from_dock)
