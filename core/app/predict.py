@@ -48,6 +48,9 @@ OUTPUT_TILE_PX = 256
 
 
 GDAL_CACHE_MB = 64
+# A block's float32 values are at most about this many bytes: a 138-band time-series stack gets 512 px blocks instead
+# of 1024 px ones (578 MB per copy), so memory stays bounded whatever the band count.
+BLOCK_BYTES = 256 * 1024 * 1024
 
 
 class PredictionCancelled(RuntimeError):
@@ -159,6 +162,7 @@ def predict_raster(
     out_height = -(-info.height // scale)
     out_width = -(-info.width // scale)
     out_transform = info.transform @ rasterio.Affine.scale(scale, scale)
+    block_px = min(int(block_px), _block_for_bands(info.band_count))
     block_out, gtiff_tile = _block_layout(block_px if resolution == "pixel" else max(1, block_px // stride))
     row_spans = _spans(out_height, block_out, resolution, tile, stride)
     col_spans = _spans(out_width, block_out, resolution, tile, stride)
@@ -307,6 +311,12 @@ def _check_request(model, info: RasterInfo, out_classes: str, out_confidence: Op
             raise InputError(f"{what} '{os.path.basename(path)}' is the same file as the {seen[key]}; choose "
                              "another name")
         seen[key] = f"{what} '{os.path.basename(path)}'"
+
+
+def _block_for_bands(bands: int) -> int:
+    """The largest block edge (a multiple of the output tile, at least one) whose values fit BLOCK_BYTES."""
+    side = int(math.sqrt(BLOCK_BYTES / (4 * max(1, bands))))
+    return max(OUTPUT_TILE_PX, side - side % OUTPUT_TILE_PX)
 
 
 def _block_layout(block_out: int) -> Tuple[int, int]:
