@@ -38,7 +38,7 @@ from ..data.dataset import sample_raster_pixels
 from ..errors import InputError
 from .geotiff import close_geotiff, open_geotiff, verify_geotiff, write_block
 from .input_check import ScaleCheck, compare_with_training
-from .predict_blocks import Block, block_layout, predict_block, spans
+from .predict_blocks import Block, block_for_bands, block_layout, predict_block, spans
 from .predict_metadata import metadata_source
 from .outputs import (atomic_output, check_output_path, check_written, class_qml, confidence_qml, qml_path_for,
                       write_text_to)
@@ -174,6 +174,7 @@ def predict_raster(
     out_height = -(-info.height // scale)
     out_width = -(-info.width // scale)
     out_transform = info.transform @ rasterio.Affine.scale(scale, scale)
+    block_px = min(int(block_px), block_for_bands(info.band_count))
     block_out, gtiff_tile = block_layout(block_px if resolution == "pixel" else max(1, block_px // stride))
     row_spans = spans(out_height, block_out, resolution, tile, stride)
     col_spans = spans(out_width, block_out, resolution, tile, stride)

@@ -4,6 +4,7 @@ covers and which tiles of the global grid cover them, reading a block with the h
 tiles, and summing each output value over the tiles that cover it, in an order that does not depend on the block."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Callable, List, Optional, Tuple
 
@@ -19,6 +20,9 @@ from ..data.raster import RasterInfo, read_block
 # GeoTIFF internal tile edge of the outputs; blocks are sized in multiples of it where possible, so each
 # compressed tile is written once (rewriting a DEFLATE tile appends a new copy and bloats the file).
 OUTPUT_TILE_PX = 256
+# A block's float32 values are at most about this many bytes: a 138-band time-series stack gets 512 px blocks instead
+# of 1024 px ones (578 MB per copy), so memory stays bounded whatever the band count.
+BLOCK_BYTES = 256 * 1024 * 1024
 
 
 
@@ -46,6 +50,12 @@ class Block:
     @property
     def tile_count(self) -> int:
         return self.rows.tiles * self.cols.tiles
+
+
+def block_for_bands(bands: int) -> int:
+    """The largest block edge (a multiple of the output tile, at least one) whose values fit BLOCK_BYTES."""
+    side = int(math.sqrt(BLOCK_BYTES / (4 * max(1, bands))))
+    return max(OUTPUT_TILE_PX, side - side % OUTPUT_TILE_PX)
 
 
 def block_layout(block_out: int) -> Tuple[int, int]:
