@@ -21,7 +21,7 @@ Rows (the ``metadata`` of `stssl evaluate` in brackets):
 - ``presto_supervised``, ``presto_fixmatch`` [none], ``presto_stssl`` [teacher], ``presto_quick`` (Quick map, a linear
   probe on the frozen embedding): the pretrained Presto backbone (core/models/presto_backbone.py) on the series sets,
   whose files carry ``band_names`` and ``timestep_dates``; weights from ``../shared/pretrained/presto``. They run with
-  16 labelled + 48 unlabelled tiles per step (``PRESTO_BATCH``): a per-pixel transformer step costs about 20x a CNN
+  8 labelled + 24 unlabelled tiles per step (``PRESTO_BATCH``): a per-pixel transformer step costs about 20x a CNN
   step on this CPU, and the engine's 32 + 224 would not fit the benchmark's time.
 """
 from __future__ import annotations
@@ -48,7 +48,7 @@ import metadata_only
 
 STSSL = Path(sys.executable).parent / "stssl"
 PRESTO_WEIGHTS = (REPO_ROOT / ".." / "shared" / "pretrained" / "presto" / "default_model.pt").resolve()
-PRESTO_BATCH = ("--batch-size", "16", "--unlabeled-ratio", "3")
+PRESTO_BATCH = ("--batch-size", "8", "--unlabeled-ratio", "3")
 PRESTO = ("--backbone", "presto", "--pretrained", str(PRESTO_WEIGHTS)) + PRESTO_BATCH
 
 
@@ -398,6 +398,8 @@ def main(argv: Optional[list] = None) -> int:
     parser.add_argument("--rows", help="comma-separated subset of rows")
     parser.add_argument("--seeds", help="comma-separated seeds (default: the variant's)")
     parser.add_argument("--budgets", help="comma-separated subset of the variant's labels per class")
+    parser.add_argument("--tag", help="runs folder under out/runs (default: the variant's name), e.g. for the same "
+                        "grid at other --steps")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--engine-args", default="",
                         help="extra `stssl evaluate` options for every engine run, e.g. \"--val-fraction 0\" "
@@ -413,6 +415,8 @@ def main(argv: Optional[list] = None) -> int:
     grid = grid_for(args.variant or ("smoke" if args.smoke else "quick" if args.quick else "full"))
     if args.steps:
         grid.steps = args.steps
+    if args.tag:
+        grid.variant = args.tag
     if args.engine_args:
         grid.extra_args = shlex.split(args.engine_args)
     if args.seeds:
