@@ -1389,6 +1389,126 @@
             <translation>Angehalten: {message}</translation>
         </message>
         <message>
+            <location filename="../plugin/suggest_layer.py" />
+            <source>Suggested tiles</source>
+            <translation>Vorgeschlagene Kacheln</translation>
+        </message>
+        <message>
+            <location filename="../plugin/suggest_layer.py" />
+            <source>QGIS cannot open the suggestions '{path}'</source>
+            <translation>QGIS kann die Vorschläge „{path}“ nicht öffnen</translation>
+        </message>
+        <message>
+            <location filename="../plugin/suggest_panel.py" />
+            <source>Low confidence</source>
+            <translation>Geringe Konfidenz</translation>
+        </message>
+        <message>
+            <location filename="../plugin/suggest_panel.py" />
+            <source>Small margin</source>
+            <translation>Kleine Marge</translation>
+        </message>
+        <message>
+            <location filename="../plugin/suggest_panel.py" />
+            <source>Teacher-student disagreement</source>
+            <translation>Uneinigkeit von Lehrer und Schüler</translation>
+        </message>
+        <message>
+            <location filename="../plugin/suggest_panel.py" />
+            <source>EMA-online disagreement</source>
+            <translation>Uneinigkeit von EMA- und Online-Schüler</translation>
+        </message>
+        <message>
+            <location filename="../plugin/suggest_panel.py" />
+            <source>How tiles are ranked (see docs/active_learning.md for how each did against labelling at random)</source>
+            <translation>Wie die Kacheln gereiht werden (wie jede Reihung gegen zufälliges Labeln abschnitt: docs/active_learning.md)</translation>
+        </message>
+        <message>
+            <location filename="../plugin/suggest_panel.py" />
+            <source>How many tiles to suggest</source>
+            <translation>Wie viele Kacheln vorgeschlagen werden</translation>
+        </message>
+        <message>
+            <location filename="../plugin/suggest_panel.py" />
+            <source>After training</source>
+            <translation>Nach dem Training</translation>
+        </message>
+        <message>
+            <location filename="../plugin/suggest_panel.py" />
+            <source>Suggest tiles after every training run</source>
+            <translation>Nach jedem Training Kacheln vorschlagen</translation>
+        </message>
+        <message>
+            <location filename="../plugin/suggest_panel.py" />
+            <source>Suggest tiles</source>
+            <translation>Kacheln vorschlagen</translation>
+        </message>
+        <message>
+            <location filename="../plugin/suggest_panel.py" />
+            <source>Rank the unlabelled tiles of the ticked rasters with the model file (Train section) and show the best as 'Suggested tiles'</source>
+            <translation>Die ungelabelten Kacheln der angehakten Raster mit der Modelldatei (Abschnitt „Training“) reihen und die besten als „Vorgeschlagene Kacheln“ zeigen</translation>
+        </message>
+        <message>
+            <location filename="../plugin/suggest_panel.py" />
+            <source>Next suggestion</source>
+            <translation>Nächster Vorschlag</translation>
+        </message>
+        <message>
+            <location filename="../plugin/suggest_panel.py" />
+            <source>Zoom to the best suggested tile left, select its predicted class and turn on the tile tool</source>
+            <translation>Zur besten verbleibenden vorgeschlagenen Kachel zoomen, ihre vorhergesagte Klasse wählen und das Kachelwerkzeug einschalten</translation>
+        </message>
+        <message>
+            <location filename="../plugin/suggest_panel.py" />
+            <source>Choose a model file in the Train section (Train writes one).</source>
+            <translation>Wählen Sie im Abschnitt „Training“ eine Modelldatei („Training“ schreibt eine).</translation>
+        </message>
+        <message>
+            <location filename="../plugin/suggest_panel.py" />
+            <source>No raster is ticked in the Imagery list; tick the rasters the model was trained on.</source>
+            <translation>In der Liste „Bilddaten“ ist kein Raster angehakt; haken Sie die Raster an, auf denen das Modell trainiert wurde.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/suggest_panel.py" />
+            <source>Scoring the unlabelled tiles…</source>
+            <translation>Die ungelabelten Kacheln werden bewertet…</translation>
+        </message>
+        <message>
+            <location filename="../plugin/suggest_panel.py" />
+            <source>No suggestions: {message}</source>
+            <translation>Keine Vorschläge: {message}</translation>
+        </message>
+        <message>
+            <location filename="../plugin/suggest_panel.py" />
+            <source>{n} suggested tiles of {m} unlabelled ({score}).</source>
+            <translation>{n} vorgeschlagene Kacheln von {m} ungelabelten ({score}).</translation>
+        </message>
+        <message>
+            <location filename="../plugin/suggest_panel.py" />
+            <source>Fewer than asked: no more tiles are {d:g} tiles apart.</source>
+            <translation>Weniger als gewünscht: keine weiteren Kacheln liegen {d:g} Kacheln auseinander.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/suggest_panel.py" />
+            <source>The suggestions '{name}' could not be updated.</source>
+            <translation>Die Vorschläge „{name}“ konnten nicht aktualisiert werden.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/suggest_panel.py" />
+            <source>{n} suggested tiles left.</source>
+            <translation>Noch {n} vorgeschlagene Kacheln.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/suggest_panel.py" />
+            <source>No suggested tiles left: train again for new suggestions.</source>
+            <translation>Keine vorgeschlagenen Kacheln mehr: erneut trainieren für neue Vorschläge.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/suggest_panel.py" />
+            <source>Suggestion {rank} of {n} left: predicted '{name}' ({conf:.0%} sure).</source>
+            <translation>Vorschlag {rank}, noch {n}: vorhergesagt „{name}“ ({conf:.0%} sicher).</translation>
+        </message>
+        <message>
             <location filename="../plugin/tile_grid.py" />
             <source>raster '{name}' has no pixels</source>
             <translation>Raster „{name}“ hat keine Pixel</translation>
