@@ -235,16 +235,25 @@ def labels_saved(by_strategy: Dict[str, List[dict]], metric: str) -> Dict[str, O
     return {s: None if r is None else reach["random"] - r for s, r in reach.items()}
 
 
+def final_gaps(results, score: str, metric: str = "accuracy") -> List[float]:
+    """Per set: the score's final-round mean minus random's."""
+    return [float(curve(by[score], metric)[1].mean(axis=0)[-1] - curve(by["random"], metric)[1].mean(axis=0)[-1])
+            for by in results.values()]
+
+
 def choose_default(results, metric: str = "accuracy"):
-    """The default score: among the scores that reach random's final mean accuracy on every set, the one with the
-    most labels saved summed over the sets. Returns (score or None, per-score totals or None when not reached)."""
+    """The default score. First rule: among the scores that reach random's final mean accuracy on every set, the
+    most labels saved summed over the sets. When no score qualifies, the fallback: the score whose final mean
+    accuracy falls least behind random's on its worst set. Returns (score, rule, per-score totals)."""
     scores = [s for s in next(iter(results.values())) if s != "random"]
     totals: Dict[str, Optional[float]] = {}
     for score in scores:
-        per_set = [labels_saved(by, metric).get(score) if score in by else None for by in results.values()]
+        per_set = [labels_saved(by, metric).get(score) for by in results.values()]
         totals[score] = None if any(v is None for v in per_set) else float(sum(per_set))
-    ranked = sorted((t, s) for s, t in totals.items() if t is not None)
-    return (ranked[-1][1] if ranked and ranked[-1][0] > 0 else None), totals
+    qualified = sorted((t, s) for s, t in totals.items() if t is not None and t > 0)
+    if qualified:
+        return qualified[-1][1], "labels saved", totals
+    return max(scores, key=lambda s: min(final_gaps(results, s, metric))), "worst-set final gap", totals
 
 
 def summary_markdown(results, args, metric_names=("accuracy", "balanced_accuracy")) -> str:
@@ -272,12 +281,18 @@ def summary_markdown(results, args, metric_names=("accuracy", "balanced_accuracy
             f"{LABELS.get(s, s)} " + ", ".join(f"{a - b:+.3f}" for a, b in zip(curve(c, 'accuracy')[1][:, -1],
                                                                               curve(by_strategy['random'], 'accuracy')[1][:, -1]))
             for s, c in by_strategy.items() if s != "random") + "\n")
-    best, totals = choose_default(results)
-    lines.append("**Default score** (the rule: among the scores that reach random's final mean accuracy on every set, "
-                 "the most labels saved summed over the sets): " +
+    best, rule, totals = choose_default(results)
+    lines.append("**Default score.** First rule: among the scores that reach random's final mean accuracy on every "
+                 "set, the most labels saved summed over the sets: " +
                  ", ".join(f"{LABELS.get(s, s)} {'not reached on every set' if t is None else f'{t:+.1f}'}"
-                           for s, t in totals.items()) +
-                 f" → **{best if best is not None else 'none saves labels; keep the current default'}**.\n")
+                           for s, t in totals.items()) + ".")
+    if rule != "labels saved":
+        lines.append("No score qualifies, so the fallback decides: the score whose final mean accuracy falls least "
+                     "behind random's on its worst set (final mean minus random's, per set " +
+                     ", ".join(f"`{n}`" for n in results) + "): " +
+                     "; ".join(f"{LABELS.get(s, s)} " + ", ".join(f"{g:+.3f}" for g in final_gaps(results, s))
+                               for s in totals) + ".")
+    lines.append(f"→ **{best}** ({rule}).\n")
     return "\n".join(lines)
 
 

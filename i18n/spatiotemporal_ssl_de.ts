@@ -1941,12 +1941,32 @@
         <message>
             <location filename="../plugin/suggest_layer.py" />
             <source>QGIS cannot open the suggestions '{path}'</source>
-            <translation>QGIS kann die Vorschläge '{path}' nicht öffnen</translation>
+            <translation>QGIS kann die Vorschläge „{path}“ nicht öffnen</translation>
         </message>
         <message>
             <location filename="../plugin/suggest_panel.py" />
-            <source>How tiles are ranked; the default saved the most labels in benchmarks/active_learning.py</source>
-            <translation>Wie Kacheln gereiht werden; die Voreinstellung sparte in benchmarks/active_learning.py die meisten Labels</translation>
+            <source>Low confidence</source>
+            <translation>Geringe Konfidenz</translation>
+        </message>
+        <message>
+            <location filename="../plugin/suggest_panel.py" />
+            <source>Small margin</source>
+            <translation>Kleine Marge</translation>
+        </message>
+        <message>
+            <location filename="../plugin/suggest_panel.py" />
+            <source>Teacher-student disagreement</source>
+            <translation>Uneinigkeit von Lehrer und Schüler</translation>
+        </message>
+        <message>
+            <location filename="../plugin/suggest_panel.py" />
+            <source>EMA-online disagreement</source>
+            <translation>Uneinigkeit von EMA- und Online-Schüler</translation>
+        </message>
+        <message>
+            <location filename="../plugin/suggest_panel.py" />
+            <source>How tiles are ranked (see docs/active_learning.md for how each did against labelling at random)</source>
+            <translation>Wie die Kacheln gereiht werden (wie jede Reihung gegen zufälliges Labeln abschnitt: docs/active_learning.md)</translation>
         </message>
         <message>
             <location filename="../plugin/suggest_panel.py" />
@@ -1971,7 +1991,7 @@
         <message>
             <location filename="../plugin/suggest_panel.py" />
             <source>Rank the unlabelled tiles of the ticked rasters with the model file (Train section) and show the best as 'Suggested tiles'</source>
-            <translation>Die unbeschrifteten Kacheln der angehakten Raster mit der Modelldatei (Abschnitt Training) reihen und die besten als 'Vorgeschlagene Kacheln' zeigen</translation>
+            <translation>Die ungelabelten Kacheln der angehakten Raster mit der Modelldatei (Abschnitt „Training“) reihen und die besten als „Vorgeschlagene Kacheln“ zeigen</translation>
         </message>
         <message>
             <location filename="../plugin/suggest_panel.py" />
@@ -1986,17 +2006,17 @@
         <message>
             <location filename="../plugin/suggest_panel.py" />
             <source>Choose a model file in the Train section (Train writes one).</source>
-            <translation>Wählen Sie im Abschnitt Training eine Modelldatei (Training schreibt eine).</translation>
+            <translation>Wählen Sie im Abschnitt „Training“ eine Modelldatei („Training“ schreibt eine).</translation>
         </message>
         <message>
             <location filename="../plugin/suggest_panel.py" />
             <source>No raster is ticked in the Imagery list; tick the rasters the model was trained on.</source>
-            <translation>In der Bilddatenliste ist kein Raster angehakt; haken Sie die Raster an, auf denen das Modell trainiert wurde.</translation>
+            <translation>In der Liste „Bilddaten“ ist kein Raster angehakt; haken Sie die Raster an, auf denen das Modell trainiert wurde.</translation>
         </message>
         <message>
             <location filename="../plugin/suggest_panel.py" />
             <source>Scoring the unlabelled tiles…</source>
-            <translation>Die unbeschrifteten Kacheln werden bewertet…</translation>
+            <translation>Die ungelabelten Kacheln werden bewertet…</translation>
         </message>
         <message>
             <location filename="../plugin/suggest_panel.py" />
@@ -2006,17 +2026,17 @@
         <message>
             <location filename="../plugin/suggest_panel.py" />
             <source>{n} suggested tiles of {m} unlabelled ({score}).</source>
-            <translation>{n} vorgeschlagene Kacheln von {m} unbeschrifteten ({score}).</translation>
+            <translation>{n} vorgeschlagene Kacheln von {m} ungelabelten ({score}).</translation>
         </message>
         <message>
             <location filename="../plugin/suggest_panel.py" />
             <source>Fewer than asked: no more tiles are {d:g} tiles apart.</source>
-            <translation>Weniger als verlangt: keine weiteren Kacheln liegen {d:g} Kacheln auseinander.</translation>
+            <translation>Weniger als gewünscht: keine weiteren Kacheln liegen {d:g} Kacheln auseinander.</translation>
         </message>
         <message>
             <location filename="../plugin/suggest_panel.py" />
             <source>The suggestions '{name}' could not be updated.</source>
-            <translation>Die Vorschläge '{name}' konnten nicht aktualisiert werden.</translation>
+            <translation>Die Vorschläge „{name}“ konnten nicht aktualisiert werden.</translation>
         </message>
         <message>
             <location filename="../plugin/suggest_panel.py" />
@@ -2026,12 +2046,12 @@
         <message>
             <location filename="../plugin/suggest_panel.py" />
             <source>No suggested tiles left: train again for new suggestions.</source>
-            <translation>Keine vorgeschlagenen Kacheln mehr: für neue Vorschläge erneut trainieren.</translation>
+            <translation>Keine vorgeschlagenen Kacheln mehr: erneut trainieren für neue Vorschläge.</translation>
         </message>
         <message>
             <location filename="../plugin/suggest_panel.py" />
             <source>Suggestion {rank} of {n} left: predicted '{name}' ({conf:.0%} sure).</source>
-            <translation>Vorschlag {rank} von {n} verbleibenden: vorhergesagt '{name}' ({conf:.0%} sicher).</translation>
+            <translation>Vorschlag {rank}, noch {n}: vorhergesagt „{name}“ ({conf:.0%} sicher).</translation>
         </message>
         <message>
             <location filename="../plugin/tile_grid.py" />

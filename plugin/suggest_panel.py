@@ -19,16 +19,16 @@ from .narrow_layout import WrapRow
 
 from ..core.errors import InputError
 from ..core.params import RasterInput
-from .i18n import tr
+from .i18n import tr, tr_noop
 from .imagery_panel import raster_path
 from .suggest_layer import is_suggestions_layer, labelled_suggestions, open_suggestions_layer, ranked, remove_suggestions
 from .worker import Job, JobRunner, unique_path
 
 # The dock must load before the engine's dependencies are installed, so these mirror core.suggest (checked
 # equal by tests/test_plugin_suggest.py) instead of importing it.
-SCORE_LABELS = (("confidence", "Low confidence"), ("margin", "Small margin"),
-                ("disagreement", "Teacher-student disagreement"), ("ema", "EMA-online disagreement"))
-DEFAULT_SCORE = "confidence"
+SCORE_LABELS = (("confidence", tr_noop("Low confidence")), ("margin", tr_noop("Small margin")),
+                ("disagreement", tr_noop("Teacher-student disagreement")), ("ema", tr_noop("EMA-online disagreement")))
+DEFAULT_SCORE = "margin"
 DEFAULT_COUNT = 50
 ZOOM_TILES = 9.0  # the view after "Next suggestion" is this many tiles wide
 
@@ -65,8 +65,8 @@ class SuggestPanel(QWidget):
         for key, label in SCORE_LABELS:
             self.score_combo.addItem(tr(label), key)
         self.score_combo.setCurrentIndex(self.score_combo.findData(DEFAULT_SCORE))
-        self.score_combo.setToolTip(tr("How tiles are ranked; the default saved the most labels in "
-                                       "benchmarks/active_learning.py"))
+        self.score_combo.setToolTip(tr("How tiles are ranked (see docs/active_learning.md for how each did "
+                                       "against labelling at random)"))
         self.count = QSpinBox()
         self.count.setRange(1, 1000)
         self.count.setValue(DEFAULT_COUNT)
