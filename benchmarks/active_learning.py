@@ -87,7 +87,7 @@ class Simulation:
         self.xy = np.stack([np.radians(ps["lon"]) * math.cos(lat0), np.radians(ps["lat"])], axis=1) * EARTH_RADIUS_M / metres
 
     def options(self):
-        return self.e.TrainOptions(method="fixmatch", metadata="teacher", encoding="season", steps=self.steps,
+        return self.e.TrainOptions(method="fixmatch", metadata="teacher", encoding="season", backbone="cnn", steps=self.steps,
                                    seed=self.seed, device="cpu", tile_size_px=int(self.images.shape[-1]))
 
     def train(self, labeled: np.ndarray):

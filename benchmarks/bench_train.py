@@ -69,7 +69,7 @@ def step_times(data, metadata: str, steps: int, device: str, turn_taking=None, w
     from spatiotemporal_ssl.core.params import TrainOptions
     from spatiotemporal_ssl.core.learning.trainer import Trainer
 
-    options = TrainOptions.from_mapping({"method": "fixmatch", "metadata": metadata, "steps": steps, "eval_every": steps,
+    options = TrainOptions.from_mapping({"method": "fixmatch", "metadata": metadata, "backbone": "cnn", "steps": steps, "eval_every": steps,
                                          "seed": 0, "device": device, "tile_size_px": int(data.labeled_images.shape[-1]),
                                          **overrides})
     starts: List[float] = [time.perf_counter()]

@@ -67,6 +67,9 @@ class Row:
     all_train_labels: bool = False
     peer: bool = False  # a peer tool's row, run in process by benchmarks/peers.py
     cost_factor: float = 1.0  # relative to the CNN's step, for the time estimate
+    # The engine's --backbone: the from-scratch rows pin the CNN (the engine's default is "auto", which picks Presto on
+    # the series sets); None: the row's extra options say it (Presto rows) or the engine decides (the default row).
+    backbone: Optional[str] = "cnn"
 
 
     @property
@@ -101,12 +104,16 @@ ROWS: Dict[str, Row] = {row.name: row for row in [
     # What a user would pick instead (benchmarks/peers.py): dzetsaka / SCP, and a feature-extraction plugin.
     Row("peer_rf", "random forest on pixel values (dzetsaka, SCP)", peer=True),
     Row("peer_presto_lr", "frozen Presto embedding + logistic regression (iamap-style)", peer=True),
-    Row("presto_supervised", "Presto, supervised (fine-tuned)", "supervised", extra=PRESTO, cost_factor=20),
-    Row("presto_fixmatch", "Presto, FixMatch (fine-tuned)", "fixmatch", extra=PRESTO, cost_factor=20),
+    Row("presto_supervised", "Presto, supervised (fine-tuned)", "supervised", extra=PRESTO, cost_factor=20, backbone=None),
+    Row("presto_fixmatch", "Presto, FixMatch (fine-tuned)", "fixmatch", extra=PRESTO, cost_factor=20, backbone=None),
     Row("presto_stssl", "Presto, Spatiotemporal SSL (teacher with location token and months)", "fixmatch", "teacher",
-        extra=PRESTO, cost_factor=20),
+        extra=PRESTO, cost_factor=20, backbone=None),
     Row("presto_quick", "Presto, Quick map (linear probe on the frozen embedding)", "quick", extra=PRESTO,
-        cost_factor=5),
+        cost_factor=5, backbone=None),
+    # What a user gets without choosing: `stssl evaluate` with no backbone or batch option (backbone "auto",
+    # core/app/backbone_choice.py), Spatiotemporal SSL with the engine's defaults.
+    Row("default", "the engine's default (backbone auto: Presto on series, else CNN; Spatiotemporal SSL)", "fixmatch",
+        "teacher", "season", extra=("--pretrained", str(PRESTO_WEIGHTS)), cost_factor=10, backbone=None),
 ]}
 
 METADATA_ROWS = ["metadata_only_knn", "metadata_only_logistic", "metadata_only_knn_all"]
@@ -114,7 +121,7 @@ PEER_ROWS = ["peer_rf", "peer_presto_lr"]
 CORE_ROWS = ["supervised", "fixmatch", "fixmatch_input", "stssl_season"]
 EXTRA_ROWS = ["freematch", "softmatch", "stssl_paper", "stssl_sphere", "stssl_season_ld0"]
 PRESTO_ROWS = ["presto_supervised", "presto_fixmatch", "presto_stssl", "presto_quick"]
-SERIES_SETS = ["mtts_random", "mtts_blocks", "mtts_west_east"]  # Mato Grosso year-long series: Presto's input
+SERIES_SETS = ["mtts_random", "mtts_blocks", "mtts_west_east", "mtts_para"]  # year-long series: Presto's input
 # Spatial shift on year-long series (a pixel model can learn the classes there; the teacher sees the location),
 # seasonal shift on single dates (the teacher sees the location and the day of year).
 MAIN_SETS = ["mtts_random", "mtts_blocks", "mtts_west_east", "mtts_para", "mt_wet_dry", "slo_summer_winter"]
@@ -214,6 +221,8 @@ def engine_command(patches: Path, row: Row, steps: int, seed: int, json_out: Pat
                "--json", str(json_out)]
     if row.encoding:
         command += ["--encoding", row.encoding]
+    if row.backbone:
+        command += ["--backbone", row.backbone]
     return command + list(row.extra) + list(extra_args)
 
 

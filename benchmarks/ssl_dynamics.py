@@ -66,7 +66,7 @@ def curve(data, method: str, steps: int, seed: int) -> dict:
     from spatiotemporal_ssl.core.params import TrainOptions
     from spatiotemporal_ssl.core.learning.trainer import Trainer
 
-    options = TrainOptions(method=method, metadata="none", steps=steps, seed=seed, device="cpu",
+    options = TrainOptions(method=method, metadata="none", backbone="cnn", steps=steps, seed=seed, device="cpu",
                            tile_size_px=int(data.labeled_images.shape[-1]), eval_every=EVAL_EVERY, val_fraction=0.0)
     result = Trainer(options).fit(data)
     return {"step": [int(h["step"]) for h in result.history],

@@ -126,6 +126,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     if rank == 0:
         rep = result.report
         print(f"model: {result.model_path}")
+        if result.backbone_choice is not None:
+            print(f"backbone: {result.backbone_choice.reason}")
         print(f"device: {result.device_name}; steps: {result.steps_done} (best {result.best_step}); "
               f"{result.train_seconds:.1f} s; labelled tiles: {result.n_labeled} (+{result.n_validation} held out), "
               f"unlabelled: {result.n_unlabeled}")
@@ -211,6 +213,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         if k in result:
             v = result[k]
             print(f"{k:>22}: {v:.4f}" if isinstance(v, float) else f"{k:>22}: {v}")
+    print(f"{'backbone chosen':>22}: {result['backbone_choice']['reason']}")
     if int(os.environ.get("RANK", "0")) != 0:
         return 0  # under torchrun only rank 0 reports
     if args.json:

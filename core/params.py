@@ -166,7 +166,11 @@ TRAIN_OPTIONS: Tuple[OptionSpec, ...] = (
             Choice("cnn", tr_noop("CNN (fast on a CPU)")),
             Choice("vit", tr_noop("ViT (as in the paper; best on a GPU)")),
             Choice("presto", tr_noop("Presto (pretrained, time series)"),
-                   tr_noop("The pretrained Presto encoder on every pixel's series; needs the bands' roles"))),
+                   tr_noop("The pretrained Presto encoder on every pixel's series; needs the bands' roles")),
+            Choice("auto", tr_noop("Auto (Presto for a time series it can read, else CNN)"),
+                   tr_noop("Presto where the input is a series of 6 or more timesteps with known red and "
+                           "near-infrared bands, reflectance values and the Presto weights (and, on a CPU, small "
+                           "tiles); the CNN otherwise. The report says which was used and why."))),
     _choice("model_size", tr_noop("Network size"), tr_noop("How large the networks are"),
             Choice("auto", tr_noop("Auto (small on a GPU, tiny on a CPU)")), Choice("tiny", tr_noop("Tiny")),
             Choice("small", tr_noop("Small (ViT-S)"))),
@@ -257,7 +261,7 @@ def option(name: str) -> OptionSpec:
 METHODS = option("method").values
 METADATA_MODES = option("metadata").values
 ENCODINGS = option("encoding").values
-BACKBONES = option("backbone").values
+BACKBONES = tuple(v for v in option("backbone").values if v != "auto")  # what a network is built with
 DISTILL_LOSSES = option("distill_loss").values
 
 PRESTO_SCALINGS = option("scaling").values
@@ -306,7 +310,7 @@ class TrainOptions:
     metadata: str = "teacher"
     encoding: str = "season"
     sh_degree: int = 3
-    backbone: str = "cnn"
+    backbone: str = "auto"  # core/app/backbone_choice.py: Presto where it fits the input, else the CNN
     model_size: str = "auto"
     tile_size_px: int = 8
     stride_px: Optional[int] = None  # None: the tile size (see training_stride_px)
@@ -364,7 +368,7 @@ class TrainOptions:
             problem = spec.problem(getattr(self, spec.name), defaults[spec.name].default)
             if problem is not None:
                 raise InputError(f"{spec.called(named_by)} {problem}")
-        if self.method == "quick" and self.backbone != "presto":
+        if self.method == "quick" and self.backbone not in ("presto", "auto"):
             raise InputError(f"{option('method').called(named_by)} 'quick' (Quick map) is a linear probe on the "
                              f"pretrained Presto embedding; choose {option('backbone').called(named_by)} 'presto'")
 

@@ -150,6 +150,16 @@
         </message>
         <message>
             <location filename="../core/params.py" />
+            <source>Auto (Presto for a time series it can read, else CNN)</source>
+            <translation>Automatisch (Presto für eine lesbare Zeitreihe, sonst CNN)</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>Presto where the input is a series of 6 or more timesteps with known red and near-infrared bands, reflectance values and the Presto weights (and, on a CPU, small tiles); the CNN otherwise. The report says which was used and why.</source>
+            <translation>Presto, wenn die Eingabe eine Zeitreihe mit mindestens 6 Zeitschritten ist, mit bekannten Rot- und Nahinfrarotbändern, Reflexionswerten und den Presto-Gewichten (und auf einer CPU kleinen Kacheln); sonst das CNN. Der Bericht nennt, welches verwendet wurde und warum.</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
             <source>Network size</source>
             <translation>Netzgröße</translation>
         </message>

@@ -119,7 +119,7 @@ def run_demo(out_dir: str = "stssl-demo", quick: bool = False, device: str = "au
     request = TrainRequest([RasterInput(paths["image"])], paths["labels"], "label", model_path, opts,
                            classes=classes, overwrite=overwrite)
     print(f"training Spatiotemporal SSL ({opts.method}, metadata {opts.metadata}, encoding {opts.encoding}, "
-          f"{opts.backbone}, tile {opts.tile_size_px} px, {opts.steps} steps) on {paths['image']}")
+          f"backbone {opts.backbone}, tile {opts.tile_size_px} px, {opts.steps} steps) on {paths['image']}")
     bar = ProgressBar("train")
     t0 = time.perf_counter()
 
@@ -130,6 +130,8 @@ def run_demo(out_dir: str = "stssl-demo", quick: bool = False, device: str = "au
 
     result = train_model(request, progress=on_progress)
     bar.close()
+    if result.backbone_choice is not None:
+        print(f"backbone: {result.backbone_choice.reason}")
     train_seconds = time.perf_counter() - t0
     model = load_model(model_path, device=device)
     outs = {k: os.path.join(out_dir, f"raleigh_{k}.tif") for k in ("classes", "confidence", "teacher")}
@@ -152,6 +154,7 @@ def run_demo(out_dir: str = "stssl-demo", quick: bool = False, device: str = "au
         "n_labeled_tiles": result.n_labeled, "n_unlabeled_tiles": result.n_unlabeled,
         "steps": result.steps_done, "best_step": result.best_step, "train_seconds": round(train_seconds, 1),
         "predict_seconds": round(predict_seconds, 1), "device": result.device_name,
+        "backbone": result.backbone_choice.to_dict() if result.backbone_choice is not None else None,
         "reference": "GRASS NC land-cover classification (strata.tif), an earlier date than the image",
     }
     metrics_path = os.path.join(out_dir, "raleigh_metrics.json")

@@ -33,6 +33,7 @@ from ..learning.trainer import Trainer, TrainProgress
 from ..learning.validation import predict_logits
 from ..learning.training_data import assemble_training_data
 from ..models.metadata import meta_batch
+from .backbone_choice import BackboneChoice, choose_backbone, on_gpu, resolve_backbone
 from .patchset import REQUIRED_KEYS, load_patch_set, series_description
 
 __all__ = ["REQUIRED_KEYS", "evaluate_patchset", "load_patch_set", "normalized_images", "series_description"]
@@ -69,6 +70,17 @@ def _presto_spec(ps: dict, opts: TrainOptions, stats, sample: np.ndarray, band_n
     return spec, months
 
 
+def _backbone_choice(ps: dict, opts: TrainOptions, sample: np.ndarray, band_names, timestep_dates) -> BackboneChoice:
+    """The backbone rule (core.app.backbone_choice) on a patch set: its band names and timesteps, if it has them."""
+    if opts.backbone != "auto":
+        return choose_backbone((), 0, opts, False)
+    try:
+        names, t, _ = series_description(ps, band_names, timestep_dates)
+    except InputError as exc:
+        return BackboneChoice("cnn", f"CNN: the patch set does not say its bands and timesteps ({exc})", True)
+    return choose_backbone(names, t, opts, on_gpu(opts.device), sample=sample, dtype=ps["images"].dtype)
+
+
 def evaluate_patchset(path: str, options: Optional[TrainOptions] = None,
                       progress: Optional[Callable[[TrainProgress], None]] = None,
                       band_names: Union[str, Sequence[str], None] = None,
@@ -103,6 +115,8 @@ def evaluate_patchset(path: str, options: Optional[TrainOptions] = None,
     seed = options.seed
     images, stats, sample = normalized_images(ps, seed, return_stats=True)
     opts = dataclasses.replace(options, multi_label=bool(multi), tile_size_px=int(images.shape[-1]))
+    choice = _backbone_choice(ps, opts, sample, band_names, timestep_dates)
+    opts = resolve_backbone(opts, choice)
     presto, months = None, None
     if opts.backbone == "presto":
         presto, months = _presto_spec(ps, opts, stats, sample, band_names, timestep_dates)
@@ -141,6 +155,7 @@ def evaluate_patchset(path: str, options: Optional[TrainOptions] = None,
         "pseudo_label_accuracy_source": result.pseudo_label_accuracy_source,
         "best_val_accuracy": result.best_val_accuracy, "data_wait_fraction": round(result.data_wait_fraction, 4),
         "multi_label": multi, "n_tiles_no_data": ps["no_data_tiles"], "backbone": opts.backbone,
+        "backbone_choice": choice.to_dict(), "batch_size": opts.batch_size, "unlabeled_ratio": opts.unlabeled_ratio,
     }
     if presto is not None:
         from ..models.presto_backbone import describe_spec

@@ -21,7 +21,9 @@ from ..data.encoding import MetadataEncoder
 from ..device import resolve_device
 from ..errors import InputError, ModelFileError, OutputError, TrainingCancelled
 from ..learning.metrics import single_label_metrics, multi_label_metrics
+from .backbone_choice import BackboneChoice, choose_for_rasters, on_gpu, resolve_backbone
 from .filecheck import check_free_space
+from .presto_inputs import presto_training_inputs, valid_pixel_sample
 from .modelfile import estimated_file_bytes, read_model_blob, save_model
 from .modelschema import exception_detail
 from ..data.normalization import normalize_tiles
@@ -51,6 +53,7 @@ class TrainResult:
     n_validation: int
     provenance: List[dict] = field(default_factory=list)
     history: List[dict] = field(default_factory=list)
+    backbone_choice: Optional[BackboneChoice] = None  # which network read the pixels, and why
 
 
 def _validation_report(result, data, classes, multi_label: bool, val_fraction: float) -> dict:
@@ -101,13 +104,15 @@ def train_model(request: TrainRequest, progress: Optional[Callable[[TrainProgres
         request.rasters, request.labels_path, request.class_field, opts.tile_size_px, opts.training_stride_px,
         request.min_coverage, opts.multi_label, request.presence_fraction, request.classes)
     stats = compute_band_stats(request.rasters, seed=opts.seed)
+    choice = choose_for_rasters(request.rasters, opts, on_gpu(opts.device),
+                                sample=valid_pixel_sample(tiles.images, tiles.valid))
+    opts = resolve_backbone(opts, choice)
+    log.info("backbone: %s", choice.reason)
     images = normalize_tiles(tiles.images, tiles.valid, stats)
     encoder = MetadataEncoder(opts.encoding, opts.sh_degree)
     targets = tiles.labels.astype(np.float32 if opts.multi_label else np.int64)
     presto = months = None
     if opts.backbone == "presto":
-        from .presto_inputs import presto_training_inputs
-
         presto, months, layouts = presto_training_inputs(request.rasters, opts, tiles.images, tiles.valid,
                                                          tiles.raster_index, stats)
         for p, layout in zip(provenance, layouts):
@@ -132,7 +137,8 @@ def train_model(request: TrainRequest, progress: Optional[Callable[[TrainProgres
 
     def _save_to(path: str, result, overwrite: bool = False) -> dict:
         val_report = _validation_report(result, data, classes, opts.multi_label, opts.val_fraction)
-        val_report.update({"best_step": result.best_step, "steps_done": result.steps_done,
+        val_report.update({"backbone": opts.backbone, "backbone_choice": choice.to_dict(),
+                           "best_step": result.best_step, "steps_done": result.steps_done,
                            "cancelled": result.cancelled, "stopped_early": result.stopped_early,
                            "mean_mask_rate": result.mean_mask_rate,
                            "mean_pseudo_label_accuracy": result.mean_pseudo_label_accuracy})
@@ -167,7 +173,7 @@ def train_model(request: TrainRequest, progress: Optional[Callable[[TrainProgres
         model_path=request.out_model, cancelled=result.cancelled, best_step=result.best_step,
         steps_done=result.steps_done, device_name=result.device_name, train_seconds=result.train_seconds,
         report=val_report, n_labeled=int(data.labeled_images.shape[0]), n_unlabeled=int(data.unlabeled_images.shape[0]),
-        n_validation=int(len(val_idx)), provenance=provenance, history=result.history,
+        n_validation=int(len(val_idx)), provenance=provenance, history=result.history, backbone_choice=choice,
     )
 
 

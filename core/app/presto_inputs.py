@@ -38,6 +38,14 @@ def stack_layouts(rasters: Sequence[RasterInput]) -> List[StackLayout]:
     return layouts
 
 
+def valid_pixel_sample(images: np.ndarray, valid: np.ndarray, limit: int = SCALING_SAMPLE) -> np.ndarray:
+    """Up to ``limit`` valid pixels (n, C) of raw tiles (N, C, H, W), a fixed random draw: for the scaling check."""
+    pixels = images.transpose(0, 2, 3, 1)[valid]
+    if len(pixels) > limit:
+        pixels = pixels[np.random.default_rng(0).choice(len(pixels), limit, replace=False)]
+    return pixels
+
+
 def presto_training_inputs(rasters: Sequence[RasterInput], options: TrainOptions, images: np.ndarray,
                            valid: np.ndarray, raster_index: np.ndarray, stats: BandStats
                            ) -> Tuple[dict, np.ndarray, List[StackLayout]]:
@@ -45,9 +53,7 @@ def presto_training_inputs(rasters: Sequence[RasterInput], options: TrainOptions
     layouts = stack_layouts(rasters)
     first = layouts[0]
     bands = len(first.band_names)
-    pixels = images.transpose(0, 2, 3, 1)[valid]  # (n, C) valid pixels
-    if len(pixels) > SCALING_SAMPLE:
-        pixels = pixels[np.random.default_rng(0).choice(len(pixels), SCALING_SAMPLE, replace=False)]
+    pixels = valid_pixel_sample(images, valid)
     dtype = np.dtype(open_raster_info(rasters[0].path, require_crs=False).dtype)
     spec = make_presto_spec(first.band_names, first.timesteps, stats.mean, stats.std,
                             sample=pixels.reshape(-1, bands), band_roles=options.band_roles, sensor=options.sensor,

@@ -105,9 +105,12 @@ def build_model(options: TrainOptions, num_classes: int, band_count: int, tile_s
     are loaded here. Quick map trains one network without metadata (core.learning.finetune.quick_options)."""
     options = quick_options(options)
     size = options.model_size if options.model_size != "auto" else default_size(device)
+    # "auto" is resolved from the input by core.app.backbone_choice; a caller that built its TrainingData itself
+    # gets the only network its data allows: Presto when it prepared a Presto spec, else the CNN.
+    backbone = options.backbone if options.backbone != "auto" else ("presto" if presto is not None else "cnn")
 
     def net(metadata_role: str) -> LandCoverNet:
-        return LandCoverNet(NetworkConfig(options.backbone, size, band_count, tile_size_px, num_classes,
+        return LandCoverNet(NetworkConfig(backbone, size, band_count, tile_size_px, num_classes,
                                           metadata_role, loc_dim, date_dim, presto=presto))
 
     if options.student_reads_metadata:

@@ -1,0 +1,148 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""The backbone "auto": which network reads the pixels, chosen from the kind of input, with the reason said.
+
+No backbone wins everywhere (benchmarks/RESULTS.md, "Which backbone the default picks"). The pretrained Presto
+encoder wins on year-long series whose bands it knows; on single dates it was no better than a random forest,
+and on bands it cannot place (8-bit RGB, unnamed bands) it does not apply. So the rule reads only the input's
+kind, never a label:
+
+1. the user chose a backbone: that one;
+2. fewer than :data:`MIN_SERIES_TIMESTEPS` timesteps: the CNN (Presto is an encoder of time series);
+3. the bands' Presto roles cannot be told, or red (B4) and near infrared (B8) are not among them: the CNN
+   (the vegetation signal Presto was trained on; a Sentinel-2 series without B4 scored below a random forest);
+4. the reflectance scaling cannot be told (8-bit data): the CNN;
+5. no Presto weights file: the CNN, with how to get the weights;
+6. on a CPU, a step would encode more than :data:`CPU_PIXELS_PER_STEP` pixel series (large tiles, large
+   batches): the CNN, with the tile size that would allow Presto;
+7. otherwise Presto, with the batch the benchmarks ran it with when the batch options are the CNN's defaults.
+
+Every decision comes with a sentence for the report, the dock and the command line.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass
+from typing import Optional, Sequence
+
+from ..errors import InputError
+from ..params import RasterInput, TrainOptions
+
+MIN_SERIES_TIMESTEPS = 6  # a season of monthly composites; the benchmarks' series have 23 timesteps
+REQUIRED_CHANNELS = ("B4", "B8")
+CPU_PIXELS_PER_STEP = 512  # pixel series one training step may encode on a CPU (about 1-3 s a step there)
+# The batch the Presto rows of the benchmarks ran with (benchmarks/run_accuracy.py PRESTO_BATCH), used in place of
+# the CNN's defaults: a per-pixel transformer step costs about 20x a CNN step on a CPU.
+PRESTO_BATCH_SIZE, PRESTO_UNLABELED_RATIO = 8, 3
+
+
+@dataclass(frozen=True)
+class BackboneChoice:
+    backbone: str  # "cnn", "vit" or "presto"
+    reason: str  # one sentence a user reads
+    automatic: bool  # chosen by the rule (True) or by the user
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+def _pixels_per_step(options: TrainOptions, batch_size: int, unlabeled_ratio: int) -> int:
+    tiles = batch_size * (1 + (unlabeled_ratio if options.uses_unlabeled else 0))
+    return tiles * options.tile_size_px ** 2
+
+
+def _presto_batch(options: TrainOptions) -> tuple:
+    defaults = TrainOptions()
+    if (options.batch_size, options.unlabeled_ratio) == (defaults.batch_size, defaults.unlabeled_ratio):
+        return PRESTO_BATCH_SIZE, PRESTO_UNLABELED_RATIO
+    return options.batch_size, options.unlabeled_ratio
+
+
+def choose_backbone(band_names: Sequence[str], timesteps: int, options: TrainOptions, on_gpu: bool,
+                    sample=None, dtype=None) -> BackboneChoice:
+    """The rule of the module docstring for one input: its band names (of one timestep), its number of timesteps,
+    and optionally a sample of its pixels (n, bands x timesteps) and dtype for the scaling check."""
+    if options.backbone != "auto":
+        return BackboneChoice(options.backbone, f"backbone '{options.backbone}' as chosen", automatic=False)
+    if timesteps < MIN_SERIES_TIMESTEPS:
+        return BackboneChoice("cnn", f"CNN: the input has {timesteps} timestep{'s' if timesteps != 1 else ''}, and "
+                              f"the pretrained Presto encoder is used for series of {MIN_SERIES_TIMESTEPS} or more "
+                              "(on single dates it was no better than a random forest in the benchmarks)", True)
+    from ..data.band_roles import detect_band_roles, detect_scaling
+
+    try:
+        roles = detect_band_roles(band_names, options.sensor, options.band_roles)
+    except InputError as exc:
+        return BackboneChoice("cnn", f"CNN: the bands' roles for Presto are not known ({exc})", True)
+    missing = [c for c in REQUIRED_CHANNELS if roles.band_of(c) < 0]
+    if missing:
+        return BackboneChoice("cnn", f"CNN: no band is {' or '.join(missing)} (red, near infrared), which the "
+                              "pretrained Presto encoder needs to be worth using; give the roles with --band-roles "
+                              "if a band is one of them", True)
+    if options.scaling == "detect" and (sample is not None or dtype is not None):
+        import numpy as np
+
+        values = np.zeros((1, len(band_names))) if sample is None else np.asarray(sample).reshape(-1, len(band_names))
+        try:
+            detect_scaling(values, roles, dtype)
+        except InputError as exc:
+            return BackboneChoice("cnn", f"CNN: the reflectance scaling is not known ({exc})", True)
+    from ..models.presto import find_presto_weights
+
+    try:
+        find_presto_weights(options.pretrained)
+    except InputError as exc:
+        return BackboneChoice("cnn", f"CNN: this {timesteps}-timestep series suits the pretrained Presto encoder, "
+                              f"but {exc}", True)
+    batch, ratio = _presto_batch(options)
+    pixels = _pixels_per_step(options, batch, ratio)
+    if not on_gpu and pixels > CPU_PIXELS_PER_STEP:
+        return BackboneChoice("cnn", f"CNN: Presto would encode {pixels:,} pixel series per step with "
+                              f"{options.tile_size_px} px tiles, too slow on a CPU (at most {CPU_PIXELS_PER_STEP}); "
+                              "use a GPU, smaller tiles or a smaller batch, or choose backbone 'presto' to use it "
+                              "anyway", True)
+    batch_note = (f"; batch {batch} labelled + {batch * ratio} unlabelled tiles per step, as benchmarked"
+                  if (batch, ratio) != (options.batch_size, options.unlabeled_ratio) else "")
+    return BackboneChoice("presto", f"Presto (pretrained): a {timesteps}-timestep series with red and near-infrared "
+                          "bands; on such series it beat the CNN and the random forest in the benchmarks"
+                          + batch_note, True)
+
+
+def resolve_backbone(options: TrainOptions, choice: BackboneChoice) -> TrainOptions:
+    """``options`` with the chosen backbone (and, for an automatic Presto, the benchmarked batch)."""
+    if not choice.automatic:
+        return options
+    if choice.backbone == "presto":
+        batch, ratio = _presto_batch(options)
+        return dataclasses.replace(options, backbone="presto", batch_size=batch, unlabeled_ratio=ratio)
+    if options.method == "quick":
+        raise InputError(f"Quick map needs the Presto backbone, but it does not fit this input: {choice.reason}")
+    return dataclasses.replace(options, backbone=choice.backbone)
+
+
+def choose_for_rasters(rasters: Sequence[RasterInput], options: TrainOptions, on_gpu: bool,
+                       sample=None) -> BackboneChoice:
+    """The choice for training rasters: the first raster's stack layout (core.data.stack) decides; ``sample``:
+    valid pixel values (n, bands) of the training tiles, for the scaling check."""
+    if options.backbone != "auto":
+        return choose_backbone((), 0, options, on_gpu)
+    from ..data.raster import open_raster_info
+    from ..data.stack import read_stack_layout
+
+    first = rasters[0]
+    try:
+        layout = read_stack_layout(first.path, first.timestep_dates, first.acquisition_date)
+    except InputError as exc:
+        return BackboneChoice("cnn", f"CNN: the bands of '{os.path.basename(first.path)}' are not a time series "
+                              f"Presto can read ({exc})", True)
+    dtype = open_raster_info(first.path, require_crs=False).dtype
+    per_step = len(layout.band_names)
+    if sample is not None:
+        sample = sample.reshape(-1, layout.timesteps, per_step).reshape(-1, per_step)
+    return choose_backbone(layout.band_names, layout.timesteps, options, on_gpu, sample=sample, dtype=dtype)
+
+
+def on_gpu(device: Optional[str]) -> bool:
+    from ..device import resolve_device
+
+    return resolve_device(device or "auto").type == "cuda"
