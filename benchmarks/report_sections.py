@@ -118,7 +118,8 @@ def speed_section() -> List[str]:
         if committed:
             path = MEASURED_GPU
         if not path.exists():
-            lines += [f"- {title}: not measured ({missing[name]}).", ""]
+            lines += [f"- {title}: not measured in this run ({missing[name]}); the last measured figures, with the "
+                      "command and date, are in docs/benchmarks.md, \"Speed and memory\".", ""]
             continue
         found = True
         data = json.loads(path.read_text())

@@ -33,7 +33,7 @@ SHIFTED_SETS = {"mt_blocks", "mt_west_east", "mt_wet_dry", "mt_para", "slo_summe
 PLOT_ROWS = ["metadata_only_knn", "peer_rf", "peer_presto_lr", "supervised", "fixmatch", "fixmatch_input",
              "stssl_season"]
 HEADLINE_ROWS = ["metadata_only_knn", "peer_rf", "peer_presto_lr", "supervised", "fixmatch", "fixmatch_input",
-                 "stssl_season"]
+                 "stssl_season", "presto_stssl", "default"]
 METRICS = [("accuracy", "accuracy"), ("balanced_accuracy", "balanced acc."), ("macro_f1", "macro F1")]
 TEACHER_DEFAULT = "stssl_season"
 

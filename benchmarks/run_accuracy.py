@@ -194,7 +194,7 @@ def grid_for(variant: str) -> Grid:
             Block(MAIN_SETS, [5, 10, 25], METADATA_ROWS + PEER_ROWS + ["supervised", "fixmatch", "stssl_season"]),
             Block(MAIN_SETS, [MAIN_BUDGET], ["fixmatch_input"] + EXTRA_ROWS),
             Block(control_sets, [MAIN_BUDGET], METADATA_ROWS + PEER_ROWS + CORE_ROWS),
-            Block(SERIES_SETS, [MAIN_BUDGET], PRESTO_ROWS),
+            Block(MAIN_SETS + control_sets, [MAIN_BUDGET], ["default"]),
         ], seeds=[0, 1, 2, 3, 4], steps=400)
     if variant == "presto":  # the Presto rows at the engine's default steps for patch sets (stssl evaluate: 500)
         return Grid("presto", [Block(SERIES_SETS, [MAIN_BUDGET], PRESTO_ROWS)], seeds=[0, 1, 2, 3, 4], steps=500)
