@@ -3,7 +3,7 @@
 training curves (ssl_dynamics.py), then RESULTS.md.
 
     python benchmarks/run_all.py --quick     # minutes: checks the pipeline end to end
-    python benchmarks/run_all.py             # the full benchmark (under 2 hours on a 2-core CPU)
+    python benchmarks/run_all.py             # the full benchmark (hours on a 2-core CPU: the Presto rows dominate)
     python benchmarks/run_all.py --fresh     # forget cached runs and speed results first
 
 Finished accuracy runs are cached (benchmarks/out/runs/<variant>/), so an interrupted run resumes; --fresh starts
@@ -56,6 +56,13 @@ def main(argv: Optional[list] = None) -> int:
         ok &= step("training speed", [python, str(BENCH_DIR / "bench_train.py")] + quick)
         ok &= step("prediction speed and memory", [python, str(BENCH_DIR / "bench_predict.py")] + quick)
     ok &= step("accuracy grid", [python, str(BENCH_DIR / "run_accuracy.py"), "--jobs", str(args.jobs)] + quick)
+    if not args.quick:  # the pretrained encoder's rows, then the student at other training lengths
+        accuracy = [python, str(BENCH_DIR / "run_accuracy.py"), "--jobs", str(args.jobs), "--timeout", "5400"]
+        ok &= step("Presto rows", accuracy + ["--variant", "presto"])
+        for steps in (400, 1000, 2000):
+            ok &= step(f"Presto student at {steps} steps", accuracy + [
+                "--variant", "presto", "--rows", "presto_stssl", "--seeds", "0,1,2", "--steps", str(steps),
+                "--tag", f"presto_steps{steps}"])
     ok &= step("supervised vs FixMatch during training", [python, str(BENCH_DIR / "ssl_dynamics.py")] + quick)
     ok &= step("report", [python, str(BENCH_DIR / "report.py"), "--variant", variant])
     print(f"\n{'all done' if ok else 'finished with failures (see above)'} in "
