@@ -25,7 +25,7 @@ import make_splits
 from report_sections import diagnostics_lines, dynamics_section, speed_section, write_plot
 from reportlib import (HEADLINE_ROWS, METRICS, SET_TITLES, SHIFTED_SETS, TEACHER_DEFAULT, Runs, cell, comparison_lines,
                        failed_runs, fmt_diff, load_runs, pooled_summary, split_summary, values, verdict)
-from report_presto import active_learning_section, presto_section, steps_section
+from report_presto import active_learning_section, presto_section, presto_speed_section, steps_section
 from run_accuracy import PRESTO_ROWS, ROWS, grid_for
 
 RESULTS_MD = BENCH_DIR / "RESULTS.md"
@@ -337,7 +337,8 @@ def build_report(variant: str, seeds: Optional[List[int]] = None) -> str:
         out.extend(section(ctx))
     out.append("")
     out += active_learning_section() if variant == "full" else []
-    out += all_results_section(ctx, all_sources) + dynamics_section() + speed_section() + sources_section(all_sources)
+    out += all_results_section(ctx, all_sources) + dynamics_section() + speed_section() + presto_speed_section()
+    out += sources_section(all_sources)
     return "\n".join(out)
 
 

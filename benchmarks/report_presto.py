@@ -195,3 +195,35 @@ def active_learning_section() -> List[str]:
             active_learning.summary_markdown(results, args), "",
             "![Test accuracy against labelled tiles, suggested against random](active_learning.png)", ""]
 
+
+
+def presto_speed_section() -> List[str]:
+    """benchmarks/bench_presto_predict.py's figures: CPU prediction speed and memory of the Presto backbone."""
+    import json
+
+    from benchlib import SPEED_DIR
+
+    path = SPEED_DIR / "presto_predict.json"
+    if not path.exists():
+        return ["- Presto prediction: not measured in this run (`python benchmarks/bench_presto_predict.py`).", ""]
+    d = json.loads(path.read_text())
+    lines = ["### Prediction with the Presto backbone (CPU)", "",
+             f"`python benchmarks/bench_presto_predict.py`: a {d['timesteps']}-timestep stack ({d['bands']} bands), "
+             f"1 x 1 px tiles, {d['threads']} torch thread(s), load average {d['load_average']:.1f} at the time.", "",
+             "| measure | value | target | met |", "|---|---|---|---|",
+             f"| `stssl predict` end to end, {d['pixels']:,} px | {d['end_to_end_pixels_per_second']:.0f} px/s | | |",
+             f"| bare model (LoadedModel.probabilities, batches of 256) | {d['bare_model_pixels_per_second']:.0f} px/s"
+             " | | |",
+             f"| end to end / bare, {d['pixels']:,} px (start-up included) | {d['ratio']:.2f} | ≥ 0.8 | "
+             f"{'yes' if d['ratio'] >= 0.8 else '**no**'} |"]
+    if "marginal_ratio" in d:
+        lines.append(f"| end to end / bare, marginal rate between the two memory sizes (start-up excluded) | "
+                     f"{d['marginal_ratio']:.2f} | ≥ 0.8 | {'yes' if d['marginal_ratio'] >= 0.8 else '**no**'} |")
+    for side, m in sorted(d.get("memory", {}).items(), key=lambda kv: int(kv[0])):
+        lines.append(f"| peak RSS, {int(side)}² px | {m['peak_rss_mb']:.0f} MB ({m['seconds']:.0f} s) | | |")
+    hours = 1e8 / d["bare_model_pixels_per_second"] / 3600
+    lines += ["", f"- At the bare model's rate a 10,000 x 10,000 px stack would take about {hours:,.0f} hours on one "
+                  "such core: the per-pixel transformer is for a GPU, or for the stride resolution on a CPU.",
+              "- Both memory sizes fit in one 256 px block, so they do not show streaming over many blocks; the "
+              "reading and writing are block by block as for the CNN (bench_predict.py measures that).", ""]
+    return lines
