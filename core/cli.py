@@ -135,6 +135,13 @@ def cmd_train(args: argparse.Namespace) -> int:
             print(f"held-out validation accuracy: {rep['accuracy']:.3f} on {rep['n_validation']} tiles")
             for name, acc in zip(rep["class_names"], rep.get("per_class_accuracy", [])):
                 print(f"  {name:>20}: {'-' if acc is None else f'{acc:.3f}'}")
+            base = rep.get("baseline")
+            if base:
+                advice = ("--method quick gives it as a map" if base["name"].startswith("Quick map") else
+                          "label more tiles, or check the map against a per-pixel classifier")
+                verdict = "this model is better" if base["deep_model_better"] else \
+                    f"the cheap baseline is as good or better ({advice})"
+                print(f"baseline on the same tiles: {base['name']} {base['accuracy']:.3f}; {verdict}")
         elif rep.get("min_tiles_per_class_for_validation") is not None:
             print(f"no held-out validation: at --val-fraction {rep['val_fraction']:g} a class needs "
                   f"{rep['min_tiles_per_class_for_validation']} labelled tiles before "

@@ -120,11 +120,6 @@
         </message>
         <message>
             <location filename="../core/params.py" />
-            <source>Backbone</source>
-            <translation>Backbone</translation>
-        </message>
-        <message>
-            <location filename="../core/params.py" />
             <source>The network that reads the pixels</source>
             <translation>Das Netz, das die Pixel liest</translation>
         </message>
@@ -1682,6 +1677,41 @@
             <location filename="../plugin/results.py" />
             <source>Label more tiles for an accuracy estimate; the last model of the run was kept.</source>
             <translation>Labeln Sie mehr Kacheln für eine Genauigkeitsschätzung; das letzte Modell des Laufs wurde behalten.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/results.py" />
+            <source>A cheap baseline on the same held-out tiles, {name}: {acc}.</source>
+            <translation>Eine einfache Vergleichsmethode auf denselben zurückgehaltenen Kacheln, {name}: {acc}.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/results.py" />
+            <source>This model is better.</source>
+            <translation>Dieses Modell ist besser.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/results.py" />
+            <source>It is as good or better than this model: the method Quick map gives it as a map.</source>
+            <translation>Sie ist so gut wie dieses Modell oder besser: die Methode Schnellkarte liefert sie als Karte.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/results.py" />
+            <source>It is as good or better than this model: label more tiles, or check the map against a per-pixel classifier.</source>
+            <translation>Sie ist so gut wie dieses Modell oder besser: beschriften Sie mehr Kacheln oder prüfen Sie die Karte mit einem pixelweisen Klassifikator.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/results.py" />
+            <source>chosen automatically</source>
+            <translation>automatisch gewählt</translation>
+        </message>
+        <message>
+            <location filename="../plugin/results.py" />
+            <source>as chosen</source>
+            <translation>wie gewählt</translation>
+        </message>
+        <message>
+            <location filename="../plugin/results.py" />
+            <source>Backbone</source>
+            <translation>Backbone</translation>
         </message>
         <message>
             <location filename="../plugin/results.py" />

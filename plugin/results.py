@@ -127,12 +127,32 @@ def no_validation_message(report: dict) -> str:
     return text + " " + tr("Label more tiles for an accuracy estimate; the last model of the run was kept.")
 
 
+def baseline_html(baseline: Optional[dict]) -> str:
+    """The cheap baseline on the same held-out tiles (core.learning.baseline), and whether this model beats it."""
+    if not baseline:
+        return ""
+    text = tr("A cheap baseline on the same held-out tiles, {name}: {acc}.").format(
+        name=baseline["name"], acc=_pct(baseline["accuracy"]))
+    if baseline["deep_model_better"]:
+        return f"<p>{html.escape(text + ' ' + tr('This model is better.'))}</p>"
+    advice = (tr("It is as good or better than this model: the method Quick map gives it as a map.")
+              if baseline["name"].startswith("Quick map") else
+              tr("It is as good or better than this model: label more tiles, or check the map against a per-pixel "
+                 "classifier."))
+    return f"<p><b>{html.escape(text)}</b> {html.escape(advice)}</p>"
+
+
 def report_html(report: dict, model_path: str = "", device_name: str = "", cancelled: bool = False) -> str:
     """Per-class validation accuracy and the confusion matrix, on labelled tiles held out from training."""
     names = [str(n) for n in report.get("class_names", [])]
     parts = []
     if model_path:
         parts.append(f"<p><b>{html.escape(tr('Model file'))}:</b> {html.escape(model_path)}</p>")
+    choice = report.get("backbone_choice")
+    if choice:
+        how = tr("chosen automatically") if choice.get("automatic") else tr("as chosen")
+        parts.append(f"<p><b>{html.escape(tr('Backbone'))}:</b> {html.escape(choice['backbone'])} ({html.escape(how)})"
+                     f"<br><small>{html.escape(choice['reason'])}</small></p>")
     if cancelled:
         parts.append(f"<p><i>{html.escape(tr('Training was cancelled; the best model so far was saved.'))}</i></p>")
     n_val = report.get("n_validation", 0) or 0
@@ -147,6 +167,7 @@ def report_html(report: dict, model_path: str = "", device_name: str = "", cance
     if device_name:
         parts.append("<br>" + html.escape(tr("Device: {device}").format(device=device_name)))
     parts.append("</p>")
+    parts.append(baseline_html(report.get("baseline")))
     per_class = report.get("per_class_accuracy") or []
     matrix = report.get("confusion_matrix") or []
     if per_class:

@@ -29,6 +29,7 @@ from .modelschema import exception_detail
 from ..data.normalization import normalize_tiles
 from .outputs import check_output_path
 from ..params import TrainOptions, TrainRequest
+from ..learning.baseline import baseline_report
 from ..learning.finetune import parameter_groups
 from ..learning.trainer import Trainer, TrainProgress, build_model
 from ..learning.validation import predict_logits
@@ -135,8 +136,11 @@ def train_model(request: TrainRequest, progress: Optional[Callable[[TrainProgres
     # Before the long part: the model file must fit where it goes, and a resume state must fit this network.
     _check_model_output(request.out_model, opts, data, resume_state, resume_from)
 
+    extra_report: dict = {}  # filled after training: the cheap baseline on the same validation tiles
+
     def _save_to(path: str, result, overwrite: bool = False) -> dict:
         val_report = _validation_report(result, data, classes, opts.multi_label, opts.val_fraction)
+        val_report.update(extra_report)
         val_report.update({"backbone": opts.backbone, "backbone_choice": choice.to_dict(),
                            "best_step": result.best_step, "steps_done": result.steps_done,
                            "cancelled": result.cancelled, "stopped_early": result.stopped_early,
@@ -164,6 +168,13 @@ def train_model(request: TrainRequest, progress: Optional[Callable[[TrainProgres
                                checkpoint=checkpoint)
     if result.steps_done == 0:
         raise TrainingCancelled("training was cancelled before the first step; nothing was written")
+    report("baseline")
+    baseline = baseline_report(opts, data, _validation_report(result, data, classes, opts.multi_label,
+                                                              opts.val_fraction).get("accuracy"))
+    if baseline is not None:
+        extra_report["baseline"] = baseline
+        log.info("baseline %s: %.3f on the validation tiles (this model %.3f)", baseline["name"],
+                 baseline["accuracy"], baseline["model_accuracy"])
     report("saving")
     try:
         val_report = write(result)
