@@ -55,7 +55,7 @@ def write_label_points(paths: dict, out: str) -> str:
     layer = data.CreateLayer("labels", srs, ogr.wkbPoint)
     layer.CreateField(ogr.FieldDefn("label", ogr.OFTInteger))
     for row, col in zip(*np.nonzero(labels)):
-        x, y = transform * (col + 0.5, row + 0.5)
+        x, y = transform.c + (col + 0.5) * transform.a, transform.f + (row + 0.5) * transform.e
         feature = ogr.Feature(layer.GetLayerDefn())
         feature.SetField("label", int(labels[row, col]))
         point = ogr.Geometry(ogr.wkbPoint)
