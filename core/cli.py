@@ -189,6 +189,12 @@ def cmd_predict(args: argparse.Namespace) -> int:
         if not args.force:
             raise InputError(check.message() + "; nothing was written. Rerun with --force to classify it anyway")
         print(f"stssl: warning: {check.message()}; classifying anyway (--force)", file=sys.stderr)
+    from .app.predict_time import long_prediction_note
+
+    note = long_prediction_note(model, request.raster_path, request.resolution, request.stride_px,
+                                teacher=bool(request.out_teacher), batch_size=request.batch_size)
+    if note:
+        print(f"stssl: note: {note}", file=sys.stderr)
     bar = ProgressBar("predict")
     result = classify_raster(request, model, progress=lambda f: bar.update(f))
     bar.close()

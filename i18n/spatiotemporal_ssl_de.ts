@@ -674,6 +674,126 @@
             <translation>Fertig. Berichte: {html}, {csv}</translation>
         </message>
         <message>
+            <location filename="../plugin/band_roles_panel.py" />
+            <source>unused</source>
+            <translation>ungenutzt</translation>
+        </message>
+        <message>
+            <location filename="../plugin/band_roles_panel.py" />
+            <source>The Presto channel this band feeds</source>
+            <translation>Der Presto-Kanal, den dieser Kanal speist</translation>
+        </message>
+        <message>
+            <location filename="../plugin/band_roles_panel.py" />
+            <source>Band</source>
+            <translation>Kanal</translation>
+        </message>
+        <message>
+            <location filename="../plugin/band_roles_panel.py" />
+            <source>Role</source>
+            <translation>Rolle</translation>
+        </message>
+        <message>
+            <location filename="../plugin/band_roles_panel.py" />
+            <source>Source</source>
+            <translation>Herkunft</translation>
+        </message>
+        <message>
+            <location filename="../plugin/band_roles_panel.py" />
+            <source>YYYY-MM-DD, … (one per timestep)</source>
+            <translation>JJJJ-MM-TT, … (eines je Zeitschritt)</translation>
+        </message>
+        <message>
+            <location filename="../plugin/band_roles_panel.py" />
+            <source>The date of every timestep, where the band descriptions do not hold them; used for every ticked raster whose bands have no dates</source>
+            <translation>Das Datum jedes Zeitschritts, wo die Kanalbeschreibungen es nicht enthalten; gilt für jedes angehakte Raster, dessen Kanäle keine Daten tragen</translation>
+        </message>
+        <message>
+            <location filename="../plugin/band_roles_panel.py" />
+            <source>From the band names</source>
+            <translation>Aus den Kanalnamen</translation>
+        </message>
+        <message>
+            <location filename="../plugin/band_roles_panel.py" />
+            <source>Timestep dates</source>
+            <translation>Daten der Zeitschritte</translation>
+        </message>
+        <message>
+            <location filename="../plugin/band_roles_panel.py" />
+            <source>The engine's Python packages are missing; install them to read the bands.</source>
+            <translation>Die Python-Pakete der Engine fehlen; installieren Sie sie, um die Kanäle zu lesen.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/band_roles_panel.py" />
+            <source>Tick a training raster in Imagery to see its bands.</source>
+            <translation>Haken Sie unter Bilddaten ein Trainingsraster an, um seine Kanäle zu sehen.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/band_roles_panel.py" />
+            <source>Raster '{name}':</source>
+            <translation>Raster '{name}':</translation>
+        </message>
+        <message>
+            <location filename="../plugin/band_roles_panel.py" />
+            <source>dates from the band descriptions</source>
+            <translation>Daten aus den Kanalbeschreibungen</translation>
+        </message>
+        <message>
+            <location filename="../plugin/band_roles_panel.py" />
+            <source>dates given here</source>
+            <translation>hier angegebene Daten</translation>
+        </message>
+        <message>
+            <location filename="../plugin/band_roles_panel.py" />
+            <source>no dates: give them below</source>
+            <translation>keine Daten: unten angeben</translation>
+        </message>
+        <message>
+            <location filename="../plugin/band_roles_panel.py" />
+            <source>one date ({source})</source>
+            <translation>ein Datum ({source})</translation>
+        </message>
+        <message>
+            <location filename="../plugin/band_roles_panel.py" />
+            <source>Raster '{name}': {steps} timestep(s) of {bands} band(s); {when}{span}</source>
+            <translation>Raster '{name}': {steps} Zeitschritt(e) mit {bands} Kanal/Kanälen; {when}{span}</translation>
+        </message>
+        <message>
+            <location filename="../plugin/band_roles_panel.py" />
+            <source>Band {n} of each timestep: {name}</source>
+            <translation>Kanal {n} jedes Zeitschritts: {name}</translation>
+        </message>
+        <message>
+            <location filename="../plugin/band_roles_panel.py" />
+            <source>set by you</source>
+            <translation>von Ihnen gesetzt</translation>
+        </message>
+        <message>
+            <location filename="../plugin/band_roles_panel.py" />
+            <source>unknown</source>
+            <translation>unbekannt</translation>
+        </message>
+        <message>
+            <location filename="../plugin/band_roles_panel.py" />
+            <source>detected</source>
+            <translation>erkannt</translation>
+        </message>
+        <message>
+            <location filename="../plugin/band_roles_panel.py" />
+            <source>Presto cannot train until they are set (the CNN backbone needs no roles).</source>
+            <translation>Presto kann erst trainieren, wenn sie gesetzt sind (das CNN-Backbone braucht keine Rollen).</translation>
+        </message>
+        <message>
+            <location filename="../plugin/band_roles_panel.py" />
+            <source>Training uses the CNN unless they are set.</source>
+            <translation>Solange sie nicht gesetzt sind, trainiert das CNN.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/band_roles_panel.py" />
+            <source>Unknown role: band {bands}. {then}</source>
+            <translation>Unbekannte Rolle: Kanal {bands}. {then}</translation>
+        </message>
+        <message>
             <location filename="../plugin/dependencies.py" />
             <source>training and prediction (PyTorch)</source>
             <translation>Training und Vorhersage (PyTorch)</translation>
@@ -937,11 +1057,6 @@
             <location filename="../plugin/imagery_panel.py" />
             <source>entered</source>
             <translation>eingegeben</translation>
-        </message>
-        <message>
-            <location filename="../plugin/imagery_panel.py" />
-            <source>unknown</source>
-            <translation>unbekannt</translation>
         </message>
         <message>
             <location filename="../plugin/imagery_panel.py" />
@@ -1339,6 +1454,31 @@
             <translation>Klassennamen und -farben aus dem kategorisierten Stil dieses Layers übernehmen:</translation>
         </message>
         <message>
+            <location filename="../plugin/prediction_time.py" />
+            <source>Long prediction</source>
+            <translation>Lange Vorhersage</translation>
+        </message>
+        <message>
+            <location filename="../plugin/prediction_time.py" />
+            <source>Classify anyway</source>
+            <translation>Trotzdem klassifizieren</translation>
+        </message>
+        <message>
+            <location filename="../plugin/prediction_time.py" />
+            <source>Classifying with this Presto model on the CPU will take about {time} ({tiles} tiles, measured on a sample of the raster). A CUDA GPU is many times faster.</source>
+            <translation>Die Klassifikation mit diesem Presto-Modell auf der CPU dauert etwa {time} ({tiles} Kacheln, gemessen an einer Stichprobe des Rasters). Eine CUDA-GPU ist um ein Vielfaches schneller.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/prediction_time.py" />
+            <source>At the stride resolution (one class per {n} x {n} px tile) it takes about {time}.</source>
+            <translation>In der Schrittweiten-Auflösung (eine Klasse je Kachel von {n} x {n} px) dauert sie etwa {time}.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/prediction_time.py" />
+            <source>One class per tile (about {time})</source>
+            <translation>Eine Klasse je Kachel (etwa {time})</translation>
+        </message>
+        <message>
             <location filename="../plugin/processing/assess_algorithm.py" />
             <source>Missing Python packages: {names}. Open the Spatiotemporal SSL dock to install them.</source>
             <translation>Fehlende Python-Pakete: {names}. Öffnen Sie das Spatiotemporal-SSL-Fenster, um sie zu installieren.</translation>
@@ -1415,6 +1555,11 @@
         </message>
         <message>
             <location filename="../plugin/processing/classify_algorithm.py" />
+            <source>For a model with the Presto backbone and a stack raster (the bands of one date, then the next date's): the date of every timestep, which the teacher reads, where the band descriptions do not hold them.</source>
+            <translation>Für ein Modell mit dem Presto-Backbone und ein Stapelraster (die Kanäle eines Datums, dann die des nächsten): das Datum jedes Zeitschritts, das der Lehrer liest, wo die Kanalbeschreibungen es nicht enthalten.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/processing/classify_algorithm.py" />
             <source>Classify raster with model</source>
             <translation>Raster mit Modell klassifizieren</translation>
         </message>
@@ -1442,6 +1587,11 @@
             <location filename="../plugin/processing/classify_algorithm.py" />
             <source>Acquisition date (YYYY-MM-DD; empty: detect; only used by the teacher's map)</source>
             <translation>Aufnahmedatum (JJJJ-MM-TT; leer: ermitteln; nur für die Karte des Lehrers)</translation>
+        </message>
+        <message>
+            <location filename="../plugin/processing/classify_algorithm.py" />
+            <source>Timestep dates of a stack raster (YYYY-MM-DD, comma separated; empty: from the band descriptions; only used by the teacher's map)</source>
+            <translation>Daten der Zeitschritte eines Stapelrasters (JJJJ-MM-TT, durch Kommas getrennt; leer: aus den Kanalbeschreibungen; nur für die Karte des Lehrers)</translation>
         </message>
         <message>
             <location filename="../plugin/processing/classify_algorithm.py" />
@@ -1565,6 +1715,16 @@
         </message>
         <message>
             <location filename="../plugin/processing/train_algorithm.py" />
+            <source>Syntax: band=role, comma separated, 1-based band numbers of one timestep; a role is a Presto channel (B2 ... B12, B8A, VV, VH, NDVI), a common name (blue, nir, swir16), B8+B8A for several, or ignore. Bands whose role cannot be told from their names must be given.</source>
+            <translation>Syntax: Kanal=Rolle, durch Kommas getrennt, Kanalnummern eines Zeitschritts ab 1; eine Rolle ist ein Presto-Kanal (B2 ... B12, B8A, VV, VH, NDVI), ein gebräuchlicher Name (blue, nir, swir16), B8+B8A für mehrere, oder ignore. Kanäle, deren Rolle ihre Namen nicht verraten, müssen angegeben werden.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/processing/train_algorithm.py" />
+            <source>For a stack raster (the bands of one date, then the next date's): the date of every timestep, where the band descriptions do not hold them. One list for every raster, or one list per raster separated by ';'.</source>
+            <translation>Für ein Stapelraster (die Kanäle eines Datums, dann die des nächsten): das Datum jedes Zeitschritts, wo die Kanalbeschreibungen es nicht enthalten. Eine Liste für alle Raster, oder eine Liste je Raster, getrennt durch ';'.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/processing/train_algorithm.py" />
             <source>Train Spatiotemporal SSL model</source>
             <translation>Spatiotemporal-SSL-Modell trainieren</translation>
         </message>
@@ -1602,6 +1762,21 @@
             <location filename="../plugin/processing/train_algorithm.py" />
             <source>Validation accuracy</source>
             <translation>Validierungsgenauigkeit</translation>
+        </message>
+        <message>
+            <location filename="../plugin/processing/train_algorithm.py" />
+            <source>Presto weights (*.pt);;All files (*.*)</source>
+            <translation>Presto-Gewichte (*.pt);;Alle Dateien (*.*)</translation>
+        </message>
+        <message>
+            <location filename="../plugin/processing/train_algorithm.py" />
+            <source>Timestep dates (YYYY-MM-DD, comma separated; empty: from the band descriptions)</source>
+            <translation>Daten der Zeitschritte (JJJJ-MM-TT, durch Kommas getrennt; leer: aus den Kanalbeschreibungen)</translation>
+        </message>
+        <message>
+            <location filename="../plugin/processing/train_algorithm.py" />
+            <source>{what}: {n} lists of dates (separated by ';') for {m} rasters; give one list for all rasters or one per raster</source>
+            <translation>{what}: {n} Listen von Daten (getrennt durch ';') für {m} Raster; geben Sie eine Liste für alle Raster oder eine je Raster an</translation>
         </message>
         <message>
             <location filename="../plugin/processing/train_algorithm.py" />

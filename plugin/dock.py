@@ -26,6 +26,7 @@ from .label_layer import is_tile_label_layer, open_label_layer, rename_classes
 from .label_panel import LabelPanel
 from .options_panel import OptionsPanel
 from .palette_editor import PaletteEditor
+from .prediction_time import confirm_prediction_time
 from .run_panel import RunPanel
 from .runs import LOG_TAG, RunController
 from .suggest_panel import SuggestPanel
@@ -87,6 +88,9 @@ class SpatiotemporalSSLDock(QgsDockWidget):
         self._save_timer.timeout.connect(self.save_state)
 
         self.imagery.changed.connect(self._state_changed)
+        self.options.band_roles.set_rasters(lambda: [(layer.name(), raster_path(layer))
+                                                     for layer in self.imagery.checked_layers()])
+        self.imagery.changed.connect(self.options.band_roles.refresh)
         self.imagery.changed.connect(self.labels.schedule_count)
         self.imagery.referenceChanged.connect(self.labels.redraw_grid)
         self.classes.paletteChanged.connect(self._palette_changed)
@@ -180,6 +184,7 @@ class SpatiotemporalSSLDock(QgsDockWidget):
                 out_confidence=unique_path(folder, f"{stem}_confidence", ".tif"),
                 out_teacher=unique_path(folder, f"{stem}_teacher", ".tif") if teacher else None,
                 acquisition_date=self.imagery.date_for(layer.id()),
+                timestep_dates=self.options.band_roles.timestep_dates_for(raster_path(layer)),
                 device=device,
             )
             specs.append(PredictJobSpec(request, layer_name=layer.name()))
@@ -198,6 +203,8 @@ class SpatiotemporalSSLDock(QgsDockWidget):
         model_path = unique_path(folder, f"model_{stamp}", ".pt")
         request = TrainRequest(rasters=self.imagery.raster_inputs(folder), labels_path=labels_path, class_field=field,
                                out_model=model_path, options=options, classes=classes)
+        for raster in request.rasters:  # a stack's dates given in the band-role table, where its bands have none
+            raster.timestep_dates = self.options.band_roles.timestep_dates_for(raster.path)
         teacher = options.has_teacher and self.options.write_teacher.isChecked()
         return request, self.prediction_specs(layers, folder, teacher, model_path, options.device), classes
 
@@ -244,6 +251,9 @@ class SpatiotemporalSSLDock(QgsDockWidget):
             return False
         specs = self.prediction_specs([layer], folder, teacher=self.options.write_teacher.isChecked(),
                                       model_path=model_path, device=self.options.options().device)
+        specs = confirm_prediction_time(self, specs)  # a Presto model on the CPU: hours? ask first
+        if specs is None:
+            return False
         self.controller.start_prediction(specs)
         return True
 

@@ -10,6 +10,7 @@ from qgis.PyQt.QtCore import pyqtSignal
 from qgis.PyQt.QtWidgets import QCheckBox, QComboBox, QFormLayout, QSpinBox, QWidget
 
 from ..core.params import OptionSpec, TrainOptions, option
+from .band_roles_panel import BandRolesPanel
 from .i18n import tr
 
 # The training options this form shows (and the project and the user's settings keep, plugin/settings.py); every
@@ -70,6 +71,8 @@ class OptionsPanel(QWidget):
                              ("steps", self.steps), ("batch_size", self.batch_size), ("device", self.device),
                              ("seed", self.seed)):
             form.addRow(tr(option(name).label), widget)
+        self.band_roles = BandRolesPanel(self.backbone)  # Presto's inputs, shown under the backbone when it is used
+        form.insertRow(form.getWidgetPosition(self.backbone)[0] + 1, self.band_roles)
         form.addRow("", self.write_teacher)
         form.addRow(tr("Output folder"), self.output_folder)
 
@@ -81,6 +84,7 @@ class OptionsPanel(QWidget):
         self.teacher.toggled.connect(self._changed)
         self.write_teacher.toggled.connect(self._changed)
         self.output_folder.fileChanged.connect(self._changed)
+        self.band_roles.changed.connect(self._changed)
 
     def _changed(self, *_args) -> None:
         self.encoding.setEnabled(self.teacher.isChecked())
@@ -124,6 +128,7 @@ class OptionsPanel(QWidget):
             metadata=TEACHER.value if self.teacher.isChecked() else "none",
             encoding=self.encoding.currentData(),
             backbone=self.backbone.currentData(),
+            **self.band_roles.option_values(),
             tile_size_px=self.tile_size.value(),
             steps=self.steps.value(),
             batch_size=self.batch_size.value(),

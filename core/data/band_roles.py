@@ -191,6 +191,13 @@ def _role_from_name(name: str, sensor: Optional[str], notes: List[str]) -> Optio
     return None
 
 
+def band_role(name: str, sensor: Optional[str] = None) -> Optional[Tuple[str, ...]]:
+    """The Presto channels one band feeds by its name alone (() for a known band without a channel, None when its
+    role cannot be told): for showing a single band's role, e.g. in the dock's band-role table."""
+    role = _role_from_name(name, sensor, [])
+    return None if role is None else role[0] + role[1]
+
+
 def detect_band_roles(band_names: Sequence[str], sensor: Optional[str] = None,
                       explicit: Union[str, Mapping[int, str], None] = None) -> BandRoles:
     """Roles of the bands from their names (and the sensor), explicit roles overriding; see the module docstring."""

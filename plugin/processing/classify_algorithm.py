@@ -10,10 +10,15 @@ from qgis.core import (
 )
 
 from ...core.params import RESOLUTION as RESOLUTION_OPTION, PredictRequest, option
-from ..i18n import tr
+from ..i18n import tr, tr_noop
 from ..results import nodata_text, scale_warning_text
 from .common import EngineAlgorithm, processing_error
 from .result_styles import style_outputs_on_load
+
+
+TIMESTEP_DATES_HELP = tr_noop("For a model with the Presto backbone and a stack raster (the bands of one date, then "
+                              "the next date's): the date of every timestep, which the teacher reads, where the band "
+                              "descriptions do not hold them.")
 
 
 class ClassifyRasterAlgorithm(EngineAlgorithm):
@@ -26,6 +31,7 @@ class ClassifyRasterAlgorithm(EngineAlgorithm):
     CONFIDENCE = "CONFIDENCE"
     TEACHER = "TEACHER"
     FORCE = "FORCE"
+    TIMESTEP_DATES = "TIMESTEP_DATES"
 
     def name(self) -> str:
         return "classify_raster"
@@ -44,6 +50,11 @@ class ClassifyRasterAlgorithm(EngineAlgorithm):
         self.addParameter(QgsProcessingParameterRasterLayer(self.INPUT, tr("Raster to classify")))
         self.addParameter(QgsProcessingParameterString(
             self.DATE, tr("Acquisition date (YYYY-MM-DD; empty: detect; only used by the teacher's map)"), optional=True))
+        dates = QgsProcessingParameterString(
+            self.TIMESTEP_DATES, tr("Timestep dates of a stack raster (YYYY-MM-DD, comma separated; empty: from the "
+                                    "band descriptions; only used by the teacher's map)"), optional=True)
+        dates.setHelp(tr(TIMESTEP_DATES_HELP))
+        self.addParameter(dates)
         resolution = QgsProcessingParameterEnum(self.RESOLUTION, tr(RESOLUTION_OPTION.label),
                                                 options=[tr(c.label) for c in RESOLUTION_OPTION.choices],
                                                 defaultValue=RESOLUTION_OPTION.values.index(PredictRequest.resolution))
@@ -70,6 +81,13 @@ class ClassifyRasterAlgorithm(EngineAlgorithm):
         out_confidence = self.parameterAsOutputLayer(parameters, self.CONFIDENCE, context) or None
         out_teacher = self.parameterAsOutputLayer(parameters, self.TEACHER, context) or None
         date = self.parameterAsString(parameters, self.DATE, context).strip() or None
+        from ...core.data.series import parse_timestep_dates
+
+        try:
+            timestep_dates = parse_timestep_dates(
+                self.parameterAsString(parameters, self.TIMESTEP_DATES, context).strip(), tr("Timestep dates"))
+        except Exception as exc:
+            raise processing_error(exc) from exc
 
         from ...core.app.modelfile import load_model
         from ...core.app.predict import check_input_scale, classify_raster
@@ -79,6 +97,7 @@ class ClassifyRasterAlgorithm(EngineAlgorithm):
             out_confidence=out_confidence, out_teacher=out_teacher, acquisition_date=date,
             resolution=RESOLUTION_OPTION.values[self.parameterAsEnum(parameters, self.RESOLUTION, context)],
             device=self.parameterAsString(parameters, self.DEVICE, context).strip() or PredictRequest.device,
+            timestep_dates=timestep_dates,
             overwrite=True,  # the user chose these paths in the dialog, which already asked before overwriting
         )
         try:

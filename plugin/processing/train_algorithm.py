@@ -4,20 +4,31 @@ from __future__ import annotations
 
 from qgis.core import (
     QgsProcessing, QgsProcessingException, QgsProcessingOutputNumber, QgsProcessingParameterBoolean,
-    QgsProcessingParameterEnum, QgsProcessingParameterField, QgsProcessingParameterFileDestination,
+    QgsProcessingParameterEnum, QgsProcessingParameterField, QgsProcessingParameterFile,
+    QgsProcessingParameterFileDestination,
     QgsProcessingParameterMultipleLayers, QgsProcessingParameterNumber, QgsProcessingParameterString,
     QgsProcessingParameterVectorLayer,
 )
 
 from ...core.errors import InputError
 from ...core.params import OptionSpec, RasterInput, TrainOptions, TrainRequest, option
-from ..i18n import tr
+from ..i18n import tr, tr_noop
 from .common import EngineAlgorithm, processing_error
 
 # Processing parameter -> training option. Descriptions, help, choices and minimums come from the options table
 # (core/params.py); an enum's index is the position in the option's choice list.
 CHOICE_PARAMETERS = (("METHOD", "method"), ("METADATA", "metadata"), ("ENCODING", "encoding"), ("BACKBONE", "backbone"))
 NUMBER_PARAMETERS = (("TILE_SIZE", "tile_size_px"), ("STEPS", "steps"), ("BATCH_SIZE", "batch_size"), ("SEED", "seed"))
+# The Presto backbone's inputs (all optional: by default roles come from the band names, scaling from the values).
+PRESTO_CHOICE_PARAMETERS = (("SENSOR", "sensor"), ("SCALING", "scaling"))
+
+
+ROLES_SYNTAX = tr_noop("Syntax: band=role, comma separated, 1-based band numbers of one timestep; a role is a Presto "
+                       "channel (B2 ... B12, B8A, VV, VH, NDVI), a common name (blue, nir, swir16), B8+B8A for "
+                       "several, or ignore. Bands whose role cannot be told from their names must be given.")
+TIMESTEP_DATES_HELP = tr_noop("For a stack raster (the bands of one date, then the next date's): the date of every "
+                              "timestep, where the band descriptions do not hold them. One list for every raster, or "
+                              "one list per raster separated by ';'.")
 
 
 def _described(parameter, spec: OptionSpec):
@@ -39,6 +50,11 @@ class TrainModelAlgorithm(EngineAlgorithm):
     BATCH_SIZE = "BATCH_SIZE"
     SEED = "SEED"
     DEVICE = "DEVICE"
+    PRESTO_WEIGHTS = "PRESTO_WEIGHTS"
+    BAND_ROLES = "BAND_ROLES"
+    SENSOR = "SENSOR"
+    SCALING = "SCALING"
+    TIMESTEP_DATES = "TIMESTEP_DATES"
     OVERWRITE = "OVERWRITE"
     OUTPUT_MODEL = "OUTPUT_MODEL"
     ACCURACY = "ACCURACY"
@@ -78,11 +94,57 @@ class TrainModelAlgorithm(EngineAlgorithm):
         spec = option("device")
         self.addParameter(_described(QgsProcessingParameterString(self.DEVICE, tr(spec.label),
                                                                   defaultValue=defaults.device), spec))
+        self._add_presto_parameters(defaults)
         self.addParameter(QgsProcessingParameterBoolean(self.OVERWRITE, tr("Overwrite an existing model file"),
                                                         defaultValue=True))
         self.addParameter(QgsProcessingParameterFileDestination(self.OUTPUT_MODEL, tr("Model file"),
                                                                 fileFilter=tr("Model file (*.pt)")))
         self.addOutput(QgsProcessingOutputNumber(self.ACCURACY, tr("Validation accuracy")))
+
+    def _add_presto_parameters(self, defaults: TrainOptions) -> None:
+        spec = option("pretrained")
+        self.addParameter(_described(QgsProcessingParameterFile(
+            self.PRESTO_WEIGHTS, tr(spec.label), fileFilter=tr("Presto weights (*.pt);;All files (*.*)"),
+            optional=True), spec))
+        spec = option("band_roles")
+        roles = QgsProcessingParameterString(self.BAND_ROLES, tr(spec.label), optional=True)
+        roles.setHelp(tr(spec.help) + " " + tr(ROLES_SYNTAX))
+        self.addParameter(roles)
+        for name, field in PRESTO_CHOICE_PARAMETERS:
+            spec = option(field)
+            default = getattr(defaults, field)
+            self.addParameter(_described(QgsProcessingParameterEnum(
+                name, tr(spec.label), options=[tr(c.label) for c in spec.choices],
+                defaultValue=spec.values.index(default) if default is not None else None,
+                optional=spec.optional), spec))
+        dates = QgsProcessingParameterString(
+            self.TIMESTEP_DATES, tr("Timestep dates (YYYY-MM-DD, comma separated; empty: from the band descriptions)"),
+            optional=True)
+        dates.setHelp(tr(TIMESTEP_DATES_HELP))
+        self.addParameter(dates)
+
+    def _presto_values(self, parameters, context) -> dict:
+        values = {"pretrained": self.parameterAsFile(parameters, self.PRESTO_WEIGHTS, context).strip() or None,
+                  "band_roles": self.parameterAsString(parameters, self.BAND_ROLES, context).strip() or None}
+        for name, field in PRESTO_CHOICE_PARAMETERS:
+            # An optional enum left empty is None (the option's default), not its first choice.
+            if parameters.get(name) is not None and str(parameters.get(name)) != "":
+                values[field] = option(field).values[self.parameterAsEnum(parameters, name, context)]
+        return values
+
+    def _timestep_dates(self, parameters, context, n_rasters: int) -> list:
+        """One list of dates for every raster, or one list per raster separated by ';'."""
+        from ...core.data.series import parse_timestep_dates
+
+        text = self.parameterAsString(parameters, self.TIMESTEP_DATES, context).strip()
+        if not text:
+            return [None] * n_rasters
+        what = tr("Timestep dates")
+        lists = [parse_timestep_dates(part, what) for part in text.split(";")]
+        if len(lists) not in (1, n_rasters):
+            raise InputError(tr("{what}: {n} lists of dates (separated by ';') for {m} rasters; give one list for "
+                                "all rasters or one per raster").format(what=what, n=len(lists), m=n_rasters))
+        return lists * n_rasters if len(lists) == 1 else lists
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         layers = self.parameterAsLayerList(parameters, self.RASTERS, context)
@@ -109,9 +171,13 @@ class TrainModelAlgorithm(EngineAlgorithm):
         values.update({field: self.parameterAsInt(parameters, name, context) for name, field in NUMBER_PARAMETERS})
         values["device"] = self.parameterAsString(parameters, self.DEVICE, context).strip() or None
         try:
+            values.update(self._presto_values(parameters, context))
             options = TrainOptions.from_mapping(values, named_by="label")  # the one check of this run's options
+            series = self._timestep_dates(parameters, context, len(rasters))
         except InputError as exc:
             raise processing_error(exc) from exc
+        for raster, dates in zip(rasters, series):
+            raster.timestep_dates = dates
         out_model = self.parameterAsFileOutput(parameters, self.OUTPUT_MODEL, context)
         request = TrainRequest(rasters=rasters, labels_path=labels_path, class_field=class_field, out_model=out_model,
                                options=options, overwrite=self.parameterAsBoolean(parameters, self.OVERWRITE, context))
