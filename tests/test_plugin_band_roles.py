@@ -41,9 +41,13 @@ def _how(panel):
     return [panel.table.item(r, COL_HOW).text() for r in range(panel.table.rowCount())]
 
 
-def test_the_table_is_shown_only_for_presto(dock):
+def test_the_table_is_shown_only_for_presto_or_auto(dock):
     panel = dock.options.band_roles
-    assert panel.isHidden() and dock.options.options().band_roles is None
+    # The default backbone is "auto", which may pick Presto: the table is there, empty without a raster.
+    assert dock.options.backbone.currentData() == "auto"
+    assert not panel.isHidden() and dock.options.options().band_roles is None
+    dock.options.backbone.setCurrentIndex(dock.options.backbone.findData("cnn"))
+    assert panel.isHidden()
     dock.options.backbone.setCurrentIndex(dock.options.backbone.findData("presto"))
     assert not panel.isHidden()
     assert [panel.scaling.itemData(i) for i in range(panel.scaling.count())] == list(option("scaling").values)
