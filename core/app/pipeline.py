@@ -97,10 +97,15 @@ def train_model(request: TrainRequest, progress: Optional[Callable[[TrainProgres
             progress(TrainProgress(phase=phase, step=0, total_steps=opts.steps))
 
     report("tiling")
+    timesteps = None  # Presto reads stacks masked per timestep: a cloudy date is missing, not zeros
+    if opts.backbone == "presto":
+        from .presto_inputs import stack_layouts
+
+        timesteps = [layout.timesteps for layout in stack_layouts(request.rasters)]
     tiles, classes, provenance = build_tileset(
         request.rasters, request.labels_path, request.class_field, opts.tile_size_px, opts.training_stride_px,
-        request.min_coverage, opts.multi_label, request.presence_fraction, request.classes)
-    stats = compute_band_stats(request.rasters, seed=opts.seed)
+        request.min_coverage, opts.multi_label, request.presence_fraction, request.classes, timesteps=timesteps)
+    stats = compute_band_stats(request.rasters, seed=opts.seed, timesteps=timesteps[0] if timesteps else 1)
     images = normalize_tiles(tiles.images, tiles.valid, stats)
     encoder = MetadataEncoder(opts.encoding, opts.sh_degree)
     targets = tiles.labels.astype(np.float32 if opts.multi_label else np.int64)
