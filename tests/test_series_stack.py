@@ -98,6 +98,19 @@ def test_a_cloudy_date_is_masked_at_its_timestep_not_zeros(tmp_path):
     assert torch.isnan(x[0, 0, 1]).all() and torch.isfinite(x[0, 0, 0, b2]) and torch.isfinite(x[5, 5, 1, b2])
 
 
+def test_an_internal_mask_of_a_date_stays_its_own(tmp_path):
+    clear = write_raster(tmp_path / "x_20200101.tif", np.ones((2, 4, 4), np.float32))
+    masked = write_raster(tmp_path / "x_20200201.tif", np.full((2, 4, 4), 2.0, np.float32))
+    with rasterio.Env(GDAL_TIFF_INTERNAL_MASK=True), rasterio.open(masked, "r+") as ds:
+        mask = np.full((4, 4), 255, np.uint8)
+        mask[0, 0] = 0
+        ds.write_mask(mask)
+    with series_stack([clear, masked]) as stack, rasterio.open(stack.path) as ds:
+        assert list(ds.read_masks()[:, 0, 0]) == [255, 255, 0, 0]
+        data, valid = read_block(ds, 0, 0, 4, 4, timesteps=2)
+    assert valid.all() and list(data[:2, 0, 0]) == [1.0, 1.0] and np.isnan(data[2:, 0, 0]).all()
+
+
 @pytest.mark.parametrize("change, message", [
     ("grid", "not on the grid of 'S2_20210310.tif'.*gdalwarp -t_srs EPSG:32617 -tr 10 10 -te 500000 3999940 500060 "
              "4000000"),
