@@ -930,8 +930,8 @@
         </message>
         <message>
             <location filename="../plugin/imagery_panel.py" />
-            <source>The ticked rasters are dates of one place (one time series)</source>
-            <translation>Die angehakten Raster sind Aufnahmen eines Ortes (eine Zeitreihe)</translation>
+            <source>Dates of one place</source>
+            <translation>Aufnahmen eines Ortes</translation>
         </message>
         <message>
             <location filename="../plugin/imagery_panel.py" />

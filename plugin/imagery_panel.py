@@ -122,7 +122,7 @@ class ImageryPanel(QWidget):
         layout.addWidget(self.table)
         self.summary = WrappingLabel("")
         layout.addWidget(self.summary)
-        self.series = QCheckBox(tr("The ticked rasters are dates of one place (one time series)"))
+        self.series = QCheckBox(tr("Dates of one place"))
         self.series.setToolTip(tr("For the Presto backbone: the ticked single-date rasters (one grid, the same bands) "
                                   "are stacked into one time series per pixel, in date order, each dated by its "
                                   "date here; a date without data at a pixel (clouds, nodata) is masked there."))
