@@ -2,7 +2,9 @@
 """``stssl``: the command line over the same engine as the QGIS plugin.
 
     stssl train RASTER... --labels VECTOR --class-field NAME [--date ...] --out MODEL
+    stssl train --series A.tif B.tif C.tif --labels VECTOR --class-field NAME --backbone presto --out MODEL
     stssl predict MODEL RASTER --out CLASSES.tif [--confidence CONF.tif]
+    stssl predict MODEL --series A.tif B.tif C.tif --out CLASSES.tif
     stssl evaluate --patches SET.npz --method fixmatch --metadata teacher [--json OUT]
     stssl demo [--out DIR] [--quick]
 
@@ -17,6 +19,7 @@ import os
 import shlex
 import sys
 import warnings
+from contextlib import ExitStack
 from typing import List, Optional
 
 from .errors import InputError, TrainingCancelled
@@ -25,6 +28,11 @@ from .params import (EVALUATE_STEPS, RESOLUTION, TRAIN_OPTIONS, OptionSpec, Pred
                      TrainRequest)
 from .progress import ProgressBar
 
+
+SERIES_HELP = ("the RASTERs are single-date rasters of one place (one grid, the same bands): stack them into one "
+               "time series per pixel, in date order, for --backbone presto. Each raster is dated by its own "
+               "acquisition date (detected, or --date once per raster, or --timestep-dates with one date per "
+               "raster); a date without data at a pixel (clouds, nodata) is masked at that timestep")
 
 # Fields of TrainOptions that `stssl train` takes in its own group and `stssl evaluate` takes from the patch set.
 _TRAIN_ONLY = ("tile_size_px", "stride_px", "multi_label")
@@ -105,15 +113,57 @@ def _resume_command(argv: List[str], model_path: str) -> str:
     return shlex.join(["stssl", *out, "--resume", model_path])
 
 
+def _series_dates(args: argparse.Namespace) -> Optional[List[Optional[str]]]:
+    """With --series: the date of every raster, from --date (once per raster) or --timestep-dates; None: detect."""
+    from .data.series import parse_timestep_dates
+
+    n = len(args.rasters)
+    if args.date and args.timestep_dates:
+        raise InputError("with --series give the rasters' dates either with --date (once per raster) or with "
+                         "--timestep-dates, not both")
+    if args.date:
+        if len(args.date) != n:
+            raise InputError(f"--date was given {len(args.date)} times for the {n} rasters of the --series; give "
+                             "one date per raster, in the order of the rasters")
+        return list(args.date)
+    if args.timestep_dates:
+        texts = args.timestep_dates if isinstance(args.timestep_dates, list) else [args.timestep_dates]
+        if len(texts) != 1:
+            raise InputError("with --series give --timestep-dates once: one date per raster, in the order of the "
+                             "rasters")
+        return list(parse_timestep_dates(texts[0], "--timestep-dates") or [])
+    return None
+
+
+def _stack_series(args: argparse.Namespace, scope: ExitStack):
+    """--series: the rasters as one stack (a VRT in a temporary folder that lives while ``scope`` does)."""
+    from .app.series_stack import series_stack
+
+    stack = scope.enter_context(series_stack(args.rasters, _series_dates(args)))
+    order = ", ".join(f"{os.path.basename(p)} ({d})" for p, d in zip(stack.sources, stack.layout.dates))
+    print(f"series of {len(stack.sources)} dates of bands {', '.join(stack.layout.band_names)}: {order}")
+    return stack
+
+
 def cmd_train(args: argparse.Namespace) -> int:
+    with ExitStack() as scope:
+        return _train(args, scope)
+
+
+def _train(args: argparse.Namespace, scope: ExitStack) -> int:
     opts = _options_from(args)
-    if args.date and len(args.date) not in (1, len(args.rasters)):
-        raise InputError(f"--date was given {len(args.date)} times for {len(args.rasters)} rasters; give one date for all or one per raster")
-    dates = (args.date * len(args.rasters)) if args.date and len(args.date) == 1 else (args.date or [None] * len(args.rasters))
     location = _location(args)
-    series = _timestep_dates_per_raster(args.timestep_dates, len(args.rasters))
+    if args.series:
+        stack = _stack_series(args, scope)
+        rasters = [RasterInput(stack.path, None, location, list(stack.layout.dates))]
+    else:
+        if args.date and len(args.date) not in (1, len(args.rasters)):
+            raise InputError(f"--date was given {len(args.date)} times for {len(args.rasters)} rasters; give one date for all or one per raster")
+        dates = (args.date * len(args.rasters)) if args.date and len(args.date) == 1 else (args.date or [None] * len(args.rasters))
+        series = _timestep_dates_per_raster(args.timestep_dates, len(args.rasters))
+        rasters = [RasterInput(p, d, location, s) for p, d, s in zip(args.rasters, dates, series)]
     request = TrainRequest(
-        rasters=[RasterInput(p, d, location, s) for p, d, s in zip(args.rasters, dates, series)], labels_path=args.labels,
+        rasters=rasters, labels_path=args.labels,
         class_field=args.class_field, out_model=args.out, options=opts, min_coverage=args.min_coverage,
         presence_fraction=args.presence, overwrite=args.overwrite)
     from .app.pipeline import train_model
@@ -174,15 +224,31 @@ def _timestep_dates_per_raster(given: Optional[List[str]], n: int) -> list:
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
+    with ExitStack() as scope:
+        return _predict(args, scope)
+
+
+def _predict(args: argparse.Namespace, scope: ExitStack) -> int:
     from .app.modelfile import load_model
     from .app.predict import check_input_scale, classify_raster
 
+    if args.series:
+        stack = _stack_series(args, scope)
+        raster, date, timestep_dates = stack.path, None, list(stack.layout.dates)
+    elif len(args.rasters) > 1:
+        raise InputError(f"{len(args.rasters)} rasters were given; predict classifies one raster, or with --series "
+                         "several rasters that are dates of one place")
+    else:
+        raster, date = args.rasters[0], (args.date[0] if args.date else None)
+        if args.date and len(args.date) > 1:
+            raise InputError("--date was given more than once for one raster; give it once")
+        timestep_dates = _timestep_dates_per_raster(args.timestep_dates and [args.timestep_dates], 1)[0]
+    args.raster = raster
     request = PredictRequest(
-        model_path=args.model, raster_path=args.raster, out_classes=args.out, out_confidence=args.confidence,
-        out_teacher=args.teacher, acquisition_date=args.date, resolution=args.resolution, stride_px=args.stride,
+        model_path=args.model, raster_path=raster, out_classes=args.out, out_confidence=args.confidence,
+        out_teacher=args.teacher, acquisition_date=date, resolution=args.resolution, stride_px=args.stride,
         batch_size=args.batch_size, device=args.device, overwrite=args.overwrite,
-        location=_location(args),
-        timestep_dates=_timestep_dates_per_raster(args.timestep_dates and [args.timestep_dates], 1)[0])
+        location=_location(args), timestep_dates=timestep_dates)
     model = load_model(request.model_path, device=request.device)
     check = check_input_scale(model, request.raster_path)
     if not check.ok:
@@ -198,7 +264,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
     bar = ProgressBar("predict")
     result = classify_raster(request, model, progress=lambda f: bar.update(f))
     bar.close()
-    print(f"classified {result.tiles} tiles of {args.raster} in {result.seconds:.1f} s on {model.device}")
+    print(f"classified {result.tiles} tiles of {'the series' if args.series else args.raster} in {result.seconds:.1f} s on {model.device}")
     print(f"classes: {result.classes_path}")
     print(f"nodata: {result.nodata_summary()}")
     if result.confidence_path:
@@ -262,6 +328,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--timestep-dates", action="append", default=None, metavar="DATES",
                    help="a stack raster's timestep dates YYYY-MM-DD,... (bands grouped by date; default: from the band "
                         "descriptions); once for all rasters or once per raster")
+    p.add_argument("--series", action="store_true", help=SERIES_HELP)
     p.add_argument("--out", required=True, help="model file to write")
     p.add_argument("--resume", default=None, help="continue from a model file's training state")
     p.add_argument("--overwrite", action="store_true")
@@ -270,14 +337,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("predict", help="classify a raster with a model")
     p.add_argument("model")
-    p.add_argument("raster")
+    p.add_argument("rasters", nargs="+", metavar="RASTER",
+                   help="the raster to classify (with --series: the dates of one place, as in training)")
+    p.add_argument("--series", action="store_true", help=SERIES_HELP)
     p.add_argument("--out", required=True, help="class GeoTIFF")
     p.add_argument("--confidence", default=None, help="confidence GeoTIFF (max probability)")
     p.add_argument("--teacher", default=None,
                    help="also write the teacher's map (reads the raster's date and place: a date that cannot be "
                         "detected is taken as unknown, with a warning; a raster without CRS needs --lat/--lon)")
-    p.add_argument("--date", default=None,
-                   help="acquisition date YYYY-MM-DD or 'unknown' for the teacher map (default: detect)")
+    p.add_argument("--date", action="append", default=None,
+                   help="acquisition date YYYY-MM-DD or 'unknown' for the teacher map (default: detect); with "
+                        "--series once per raster")
     p.add_argument("--timestep-dates", default=None, metavar="DATES",
                    help="a stack raster's timestep dates for a Presto teacher map (default: from the band descriptions)")
     p.add_argument("--lat", type=float, default=None, help="location of a raster without a CRS (with --lon)")

@@ -985,6 +985,11 @@
         </message>
         <message>
             <location filename="../plugin/dock.py" />
+            <source>Series of {n} dates</source>
+            <translation>Zeitreihe aus {n} Aufnahmen</translation>
+        </message>
+        <message>
+            <location filename="../plugin/dock.py" />
             <source>Training needs Python packages that are missing: {names}.</source>
             <translation>Für das Training fehlen Python-Pakete: {names}.</translation>
         </message>
@@ -1047,6 +1052,16 @@
             <location filename="../plugin/imagery_panel.py" />
             <source>Tick the rasters to train on. The selected row is the raster whose tiles you label. Double-click a date to correct it; 'unknown' is allowed.</source>
             <translation>Haken Sie die Raster zum Trainieren an. Die ausgewählte Zeile ist das Raster, dessen Kacheln Sie labeln. Doppelklicken Sie auf ein Datum, um es zu korrigieren; „unknown“ (unbekannt) ist erlaubt.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/imagery_panel.py" />
+            <source>Dates of one place</source>
+            <translation>Aufnahmen eines Ortes</translation>
+        </message>
+        <message>
+            <location filename="../plugin/imagery_panel.py" />
+            <source>For the Presto backbone: the ticked single-date rasters (one grid, the same bands) are stacked into one time series per pixel, in date order, each dated by its date here; a date without data at a pixel (clouds, nodata) is masked there.</source>
+            <translation>Für das Presto-Backbone: Die angehakten Einzelaufnahmen (ein Gitter, dieselben Bänder) werden nach Datum geordnet zu einer Zeitreihe je Pixel gestapelt, jede mit ihrem Datum hier; ein Datum ohne Daten an einem Pixel (Wolken, NoData) wird dort maskiert.</translation>
         </message>
         <message>
             <location filename="../plugin/imagery_panel.py" />
@@ -1585,6 +1600,16 @@
         </message>
         <message>
             <location filename="../plugin/processing/classify_algorithm.py" />
+            <source>Or: dates of one place to classify as one series (as in training)</source>
+            <translation>Oder: Aufnahmen eines Ortes, als eine Zeitreihe zu klassifizieren (wie im Training)</translation>
+        </message>
+        <message>
+            <location filename="../plugin/processing/classify_algorithm.py" />
+            <source>Single-date rasters on one grid with the same bands, stacked into one time series per pixel in date order (a model trained on a series); give these or the raster to classify.</source>
+            <translation>Einzelaufnahmen auf einem Gitter mit denselben Bändern, nach Datum zu einer Zeitreihe je Pixel gestapelt (für ein auf einer Zeitreihe trainiertes Modell); geben Sie diese oder das zu klassifizierende Raster an.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/processing/classify_algorithm.py" />
             <source>Acquisition date (YYYY-MM-DD; empty: detect; only used by the teacher's map)</source>
             <translation>Aufnahmedatum (JJJJ-MM-TT; leer: ermitteln; nur für die Karte des Lehrers)</translation>
         </message>
@@ -1612,6 +1637,11 @@
             <location filename="../plugin/processing/classify_algorithm.py" />
             <source>Teacher's map</source>
             <translation>Karte des Lehrers</translation>
+        </message>
+        <message>
+            <location filename="../plugin/processing/classify_algorithm.py" />
+            <source>Give either the raster to classify or the dates of one place to classify as one series, not both.</source>
+            <translation>Geben Sie entweder das zu klassifizierende Raster oder die Aufnahmen eines Ortes als Zeitreihe an, nicht beides.</translation>
         </message>
         <message>
             <location filename="../plugin/processing/classify_algorithm.py" />
@@ -1745,6 +1775,16 @@
         </message>
         <message>
             <location filename="../plugin/processing/train_algorithm.py" />
+            <source>The rasters are dates of one place (stack them into one series)</source>
+            <translation>Die Raster sind Aufnahmen eines Ortes (zu einer Zeitreihe stapeln)</translation>
+        </message>
+        <message>
+            <location filename="../plugin/processing/train_algorithm.py" />
+            <source>For the Presto backbone: single-date rasters on one grid with the same bands become one time series per pixel, in date order, each dated by its own acquisition date; a date without data at a pixel (clouds, nodata) is masked at that timestep.</source>
+            <translation>Für das Presto-Backbone: Einzelaufnahmen auf einem Gitter mit denselben Bändern werden nach Datum geordnet zu einer Zeitreihe je Pixel, jede mit ihrem eigenen Aufnahmedatum; ein Datum ohne Daten an einem Pixel (Wolken, NoData) wird in diesem Zeitschritt maskiert.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/processing/train_algorithm.py" />
             <source>Labels (polygons or points)</source>
             <translation>Labels (Polygone oder Punkte)</translation>
         </message>
@@ -1792,6 +1832,11 @@
             <location filename="../plugin/processing/train_algorithm.py" />
             <source>raster '{name}' is not a file; save it as GeoTIFF first</source>
             <translation>Raster „{name}“ ist keine Datei; speichern Sie es zuerst als GeoTIFF</translation>
+        </message>
+        <message>
+            <location filename="../plugin/processing/train_algorithm.py" />
+            <source>Series of {n} dates: {dates}</source>
+            <translation>Zeitreihe aus {n} Aufnahmen: {dates}</translation>
         </message>
         <message>
             <location filename="../plugin/processing/train_algorithm.py" />

@@ -17,7 +17,7 @@ from qgis.PyQt.QtWidgets import QScrollArea, QVBoxLayout, QWidget
 
 from ..core.data.grid import check_tile_fits
 from ..core.errors import InputError
-from ..core.params import ClassSpec, PredictRequest, TrainRequest
+from ..core.params import ClassSpec, PredictRequest, RasterInput, TrainRequest
 from . import settings
 from .assess_panel import AssessPanel
 from .i18n import tr
@@ -201,11 +201,24 @@ class SpatiotemporalSSLDock(QgsDockWidget):
         folder = self.output_folder()
         stamp = datetime.datetime.now().strftime("%Y%m%d_%H%M%S")
         model_path = unique_path(folder, f"model_{stamp}", ".pt")
-        request = TrainRequest(rasters=self.imagery.raster_inputs(folder), labels_path=labels_path, class_field=field,
-                               out_model=model_path, options=options, classes=classes)
-        for raster in request.rasters:  # a stack's dates given in the band-role table, where its bands have none
-            raster.timestep_dates = self.options.band_roles.timestep_dates_for(raster.path)
         teacher = options.has_teacher and self.options.write_teacher.isChecked()
+        series = self.imagery.series_stack(folder, os.path.basename(unique_path(folder, f"series_{stamp}", ".vrt")))
+        rasters = ([RasterInput(series.path, timestep_dates=list(series.layout.dates))] if series is not None
+                   else self.imagery.raster_inputs(folder))
+        request = TrainRequest(rasters=rasters, labels_path=labels_path, class_field=field,
+                               out_model=model_path, options=options, classes=classes)
+        if series is None:
+            for raster in request.rasters:  # a stack's dates given in the band-role table, where its bands have none
+                raster.timestep_dates = self.options.band_roles.timestep_dates_for(raster.path)
+        if series is not None:  # one map of the series (its VRT stays in the output folder, for Predict too)
+            stem = os.path.splitext(os.path.basename(series.path))[0]
+            specs = [PredictJobSpec(PredictRequest(
+                model_path=model_path, raster_path=series.path, timestep_dates=list(series.layout.dates),
+                out_classes=unique_path(folder, f"{stem}_landcover", ".tif"),
+                out_confidence=unique_path(folder, f"{stem}_confidence", ".tif"),
+                out_teacher=unique_path(folder, f"{stem}_teacher", ".tif") if teacher else None,
+                device=options.device), layer_name=tr("Series of {n} dates").format(n=series.layout.timesteps))]
+            return request, specs, classes
         return request, self.prediction_specs(layers, folder, teacher, model_path, options.device), classes
 
     # --- actions ----------------------------------------------------------------------------------------

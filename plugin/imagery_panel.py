@@ -12,7 +12,7 @@ from qgis.core import QgsMapLayer, QgsProject, QgsRasterLayer
 from qgis.PyQt.QtCore import QEvent, Qt, pyqtSignal
 from qgis.PyQt.QtGui import QBrush, QColor
 from qgis.PyQt.QtWidgets import (
-    QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
+    QAbstractItemView, QCheckBox, QHeaderView, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
 from ..core.errors import InputError
@@ -122,6 +122,11 @@ class ImageryPanel(QWidget):
         layout.addWidget(self.table)
         self.summary = WrappingLabel("")
         layout.addWidget(self.summary)
+        self.series = QCheckBox(tr("Dates of one place"))
+        self.series.setToolTip(tr("For the Presto backbone: the ticked single-date rasters (one grid, the same bands) "
+                                  "are stacked into one time series per pixel, in date order, each dated by its "
+                                  "date here; a date without data at a pixel (clouds, nodata) is masked there."))
+        layout.addWidget(self.series)
 
         self.project.layersAdded.connect(self.refresh)
         self.project.layersRemoved.connect(self.refresh)
@@ -316,6 +321,16 @@ class ImageryPanel(QWidget):
         return [RasterInput(path=engine_raster_path(layer, folder) if folder else raster_path(layer),
                             acquisition_date=self.date_for(layer.id()))
                 for layer in self.checked_layers()]
+
+    def series_stack(self, folder: str, name: str):
+        """With the series box ticked: the ticked rasters as one series VRT ``name`` in ``folder``
+        (core.app.series_stack.SeriesStack); None otherwise. InputError when they do not form a series."""
+        if not self.series.isChecked():
+            return None
+        from ..core.app.series_stack import write_series_vrt
+
+        rasters = self.raster_inputs(folder)
+        return write_series_vrt([r.path for r in rasters], folder, [r.acquisition_date for r in rasters], name=name)
 
     def choices(self) -> List[RasterChoice]:
         ids = {layer.id() for layer in self.raster_layers()}

@@ -123,7 +123,7 @@ def resolve_backbone(options: TrainOptions, choice: BackboneChoice) -> TrainOpti
 def choose_for_rasters(rasters: Sequence[RasterInput], options: TrainOptions, on_gpu: bool,
                        sample=None) -> BackboneChoice:
     """The choice for training rasters: the first raster's stack layout (core.data.stack) decides; ``sample``:
-    valid pixel values (n, bands) of the training tiles, for the scaling check."""
+    valid pixel values (n, bands), for the scaling check (default: a decimated read of the first raster)."""
     if options.backbone != "auto":
         return choose_backbone((), 0, options, on_gpu)
     from ..data.raster import open_raster_info
@@ -136,10 +136,24 @@ def choose_for_rasters(rasters: Sequence[RasterInput], options: TrainOptions, on
         return BackboneChoice("cnn", f"CNN: the bands of '{os.path.basename(first.path)}' are not a time series "
                               f"Presto can read ({exc})", True)
     dtype = open_raster_info(first.path, require_crs=False).dtype
-    per_step = len(layout.band_names)
-    if sample is not None:
-        sample = sample.reshape(-1, layout.timesteps, per_step).reshape(-1, per_step)
+    if sample is None:
+        sample = _overview_sample(first.path)
     return choose_backbone(layout.band_names, layout.timesteps, options, on_gpu, sample=sample, dtype=dtype)
+
+
+SAMPLE_SIDE = 64  # pixels a side of the decimated read that gives the scaling check its values
+
+
+def _overview_sample(path: str):
+    """Valid pixels (n, bands) of a decimated read of the whole raster (GDAL uses overviews where there are)."""
+    import numpy as np
+    import rasterio
+
+    with rasterio.open(path) as src:
+        shape = (src.count, min(src.height, SAMPLE_SIDE), min(src.width, SAMPLE_SIDE))
+        data = src.read(out_shape=shape, masked=True)
+    values = np.ma.filled(data.astype(np.float64), np.nan).reshape(shape[0], -1).T
+    return values[np.isfinite(values).all(axis=1)]
 
 
 def on_gpu(device: Optional[str]) -> bool:

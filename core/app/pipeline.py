@@ -23,7 +23,7 @@ from ..errors import InputError, ModelFileError, OutputError, TrainingCancelled
 from ..learning.metrics import single_label_metrics, multi_label_metrics
 from .backbone_choice import BackboneChoice, choose_for_rasters, on_gpu, resolve_backbone
 from .filecheck import check_free_space
-from .presto_inputs import presto_training_inputs, valid_pixel_sample
+from .presto_inputs import presto_training_inputs
 from .modelfile import estimated_file_bytes, read_model_blob, save_model
 from .modelschema import exception_detail
 from ..data.normalization import normalize_tiles
@@ -101,14 +101,18 @@ def train_model(request: TrainRequest, progress: Optional[Callable[[TrainProgres
             progress(TrainProgress(phase=phase, step=0, total_steps=opts.steps))
 
     report("tiling")
-    tiles, classes, provenance = build_tileset(
-        request.rasters, request.labels_path, request.class_field, opts.tile_size_px, opts.training_stride_px,
-        request.min_coverage, opts.multi_label, request.presence_fraction, request.classes)
-    stats = compute_band_stats(request.rasters, seed=opts.seed)
-    choice = choose_for_rasters(request.rasters, opts, on_gpu(opts.device),
-                                sample=valid_pixel_sample(tiles.images, tiles.valid))
+    choice = choose_for_rasters(request.rasters, opts, on_gpu(opts.device))
     opts = resolve_backbone(opts, choice)
     log.info("backbone: %s", choice.reason)
+    timesteps = None  # Presto reads stacks masked per timestep: a cloudy date is missing, not zeros
+    if opts.backbone == "presto":
+        from .presto_inputs import stack_layouts
+
+        timesteps = [layout.timesteps for layout in stack_layouts(request.rasters)]
+    tiles, classes, provenance = build_tileset(
+        request.rasters, request.labels_path, request.class_field, opts.tile_size_px, opts.training_stride_px,
+        request.min_coverage, opts.multi_label, request.presence_fraction, request.classes, timesteps=timesteps)
+    stats = compute_band_stats(request.rasters, seed=opts.seed, timesteps=timesteps[0] if timesteps else 1)
     images = normalize_tiles(tiles.images, tiles.valid, stats)
     encoder = MetadataEncoder(opts.encoding, opts.sh_degree)
     targets = tiles.labels.astype(np.float32 if opts.multi_label else np.int64)

@@ -124,8 +124,11 @@ def predict_block(model, src, info: RasterInfo, block: Block, tile: int, stride:
     rows_out, cols_out = block.rows, block.cols
     n_rows, n_cols = rows_out.tiles, cols_out.tiles
     row_off, col_off = rows_out.first_tile * stride, cols_out.first_tile * stride
+    # A Presto model reads a stack masked per timestep (a cloudy date is missing there, not zeros).
+    spec = getattr(model, "presto_spec", None)
+    timesteps = int(spec["timesteps"]) if spec else 1
     data, valid, band_valid = read_block(src, row_off, col_off, (n_rows - 1) * stride + tile,
-                                         (n_cols - 1) * stride + tile, per_band=True)
+                                         (n_cols - 1) * stride + tile, per_band=True, timesteps=timesteps)
     # The block's own input pixels inside the raster (the halo belongs to the neighbours): where nodata left a
     # pixel unclassified, and which band had none there.
     scale = 1 if resolution == "pixel" else stride

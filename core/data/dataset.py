@@ -138,6 +138,7 @@ def build_tileset(
     presence_fraction: float = 0.1,
     classes: Optional[List[ClassSpec]] = None,
     min_valid_fraction: float = 0.5,
+    timesteps: Optional[Sequence[int]] = None,
 ) -> Tuple[TileSet, List[ClassSpec], List[Dict[str, Any]]]:
     """Cut every raster into tiles, label them from the labels, and return ``(tiles, classes, provenance)``.
 
@@ -149,6 +150,9 @@ def build_tileset(
     Multi-label: every class covering at least ``presence_fraction`` is present, in tiles whose labels cover at
     least ``min_coverage`` in total. Tiles with fewer than ``min_valid_fraction`` valid pixels are dropped from
     both pools (and counted); every other tile that is not labelled forms the unlabelled pool.
+
+    ``timesteps`` (one per raster; default 1) reads stacks masked per timestep (the Presto backbone): a pixel is
+    valid when any of its timesteps has data, and a timestep without data is NaN in the tile, not zeros.
 
     Provenance has one dict per raster: what was read, its date and where that came from, and tile counts.
     Raises :class:`InputError` for bad rasters or labels, labels outside all rasters, no labelled tile, or
@@ -203,7 +207,7 @@ def build_tileset(
                          f"{tile_size_px} x {tile_size_px} pixels, not metres")
         part, counts = _tiles_of_raster(
             index, r, info, grid, date.day_of_year, labels_path, shapes, classes, min_coverage, multi_label,
-            presence_fraction, min_valid_fraction,
+            presence_fraction, min_valid_fraction, timesteps[index] if timesteps else 1,
         )
         parts.append(part)
         labelled_per_class = part.class_counts(num_classes)
@@ -264,7 +268,7 @@ def _is_vector(path: str) -> bool:
 def _tiles_of_raster(
     index: int, r: RasterInput, info: RasterInfo, grid: TileGrid, day_of_year: float, labels_path: str,
     shapes: Optional[LabelShapes], classes: List[ClassSpec], min_coverage: float, multi_label: bool,
-    presence_fraction: float, min_valid_fraction: float,
+    presence_fraction: float, min_valid_fraction: float, timesteps: int = 1,
 ) -> Tuple[TileSet, Dict[str, int]]:
     """All valid tiles of one raster with their labels, read a chunk of tile rows at a time."""
     t = grid.tile_size_px
@@ -277,7 +281,7 @@ def _tiles_of_raster(
         for first in range(0, grid.n_rows, rows_per_chunk):
             sel = slice(first * grid.n_cols, min(first + rows_per_chunk, grid.n_rows) * grid.n_cols)
             rows, cols = all_rows[sel], all_cols[sel]
-            images, valid = extract_tiles(ds, grid, rows, cols)
+            images, valid = extract_tiles(ds, grid, rows, cols, timesteps=timesteps)
             any_valid_pixel = any_valid_pixel or bool(valid.any())
             keep = valid.reshape(len(rows), -1).mean(axis=1) >= min_valid_fraction
             keep &= valid.any(axis=(1, 2))  # an all-nodata tile is never used, whatever the threshold
@@ -333,12 +337,13 @@ def _check_labelled(tiles: TileSet, classes: List[ClassSpec], infos: List[Raster
 
 
 def compute_band_stats(rasters: Sequence[Union[RasterInput, str]], max_samples: int = 200_000,
-                       seed: int = 0, block_size_px: int = 128) -> BandStats:
+                       seed: int = 0, block_size_px: int = 128, timesteps: int = 1) -> BandStats:
     """Per-band normalisation statistics from valid pixels sampled across all rasters.
 
     Random ``block_size_px`` blocks are read from each raster until it has given its share of samples (or
     all its blocks are read), so large rasters cost a bounded amount of reading and memory while the sample
-    still spreads over the whole scene.
+    still spreads over the whole scene. ``timesteps`` > 1: stacks masked per timestep (a band's statistics then
+    come from the pixels where its timestep has data).
     """
     paths = [r.path if isinstance(r, RasterInput) else str(r) for r in rasters]
     if not paths:
@@ -353,12 +358,12 @@ def compute_band_stats(rasters: Sequence[Union[RasterInput, str]], max_samples: 
             raise InputError(f"raster '{info.name}' has {info.band_count} bands but the first raster has {band_count}; "
                              "all rasters need the same bands in the same order")
         band_count = info.band_count
-        samples.append(sample_raster_pixels(path, quota, rng, block_size_px, info))
+        samples.append(sample_raster_pixels(path, quota, rng, block_size_px, info, timesteps))
     return robust_band_stats(np.concatenate(samples, axis=0))
 
 
 def sample_raster_pixels(path: str, max_samples: int, rng: np.random.Generator, block_size_px: int = 128,
-                         info: Optional[RasterInfo] = None) -> np.ndarray:
+                         info: Optional[RasterInfo] = None, timesteps: int = 1) -> np.ndarray:
     """Up to ``max_samples`` valid pixels of one raster, as (N, C) float32, from random ``block_size_px`` blocks.
 
     Blocks are read in random order until twice the quota of valid pixels is found (or every block is read), so
@@ -373,7 +378,7 @@ def sample_raster_pixels(path: str, max_samples: int, rng: np.random.Generator, 
     with rasterio.open(path) as ds:
         for k in order:
             r, c = origins[k]
-            data, valid = read_block(ds, r, c, b, b)
+            data, valid = read_block(ds, r, c, b, b, timesteps=timesteps)
             if valid.any():
                 blocks.append(data[:, valid])  # (C, n): only the valid pixels are kept
                 found += int(valid.sum())

@@ -36,11 +36,18 @@ def robust_band_stats(samples: np.ndarray, clip_sigma: float = 2.0) -> BandStats
     samples = np.asarray(samples, dtype=np.float64)
     if samples.ndim != 2 or samples.shape[0] == 0:
         raise ValueError("robust_band_stats needs a non-empty (N, C) array of valid pixels")
-    mean = samples.mean(axis=0)
-    std = samples.std(axis=0)
-    clipped = np.clip(samples, mean - clip_sigma * std, mean + clip_sigma * std)
-    mean = clipped.mean(axis=0)
-    std = clipped.std(axis=0)
+    if np.isnan(samples).any():  # a stack masked per timestep: a band counts only where its timestep has data
+        observed = np.isfinite(samples).any(axis=0)
+        filled = np.where(observed, samples, 0.0)  # a band never observed gets mean 0, std 1 (below)
+        mean, std = np.nanmean(filled, axis=0), np.nanstd(filled, axis=0)
+        clipped = np.clip(filled, mean - clip_sigma * std, mean + clip_sigma * std)
+        mean, std = np.nanmean(clipped, axis=0), np.nanstd(clipped, axis=0)
+    else:
+        mean = samples.mean(axis=0)
+        std = samples.std(axis=0)
+        clipped = np.clip(samples, mean - clip_sigma * std, mean + clip_sigma * std)
+        mean = clipped.mean(axis=0)
+        std = clipped.std(axis=0)
     # A constant band (std 0) would divide by zero; its normalised value is then simply 0.
     std = np.where(std > 1e-12, std, 1.0)
     return BandStats(mean=mean, std=std)
@@ -63,7 +70,8 @@ def sample_valid_pixels(blocks: List[np.ndarray], valids: List[np.ndarray], max_
 def normalize_tiles(images: np.ndarray, valid: np.ndarray, stats: BandStats) -> np.ndarray:
     """Normalise (N, C, H, W) tiles with ``stats``; nodata pixels (``valid`` False, (N, H, W)) become 0.
 
-    0 is the band mean after normalisation, so a masked pixel carries no information into the network.
+    0 is the band mean after normalisation, so a masked pixel carries no information into the network. NaN in a
+    valid pixel (a missing timestep of a stack, core.data.raster.read_block) stays NaN: the Presto backbone masks it.
     """
     mean = stats.mean.astype(np.float32)[None, :, None, None]
     std = stats.std.astype(np.float32)[None, :, None, None]

@@ -70,7 +70,7 @@ def open_raster_info(path: str, require_crs: bool = True) -> RasterInfo:
 
 
 def read_block(ds: "rasterio.io.DatasetReader", row_off: int, col_off: int, height: int, width: int,
-               per_band: bool = False) -> Tuple[np.ndarray, ...]:
+               per_band: bool = False, timesteps: int = 1) -> Tuple[np.ndarray, ...]:
     """Read a window that may extend past the raster's edges.
 
     Returns ``(data, valid)``: ``data`` float32 (C, height, width), ``valid`` bool (height, width). A pixel is
@@ -78,6 +78,11 @@ def read_block(ds: "rasterio.io.DatasetReader", row_off: int, col_off: int, heig
     per-band masks, which also honour alpha bands and internal masks). With ``per_band`` a third array,
     bool (C, height, width), says which bands have data at each pixel (False outside the raster), so a caller
     can tell which band left a pixel without data.
+
+    ``timesteps`` > 1 reads a stack (core.data.stack: the bands of one timestep, then the next's): a pixel is then
+    valid when at least one timestep has data in all its bands, and the bands of a timestep without data there
+    (a cloudy or empty date) are NaN in ``data``, so the Presto backbone masks that timestep instead of reading
+    zeros; pixels without any timestep stay 0 and invalid.
     """
     data = np.zeros((ds.count, height, width), dtype=np.float32)
     valid = np.zeros((height, width), dtype=bool)
@@ -90,8 +95,16 @@ def read_block(ds: "rasterio.io.DatasetReader", row_off: int, col_off: int, heig
     inner = ds.read(window=window, out_dtype="float32")
     masks = ds.read_masks(window=window)
     band_ok = (masks > 0) & np.isfinite(inner)
-    ok = np.all(band_ok, axis=0)
     dr, dc = r0 - row_off, c0 - col_off
+    if timesteps > 1:
+        if ds.count % timesteps:
+            raise ValueError(f"{ds.count} bands are not {timesteps} timesteps of equal bands")
+        step_ok = band_ok.reshape(timesteps, ds.count // timesteps, *band_ok.shape[1:]).all(axis=1)
+        ok = step_ok.any(axis=0)
+        band_has = np.repeat(step_ok, ds.count // timesteps, axis=0)  # (C, h, w): its timestep has data
+        inner = np.where(band_has, inner, np.float32(np.nan))
+    else:
+        ok = np.all(band_ok, axis=0)
     data[:, dr:dr + inner.shape[1], dc:dc + inner.shape[2]] = np.where(ok[None], inner, 0.0)
     valid[dr:dr + inner.shape[1], dc:dc + inner.shape[2]] = ok
     if band_valid is not None:

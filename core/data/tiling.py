@@ -110,13 +110,15 @@ def extract_tiles(
     rows: np.ndarray,
     cols: np.ndarray,
     max_block_bytes: int = DEFAULT_BLOCK_BYTES,
+    timesteps: int = 1,
 ) -> Tuple[np.ndarray, np.ndarray]:
     """Read the tiles with origins (``rows[i]``, ``cols[i]``) from an open raster.
 
     Returns ``(images, valid)``: float32 (N, C, T, T) and bool (N, T, T), in the order asked. Pixels past the
     raster edge and nodata pixels are 0 in ``images`` and False in ``valid`` (see :func:`core.data.raster.read_block`).
     Tiles are gathered from horizontal strips read in one go each, so a raster is read in a few large reads
-    with memory bounded by ``max_block_bytes`` plus the output.
+    with memory bounded by ``max_block_bytes`` plus the output. ``timesteps`` > 1: a stack, masked per timestep
+    (missing timesteps NaN, see :func:`core.data.raster.read_block`).
     """
     rows = np.asarray(rows, dtype=np.int64).ravel()
     cols = np.asarray(cols, dtype=np.int64).ravel()
@@ -143,7 +145,7 @@ def extract_tiles(
         left = int(cols[sel].min())
         right = int(cols[sel].max()) + t
         bottom = int(rows[sel].max()) + t
-        data, ok = read_block(ds, top, left, bottom - top, right - left)
+        data, ok = read_block(ds, top, left, bottom - top, right - left, timesteps=timesteps)
         r, c = rows[sel] - top, cols[sel] - left
         # numpy 1.24's stubs take a single axis; a tuple of axes is documented and works.
         windows = np.lib.stride_tricks.sliding_window_view(data, (t, t), axis=(1, 2))  # type: ignore[call-overload]

@@ -115,10 +115,16 @@ def strong_augment(
         raise ValueError(f"magnitude must be in [0, 1] (RandAugment's 0..10 divided by 10), got {magnitude}")
     _check_batch(x)
     out = _weak(_working_copy(x), generator, crop)
+    # NaN marks a missing timestep of a stack (core.data.raster.read_block). The ops work on the observed values:
+    # missing ones are 0 (the band mean) while they run, so no blur or band mean spreads a NaN, and NaN again after.
+    nan = torch.isnan(out)
+    missing: Optional[Tensor] = nan if bool(nan.any()) else None
+    if missing is not None:
+        out = out.masked_fill(missing, 0.0)
     batch, channels, height, width = out.shape
     ops = _available_ops(channels, height, width, batch)
     if batch == 0 or n_ops == 0 or not ops:
-        return out.to(x.dtype)
+        return _restore_missing(out, missing).to(x.dtype)
     op_magnitude = magnitude
     if height * width == 1:
         # A single pixel has no weak view (no flip or crop changes it) and no spatial op, so the spectral ops are
@@ -139,7 +145,11 @@ def strong_augment(
         samples = chosen[:, index].nonzero().squeeze(1)
         if samples.numel():
             out[samples] = op(out[samples], magnitude if op is _band_swap else op_magnitude, generator)
-    return out.to(x.dtype)
+    return _restore_missing(out, missing).to(x.dtype)
+
+
+def _restore_missing(out: Tensor, missing: Optional[Tensor]) -> Tensor:
+    return out if missing is None else out.masked_fill(missing, float("nan"))
 
 
 # --- spectral ops (any tile size) ----------------------------------------------------------------------------

@@ -2,11 +2,13 @@
 """Processing: "Classify raster with model" (the same core.app.predict.classify_raster the dock and `stssl predict` run)."""
 from __future__ import annotations
 
+from contextlib import ExitStack
 from dataclasses import replace
 
 from qgis.core import (
-    QgsProcessingException, QgsProcessingParameterBoolean, QgsProcessingParameterEnum, QgsProcessingParameterFile,
-    QgsProcessingParameterRasterDestination, QgsProcessingParameterRasterLayer, QgsProcessingParameterString,
+    QgsProcessing, QgsProcessingException, QgsProcessingParameterBoolean, QgsProcessingParameterEnum,
+    QgsProcessingParameterFile, QgsProcessingParameterMultipleLayers, QgsProcessingParameterRasterDestination,
+    QgsProcessingParameterRasterLayer, QgsProcessingParameterString,
 )
 
 from ...core.params import RESOLUTION as RESOLUTION_OPTION, PredictRequest, option
@@ -24,6 +26,7 @@ TIMESTEP_DATES_HELP = tr_noop("For a model with the Presto backbone and a stack 
 class ClassifyRasterAlgorithm(EngineAlgorithm):
     MODEL = "MODEL"
     INPUT = "INPUT"
+    SERIES = "SERIES"
     DATE = "DATE"
     RESOLUTION = "RESOLUTION"
     DEVICE = "DEVICE"
@@ -47,7 +50,13 @@ class ClassifyRasterAlgorithm(EngineAlgorithm):
     def initAlgorithm(self, config=None) -> None:  # noqa: N802
         self.addParameter(QgsProcessingParameterFile(self.MODEL, tr("Model file"),
                                                      fileFilter=tr("Model file (*.pt *.pth);;All files (*.*)")))
-        self.addParameter(QgsProcessingParameterRasterLayer(self.INPUT, tr("Raster to classify")))
+        self.addParameter(QgsProcessingParameterRasterLayer(self.INPUT, tr("Raster to classify"), optional=True))
+        series = QgsProcessingParameterMultipleLayers(
+            self.SERIES, tr("Or: dates of one place to classify as one series (as in training)"),
+            QgsProcessing.SourceType.TypeRaster, optional=True)
+        series.setHelp(tr("Single-date rasters on one grid with the same bands, stacked into one time series per "
+                          "pixel in date order (a model trained on a series); give these or the raster to classify."))
+        self.addParameter(series)
         self.addParameter(QgsProcessingParameterString(
             self.DATE, tr("Acquisition date (YYYY-MM-DD; empty: detect; only used by the teacher's map)"), optional=True))
         dates = QgsProcessingParameterString(
@@ -75,8 +84,27 @@ class ClassifyRasterAlgorithm(EngineAlgorithm):
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         model_path = self.parameterAsFile(parameters, self.MODEL, context)
         layer = self.parameterAsRasterLayer(parameters, self.INPUT, context)
-        if layer is None or layer.providerType() != "gdal":
-            raise QgsProcessingException(tr("The raster to classify must be a file (GeoTIFF, JP2, VRT, ...)."))
+        dates = self.parameterAsLayerList(parameters, self.SERIES, context)
+        if (layer is None) == (not dates):
+            raise QgsProcessingException(tr("Give either the raster to classify or the dates of one place to "
+                                            "classify as one series, not both."))
+        for given in ([layer] if layer is not None else dates):
+            if given.providerType() != "gdal":
+                raise QgsProcessingException(tr("The raster to classify must be a file (GeoTIFF, JP2, VRT, ...)."))
+        with ExitStack() as scope:
+            if dates:
+                from ...core.app.series_stack import series_stack
+
+                try:
+                    stack = scope.enter_context(series_stack([d.source().split("|")[0] for d in dates]))
+                except Exception as exc:
+                    raise processing_error(exc) from exc
+                raster_path, name, timestep_dates = stack.path, dates[0].name(), list(stack.layout.dates)
+            else:
+                raster_path, name, timestep_dates = layer.source().split("|")[0], layer.name(), None
+            return self._classify(raster_path, name, timestep_dates, model_path, parameters, context, feedback)
+
+    def _classify(self, raster_path, name, timestep_dates, model_path, parameters, context, feedback) -> dict:
         out_classes = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         out_confidence = self.parameterAsOutputLayer(parameters, self.CONFIDENCE, context) or None
         out_teacher = self.parameterAsOutputLayer(parameters, self.TEACHER, context) or None
@@ -93,7 +121,7 @@ class ClassifyRasterAlgorithm(EngineAlgorithm):
         from ...core.app.predict import check_input_scale, classify_raster
 
         request = PredictRequest(
-            model_path=model_path, raster_path=layer.source().split("|")[0], out_classes=out_classes,
+            model_path=model_path, raster_path=raster_path, out_classes=out_classes, timestep_dates=timestep_dates,
             out_confidence=out_confidence, out_teacher=out_teacher, acquisition_date=date,
             resolution=RESOLUTION_OPTION.values[self.parameterAsEnum(parameters, self.RESOLUTION, context)],
             device=self.parameterAsString(parameters, self.DEVICE, context).strip() or PredictRequest.device,
@@ -109,7 +137,7 @@ class ClassifyRasterAlgorithm(EngineAlgorithm):
         except Exception as exc:
             raise processing_error(exc) from exc
         if not check.ok:
-            warning = scale_warning_text(check, layer.name())
+            warning = scale_warning_text(check, name)
             if not self.parameterAsBoolean(parameters, self.FORCE, context):
                 raise QgsProcessingException(warning + " " + tr(
                     "Nothing was written; tick 'Classify even when the raster's values lie far outside the training "

@@ -2,6 +2,8 @@
 """Processing: "Train Spatiotemporal SSL model" (the same core.app.pipeline.train_model the dock runs)."""
 from __future__ import annotations
 
+from contextlib import ExitStack
+
 from qgis.core import (
     QgsProcessing, QgsProcessingException, QgsProcessingOutputNumber, QgsProcessingParameterBoolean,
     QgsProcessingParameterEnum, QgsProcessingParameterField, QgsProcessingParameterFile,
@@ -39,6 +41,7 @@ def _described(parameter, spec: OptionSpec):
 class TrainModelAlgorithm(EngineAlgorithm):
     RASTERS = "RASTERS"
     DATES = "DATES"
+    SERIES = "SERIES"
     LABELS = "LABELS"
     CLASS_FIELD = "CLASS_FIELD"
     METHOD = "METHOD"
@@ -78,6 +81,12 @@ class TrainModelAlgorithm(EngineAlgorithm):
                                                                QgsProcessing.SourceType.TypeRaster))
         self.addParameter(QgsProcessingParameterString(self.DATES, tr("Acquisition dates (YYYY-MM-DD, comma separated; "
                                                                       "empty: detect)"), optional=True))
+        series = QgsProcessingParameterBoolean(
+            self.SERIES, tr("The rasters are dates of one place (stack them into one series)"), defaultValue=False)
+        series.setHelp(tr("For the Presto backbone: single-date rasters on one grid with the same bands become one "
+                          "time series per pixel, in date order, each dated by its own acquisition date; a date "
+                          "without data at a pixel (clouds, nodata) is masked at that timestep."))
+        self.addParameter(series)
         self.addParameter(QgsProcessingParameterVectorLayer(
             self.LABELS, tr("Labels (polygons or points)"),
             [QgsProcessing.SourceType.TypeVectorPolygon, QgsProcessing.SourceType.TypeVectorPoint]))
@@ -162,6 +171,20 @@ class TrainModelAlgorithm(EngineAlgorithm):
                 raise QgsProcessingException(tr("raster '{name}' is not a file; save it as GeoTIFF first").format(
                     name=layer.name()))
             rasters.append(RasterInput(path=path, acquisition_date=dates[i] if dates else None))
+        with ExitStack() as scope:
+            if self.parameterAsBoolean(parameters, self.SERIES, context):
+                from ...core.app.series_stack import series_stack
+
+                try:
+                    stack = scope.enter_context(series_stack([r.path for r in rasters], dates or None))
+                except InputError as exc:
+                    raise processing_error(exc) from exc
+                feedback.pushInfo(tr("Series of {n} dates: {dates}").format(n=stack.layout.timesteps,
+                                                                           dates=", ".join(stack.layout.dates)))
+                rasters = [RasterInput(path=stack.path, timestep_dates=list(stack.layout.dates))]
+            return self._train(rasters, parameters, context, feedback)
+
+    def _train(self, rasters, parameters, context, feedback) -> dict:
         # A layer that is not a file (a memory layer, a modeller intermediate) is written to a GeoPackage here.
         labels_path = self.parameterAsCompatibleSourceLayerPath(
             parameters, self.LABELS, context, ["gpkg", "shp", "geojson"], "gpkg", feedback)
