@@ -111,11 +111,12 @@ class ClassifyRasterAlgorithm(EngineAlgorithm):
         date = self.parameterAsString(parameters, self.DATE, context).strip() or None
         from ...core.data.series import parse_timestep_dates
 
-        try:
-            timestep_dates = parse_timestep_dates(
+        try:  # dates typed in the dialog win; a series brings its own
+            given = parse_timestep_dates(
                 self.parameterAsString(parameters, self.TIMESTEP_DATES, context).strip(), tr("Timestep dates"))
         except Exception as exc:
             raise processing_error(exc) from exc
+        timestep_dates = given or timestep_dates
 
         from ...core.app.modelfile import load_model
         from ...core.app.predict import check_input_scale, classify_raster
@@ -125,7 +126,6 @@ class ClassifyRasterAlgorithm(EngineAlgorithm):
             out_confidence=out_confidence, out_teacher=out_teacher, acquisition_date=date,
             resolution=RESOLUTION_OPTION.values[self.parameterAsEnum(parameters, self.RESOLUTION, context)],
             device=self.parameterAsString(parameters, self.DEVICE, context).strip() or PredictRequest.device,
-            timestep_dates=timestep_dates,
             overwrite=True,  # the user chose these paths in the dialog, which already asked before overwriting
         )
         try:
