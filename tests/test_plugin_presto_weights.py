@@ -127,3 +127,19 @@ def test_the_row_fits_the_default_dock_width(dock, weights):
     status = weights.status
     assert status.height() >= status.heightForWidth(status.width()), "the status line is cut off"
     dock.hide()
+
+
+def test_a_mirror_from_the_settings_and_the_default_folder(qgis_app):
+    from qgis.core import QgsApplication, QgsSettings
+
+    from spatiotemporal_ssl.core.app.presto_weights import DEFAULT_URL
+    from spatiotemporal_ssl.plugin.presto_weights_widget import URL_SETTING, PrestoWeightsWidget, plugin_weights_dir
+
+    assert plugin_weights_dir().startswith(QgsApplication.qgisSettingsDirPath())
+    assert plugin_weights_dir().endswith(os.path.join("spatiotemporal_ssl", "presto"))
+    QgsSettings().setValue(URL_SETTING, "http://mirror.example/default_model.pt")
+    try:
+        assert PrestoWeightsWidget().download_url == "http://mirror.example/default_model.pt"
+    finally:
+        QgsSettings().remove(URL_SETTING)
+    assert PrestoWeightsWidget().download_url == DEFAULT_URL
