@@ -18,6 +18,7 @@ from qgis.PyQt.QtWidgets import QMessageBox, QProgressBar, QPushButton, QVBoxLay
 
 from ..core.app.presto_weights import DEFAULT_URL, EXPECTED_BYTES, check_weights
 from ..core.errors import InputError
+from ..core.models.presto_files import WEIGHTS_ENV
 from ..core.params import TrainOptions
 from .i18n import tr
 from .narrow_layout import WrappingLabel, WrapRow
@@ -112,6 +113,8 @@ class PrestoWeightsWidget(QWidget):
         try:
             return resolve_pretrained(options, [self.data_dir])
         except InputError:
+            if os.environ.get(WEIGHTS_ENV, "").strip():
+                raise  # the core's message names the variable and its missing file
             raise InputError(tr("No Presto weights found: under Training options > Presto weights choose the file "
                                 "default_model.pt, or click Download… (they are saved in {folder})").format(
                                     folder=self.data_dir)) from None

@@ -25,7 +25,8 @@ from pathlib import Path
 from typing import Callable, Iterable, NamedTuple, Optional, Union
 
 from ..errors import InputError
-from ..models.presto import PRESTO_FILE_NAME, PRESTO_SHA256, PRESTO_URL, WEIGHTS_ENV, find_presto_weights, sha256_of
+from ..models.presto_files import (PRESTO_FILE_NAME, PRESTO_SHA256, PRESTO_URL, WEIGHTS_ENV, find_presto_weights,
+                                   sha256_of)
 from ..params import TrainOptions
 from .filecheck import describe_os_error, write_failed
 from .outputs import atomic_output, write_text_file
@@ -217,7 +218,11 @@ def download_weights(dest_dir: Union[str, Path], url: str = DEFAULT_URL, sha256:
         raise InputError(f"cannot create the folder '{folder}' for the Presto weights ({describe_os_error(exc)}); "
                          "choose another folder (--to DIR)") from None
     if dest.exists():
-        actual = sha256_of(dest)
+        try:
+            actual = sha256_of(dest)
+        except OSError as exc:
+            raise InputError(f"'{dest}' exists but cannot be read ({describe_os_error(exc)}); move or delete it, or "
+                             "choose another folder (--to DIR)") from None
         if actual != sha256:
             raise InputError(f"'{dest}' exists and is not the published Presto weights (sha256 {actual}, expected "
                              f"{sha256}); it was left as it is: move or delete it and download again, or choose "
