@@ -7,6 +7,7 @@
     stssl predict MODEL --series A.tif B.tif C.tif --out CLASSES.tif
     stssl evaluate --patches SET.npz --method fixmatch --metadata teacher [--json OUT]
     stssl demo [--out DIR] [--quick]
+    stssl presto-weights [--download] [--to DIR] [--url URL] [--pretrained PATH]
 
 Also runs under ``torchrun --nproc_per_node N -m spatiotemporal_ssl.core.cli train ...`` (DDP).
 """
@@ -310,6 +311,33 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_presto_weights(args: argparse.Namespace) -> int:
+    """Where the Presto weights are found and whether they are the published file; or download them (--download)."""
+    from .app.presto_weights import check_weights, download_weights
+
+    if args.download:
+        if not args.to:
+            raise InputError("--download needs --to DIR, the folder to save default_model.pt in (the QGIS plugin "
+                             "keeps it in its data folder, shown in the dock under Presto weights)")
+        bar = ProgressBar("Presto weights")
+        path = download_weights(args.to, url=args.url, progress=lambda done, total: bar.update(
+            done / total if total else 0.0, f"{done / 1e6:.1f} MB"))
+        bar.close()
+        print(f"Presto weights: {path} (sha256 checked: the published file)")
+        print(f"use them with --pretrained {path}, or set STSSL_PRESTO_WEIGHTS to that path")
+        return 0
+    found = check_weights(args.pretrained, [args.to] if args.to else [])
+    if found.path is None:
+        raise InputError(found.problem)
+    print(f"Presto weights: {found.path} (from the {found.source})")
+    if found.published:
+        print(f"sha256 {found.sha256}: the published file")
+        return 0
+    print(f"sha256 {found.sha256} is not the published file's: another file, which loads only if it holds the "
+          "Presto encoder")
+    return 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="stssl", description="Spatiotemporal semi-supervised land-cover mapping")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -377,6 +405,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quick", action="store_true", help="a short run (about a minute on a CPU)")
     p.add_argument("--device", default="auto")
     p.set_defaults(func=cmd_demo)
+
+    from .app.presto_weights import DEFAULT_URL
+
+    p = sub.add_parser("presto-weights", help="where the Presto weights are and whether they are the published file, "
+                                              "or download them (--download)")
+    p.add_argument("--download", action="store_true",
+                   help="download the authors' file (3.3 MB, MIT licence) into --to and check its sha256")
+    p.add_argument("--to", default=None, metavar="DIR",
+                   help="the folder to download into, and to look in (for default_model.pt)")
+    p.add_argument("--url", default=DEFAULT_URL, help="where to download from (a mirror) [default: %(default)s]")
+    p.add_argument("--pretrained", default=None, metavar="PATH", help="check this weights file")
+    p.set_defaults(func=cmd_presto_weights)
 
     from .assessment.cli import add_assessment_commands
 

@@ -1494,6 +1494,96 @@
             <translation>Eine Klasse je Kachel (etwa {time})</translation>
         </message>
         <message>
+            <location filename="../plugin/presto_weights_widget.py" />
+            <source>PyTorch weights (*.pt)</source>
+            <translation>PyTorch-Gewichte (*.pt)</translation>
+        </message>
+        <message>
+            <location filename="../plugin/presto_weights_widget.py" />
+            <source>Presto weights (default_model.pt)</source>
+            <translation>Presto-Gewichte (default_model.pt)</translation>
+        </message>
+        <message>
+            <location filename="../plugin/presto_weights_widget.py" />
+            <source>The Presto weights file default_model.pt; empty: $STSSL_PRESTO_WEIGHTS or the plugin's data folder, where Download… saves it</source>
+            <translation>Die Presto-Gewichtsdatei default_model.pt; leer: $STSSL_PRESTO_WEIGHTS oder der Datenordner des Plugins, in den „Herunterladen…“ sie speichert</translation>
+        </message>
+        <message>
+            <location filename="../plugin/presto_weights_widget.py" />
+            <source>Download…</source>
+            <translation>Herunterladen…</translation>
+        </message>
+        <message>
+            <location filename="../plugin/presto_weights_widget.py" />
+            <source>Download the Presto authors' weights (3.3 MB, MIT licence) into the plugin's data folder; asks first</source>
+            <translation>Die Gewichte der Presto-Autoren (3,3 MB, MIT-Lizenz) in den Datenordner des Plugins herunterladen; fragt vorher</translation>
+        </message>
+        <message>
+            <location filename="../plugin/presto_weights_widget.py" />
+            <source>Not found: {path}. Choose default_model.pt, or click Download…</source>
+            <translation>Nicht gefunden: {path}. Wählen Sie default_model.pt oder klicken Sie auf „Herunterladen…“</translation>
+        </message>
+        <message>
+            <location filename="../plugin/presto_weights_widget.py" />
+            <source>No Presto weights yet: choose default_model.pt, or click Download… to save them in {folder}</source>
+            <translation>Noch keine Presto-Gewichte: Wählen Sie default_model.pt oder klicken Sie auf „Herunterladen…“, um sie in {folder} zu speichern</translation>
+        </message>
+        <message>
+            <location filename="../plugin/presto_weights_widget.py" />
+            <source>Found: {path} (sha256 OK, the published file)</source>
+            <translation>Gefunden: {path} (sha256 OK, die veröffentlichte Datei)</translation>
+        </message>
+        <message>
+            <location filename="../plugin/presto_weights_widget.py" />
+            <source>Found: {path}, but its sha256 is not the published file's; it is used if it holds the Presto encoder</source>
+            <translation>Gefunden: {path}, aber ihre sha256 ist nicht die der veröffentlichten Datei; sie wird verwendet, wenn sie den Presto-Encoder enthält</translation>
+        </message>
+        <message>
+            <location filename="../plugin/presto_weights_widget.py" />
+            <source>No Presto weights found: under Training options &gt; Presto weights choose the file default_model.pt, or click Download… (they are saved in {folder})</source>
+            <translation>Keine Presto-Gewichte gefunden: Wählen Sie unter Trainingsoptionen &gt; Presto-Gewichte die Datei default_model.pt oder klicken Sie dort auf „Herunterladen…“ (sie werden in {folder} gespeichert)</translation>
+        </message>
+        <message>
+            <location filename="../plugin/presto_weights_widget.py" />
+            <source>Download the Presto weights?</source>
+            <translation>Presto-Gewichte herunterladen?</translation>
+        </message>
+        <message>
+            <location filename="../plugin/presto_weights_widget.py" />
+            <source>Download the pretrained Presto weights ({size:.1f} MB) from the Presto authors' public repository?
+
+{url}
+
+They are under the MIT licence (Copyright (c) 2024 Presto Authors), which is saved beside them. Their sha256 is checked before they are used. Folder:
+{folder}</source>
+            <translation>Die vortrainierten Presto-Gewichte ({size:.1f} MB) aus dem öffentlichen Repository der Presto-Autoren herunterladen?
+
+{url}
+
+Sie stehen unter der MIT-Lizenz (Copyright (c) 2024 Presto Authors), die neben ihnen gespeichert wird. Ihre sha256 wird geprüft, bevor sie verwendet werden. Ordner:
+{folder}</translation>
+        </message>
+        <message>
+            <location filename="../plugin/presto_weights_widget.py" />
+            <source>Cancel download</source>
+            <translation>Herunterladen abbrechen</translation>
+        </message>
+        <message>
+            <location filename="../plugin/presto_weights_widget.py" />
+            <source>Downloading the Presto weights from {url}…</source>
+            <translation>Die Presto-Gewichte werden von {url} heruntergeladen…</translation>
+        </message>
+        <message>
+            <location filename="../plugin/presto_weights_widget.py" />
+            <source>Download cancelled; nothing was saved.</source>
+            <translation>Herunterladen abgebrochen; nichts wurde gespeichert.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/presto_weights_widget.py" />
+            <source>Download failed: {message}</source>
+            <translation>Herunterladen fehlgeschlagen: {message}</translation>
+        </message>
+        <message>
             <location filename="../plugin/processing/assess_algorithm.py" />
             <source>Missing Python packages: {names}. Open the Spatiotemporal SSL dock to install them.</source>
             <translation>Fehlende Python-Pakete: {names}. Öffnen Sie das Spatiotemporal-SSL-Fenster, um sie zu installieren.</translation>

@@ -192,7 +192,7 @@ class SpatiotemporalSSLDock(QgsDockWidget):
 
     def build_train_request(self) -> Tuple[TrainRequest, List[PredictJobSpec], List[ClassSpec]]:
         """Everything the worker needs, read from QGIS now. Raises InputError with a message for the user."""
-        options = self.options.options()
+        options = self.options.run_options()
         options.validate(named_by="label")  # once per run: neither the pipeline nor the trainer checks them again
         layers = self.imagery.checked_layers()
         self._check_rasters(layers, options.tile_size_px)
@@ -240,7 +240,7 @@ class SpatiotemporalSSLDock(QgsDockWidget):
         except InputError as exc:
             self.show_problem(str(exc))
             return False
-        settings.save_user_default_options(request.options)
+        settings.save_user_default_options(self.options.options())  # the chosen weights, not the resolved ones
         settings.set_user_value("output_folder", self.options.output_dir())
         self.controller.start_training(request, specs, classes)
         return True
@@ -350,6 +350,7 @@ class SpatiotemporalSSLDock(QgsDockWidget):
         """Stop a running job and disconnect from the project (plugin unload)."""
         self.controller.cancel()
         self.controller.wait(30000)
+        self.options.wait(30000)
         self.assess.wait(30000)
         self.suggest.wait(30000)
         self.labels.deactivate_tools()

@@ -7,15 +7,17 @@ from typing import Optional
 
 from qgis.gui import QgsFileWidget
 from qgis.PyQt.QtCore import pyqtSignal
-from qgis.PyQt.QtWidgets import QCheckBox, QComboBox, QFormLayout, QSpinBox, QWidget
+from qgis.PyQt.QtWidgets import QCheckBox, QComboBox, QFormLayout, QLabel, QSpinBox, QWidget
 
 from ..core.params import OptionSpec, TrainOptions, option
 from .band_roles_panel import BandRolesPanel
 from .i18n import tr
+from .presto_weights_widget import PrestoWeightsWidget, uses_presto
 
 # The training options this form shows (and the project and the user's settings keep, plugin/settings.py); every
 # other option is the engine's default. Labels, help and choices come from the options table (core/params.py).
-FORM_FIELDS = ("method", "metadata", "encoding", "backbone", "tile_size_px", "steps", "batch_size", "device", "seed")
+FORM_FIELDS = ("method", "metadata", "encoding", "backbone", "tile_size_px", "steps", "batch_size", "device", "seed",
+               "pretrained")
 TEACHER = option("metadata").choice("teacher")
 
 
@@ -45,6 +47,9 @@ class OptionsPanel(QWidget):
         self.teacher.setToolTip(tr(TEACHER.help))
         self.encoding = _combo(option("encoding"))
         self.backbone = _combo(option("backbone"))
+        self.weights = PrestoWeightsWidget()
+        self.weights_label = QLabel(tr(option("pretrained").label))
+        self.weights_label.setToolTip(tr(option("pretrained").help))
         self.tile_size = _spin(option("tile_size_px"), 512)
         self.tile_size.setSuffix(tr(" px"))
         self.steps = _spin(option("steps"), 1_000_000)
@@ -67,9 +72,11 @@ class OptionsPanel(QWidget):
         form.setContentsMargins(0, 0, 0, 0)
         form.addRow(tr(option("method").label), self.method)
         form.addRow("", self.teacher)
-        for name, widget in (("encoding", self.encoding), ("backbone", self.backbone), ("tile_size_px", self.tile_size),
-                             ("steps", self.steps), ("batch_size", self.batch_size), ("device", self.device),
-                             ("seed", self.seed)):
+        for name, widget in (("encoding", self.encoding), ("backbone", self.backbone)):
+            form.addRow(tr(option(name).label), widget)
+        form.addRow(self.weights_label, self.weights)
+        for name, widget in (("tile_size_px", self.tile_size), ("steps", self.steps), ("batch_size", self.batch_size),
+                             ("device", self.device), ("seed", self.seed)):
             form.addRow(tr(option(name).label), widget)
         self.band_roles = BandRolesPanel(self.backbone)  # Presto's inputs, shown under the backbone when it is used
         form.insertRow(form.getWidgetPosition(self.backbone)[0] + 1, self.band_roles)
@@ -85,8 +92,12 @@ class OptionsPanel(QWidget):
         self.write_teacher.toggled.connect(self._changed)
         self.output_folder.fileChanged.connect(self._changed)
         self.band_roles.changed.connect(self._changed)
+        self.weights.changed.connect(self._changed)
 
     def _changed(self, *_args) -> None:
+        presto = uses_presto(self.backbone.currentData())
+        self.weights_label.setVisible(presto)
+        self.weights.setVisible(presto)
         self.encoding.setEnabled(self.teacher.isChecked())
         self.write_teacher.setEnabled(self.teacher.isChecked())
         self.changed.emit()
@@ -134,7 +145,17 @@ class OptionsPanel(QWidget):
             batch_size=self.batch_size.value(),
             device=self.device.currentData() or "auto",
             seed=self.seed.value(),
+            pretrained=self.weights.path() or None,
         )
+
+    def run_options(self) -> TrainOptions:
+        """The form's options for a run: a Presto run gets the weights file it will load (the chosen one, else
+        $STSSL_PRESTO_WEIGHTS or the plugin's data folder); an InputError when there is none."""
+        return self.weights.resolved_options(self.options())
+
+    def wait(self, msecs: int = 30000) -> bool:
+        """Stop a running weights download and wait for it (plugin unload)."""
+        return self.weights.wait(msecs)
 
     def set_options(self, options: TrainOptions) -> None:
         """Show ``options`` (only the fields of FORM_FIELDS; the form does not keep the others)."""
@@ -147,6 +168,7 @@ class OptionsPanel(QWidget):
         self.batch_size.setValue(int(options.batch_size))
         self._select(self.device, options.device)
         self.seed.setValue(int(options.seed))
+        self.weights.set_path(options.pretrained)
         self._changed()
 
     def output_dir(self) -> str:

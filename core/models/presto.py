@@ -36,8 +36,6 @@ same result, fewer tokens. A pixel with no token at all (nothing observed, no lo
 """
 from __future__ import annotations
 
-import hashlib
-import os
 from pathlib import Path
 from typing import Dict, Iterable, List, NamedTuple, Optional, Tuple, Union
 
@@ -47,6 +45,9 @@ from torch import nn
 
 from ..data.band_roles import PRESTO_CHANNELS, PRESTO_GROUPS
 from ..errors import InputError
+# Finding and checking the weights file needs no torch (the dock shows its status without it): presto_files.
+from .presto_files import (PRESTO_FILE_NAME, PRESTO_SHA256, PRESTO_URL, WEIGHTS_ENV, _where_to_get,  # noqa: F401
+                           find_presto_weights, sha256_of, verify_sha256)
 
 EMBED_DIM = 128
 DEPTH = 2
@@ -63,11 +64,6 @@ SRTM_GROUP = [name for name, _ in PRESTO_GROUPS].index("SRTM")
 # The month the pixel-only (student) view passes for every timestep: a constant month carries no date.
 PIXEL_ONLY_MONTH = 0
 
-PRESTO_FILE_NAME = "default_model.pt"
-PRESTO_SHA256 = "559c9d76f525bdf2dd3774da8b1e7f1510769b73baacac12e9e4d8d5c67fbe65"  # pragma: allowlist secret
-PRESTO_URL = ("https://github.com/nasaharvest/presto/raw/13173d028f035abcbcc3b13829314323a5c15d02/data/"
-              "default_model.pt")
-WEIGHTS_ENV = "STSSL_PRESTO_WEIGHTS"
 
 Months = Union[torch.Tensor, int, None]
 
@@ -258,51 +254,6 @@ class PrestoEncoder(nn.Module):
 # ----------------------------------------------------------------------------------------------------------------
 # Weights: finding, checking, loading
 # ----------------------------------------------------------------------------------------------------------------
-def _where_to_get(path_hint: str = "") -> str:
-    return (f"download {PRESTO_FILE_NAME} from the Presto authors' repository ({PRESTO_URL}; MIT licence, "
-            f"sha256 {PRESTO_SHA256}){path_hint}, or set the environment variable {WEIGHTS_ENV} to its path")
-
-
-def find_presto_weights(path: Union[str, Path, None] = None, search_dirs: Iterable[Union[str, Path]] = ()) -> Path:
-    """The weights file: ``path`` if given, else ``$STSSL_PRESTO_WEIGHTS``, else ``<dir>/default_model.pt`` in the
-    first of ``search_dirs`` (the plugin passes its data folder) that has it. A clear InputError otherwise."""
-    if path:
-        found = Path(path).expanduser()
-        if not found.is_file():
-            raise InputError(f"Presto weights '{found}' not found; check the path, or {_where_to_get()}")
-        return found
-    from_env = os.environ.get(WEIGHTS_ENV, "").strip()
-    if from_env:
-        found = Path(from_env).expanduser()
-        if not found.is_file():
-            raise InputError(f"Presto weights '{found}' (from {WEIGHTS_ENV}) not found; fix or unset {WEIGHTS_ENV}, "
-                             f"or {_where_to_get()}")
-        return found
-    dirs = [Path(d).expanduser() for d in search_dirs]
-    for folder in dirs:
-        if (folder / PRESTO_FILE_NAME).is_file():
-            return folder / PRESTO_FILE_NAME
-    hint = f" into {dirs[0]}" if dirs else ""
-    looked = ", ".join(str(d) for d in dirs) or "no folder"
-    raise InputError(f"Presto weights not found (looked in {looked}); {_where_to_get(hint)}")
-
-
-def sha256_of(path: Union[str, Path]) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def verify_sha256(path: Union[str, Path], expected: str = PRESTO_SHA256) -> None:
-    """Raise InputError unless the file's sha256 is ``expected`` (the authors' published weights by default)."""
-    actual = sha256_of(path)
-    if actual != expected.lower():
-        raise InputError(f"Presto weights '{path}' have sha256 {actual}, not the published {expected}: the file is "
-                         f"damaged or another one; {_where_to_get()}")
-
-
 def _expected_shapes() -> Dict[str, Tuple[int, ...]]:
     return {key: tuple(value.shape) for key, value in PrestoEncoder().state_dict().items()}
 
