@@ -191,7 +191,12 @@ class AssessPanel(QWidget):
         lines, out_csv, out_html = outcome[1]
         links = " · ".join(f'<a href="{QUrl.fromLocalFile(p).toString()}">{html.escape(os.path.basename(p))}</a>'
                            for p in (out_html, out_csv))
-        self.report.setHtml(f"<p>{links}</p><pre>{html.escape(chr(10).join(lines))}</pre>")
+        # The table stays in <pre> (aligned columns); the sentences around it wrap with the dock's width.
+        prose = [k for k, line in enumerate(lines) if line.startswith("note: ") or (k == 0 and " against " in line)]
+        table = [line for k, line in enumerate(lines) if k not in prose]
+        paragraphs = "".join(f"<p>{html.escape(lines[k])}</p>" for k in prose if k > 0)
+        head = f"<p>{html.escape(lines[0])}</p>" if 0 in prose else ""
+        self.report.setHtml(f"<p>{links}</p>{head}<pre>{html.escape(chr(10).join(table))}</pre>{paragraphs}")
         self._fit_report()
         self.status.setText(tr("Done. Reports: {html}, {csv}").format(html=out_html, csv=out_csv))
         self.finished.emit(True)
