@@ -20,6 +20,11 @@ from ..core.errors import InputError
 from .i18n import tr
 from .worker import Job, JobRunner, unique_path
 
+# The report box starts small and grows to show the whole report (up to the larger height, then it scrolls),
+# since the section's layout would otherwise keep it at its minimum and leave the space below it empty.
+REPORT_MIN_HEIGHT = 140
+REPORT_MAX_HEIGHT = 480
+
 
 def _file_widget(filter_text: str, tooltip: str) -> QgsFileWidget:
     widget = QgsFileWidget()
@@ -80,7 +85,7 @@ class AssessPanel(QWidget):
         self.status.setWordWrap(True)
         self.report = QTextBrowser()
         self.report.setOpenExternalLinks(True)
-        self.report.setMinimumHeight(140)
+        self.report.setMinimumHeight(REPORT_MIN_HEIGHT)
         self.report.setPlaceholderText(tr("The key figures appear here."))
 
         form = QFormLayout()
@@ -156,6 +161,15 @@ class AssessPanel(QWidget):
         self.runner.start(job)
         return True
 
+    def _fit_report(self) -> None:
+        """Make the report box tall enough for the report (lines in <pre> do not wrap, so the height is known)."""
+        report = self.report
+        document = report.document().clone(self)  # laid out now, even while the dock is hidden
+        document.setTextWidth(max(report.viewport().width(), 1))
+        needed = document.size().height() + 2 * report.frameWidth() + report.horizontalScrollBar().sizeHint().height()
+        document.deleteLater()
+        report.setMinimumHeight(int(min(max(needed, REPORT_MIN_HEIGHT), REPORT_MAX_HEIGHT)))
+
     def wait(self, msecs: int = 60000) -> bool:
         return self.runner.wait(msecs)
 
@@ -177,6 +191,12 @@ class AssessPanel(QWidget):
         lines, out_csv, out_html = outcome[1]
         links = " · ".join(f'<a href="{QUrl.fromLocalFile(p).toString()}">{html.escape(os.path.basename(p))}</a>'
                            for p in (out_html, out_csv))
-        self.report.setHtml(f"<p>{links}</p><pre>{html.escape(chr(10).join(lines))}</pre>")
+        # The table stays in <pre> (aligned columns); the sentences around it wrap with the dock's width.
+        prose = [k for k, line in enumerate(lines) if line.startswith("note: ") or (k == 0 and " against " in line)]
+        table = [line for k, line in enumerate(lines) if k not in prose]
+        paragraphs = "".join(f"<p>{html.escape(lines[k])}</p>" for k in prose if k > 0)
+        head = f"<p>{html.escape(lines[0])}</p>" if 0 in prose else ""
+        self.report.setHtml(f"<p>{links}</p>{head}<pre>{html.escape(chr(10).join(table))}</pre>{paragraphs}")
+        self._fit_report()
         self.status.setText(tr("Done. Reports: {html}, {csv}").format(html=out_html, csv=out_csv))
         self.finished.emit(True)

@@ -9,8 +9,10 @@ import numpy as np
 from conftest import bar_texts
 from qgis.core import QgsRasterLayer, QgsVectorLayer
 from qgis.PyQt.QtCore import Qt
+from qgis.PyQt.QtGui import QFontMetrics
 
 from rasters import pixel_point, to_crs, write_labels, write_raster
+from spatiotemporal_ssl.plugin.assess_panel import REPORT_MAX_HEIGHT, REPORT_MIN_HEIGHT
 
 
 def _inputs(tmp_path, project):
@@ -46,6 +48,10 @@ def test_assess_section_runs_and_reports(dock, qtbot, tmp_path, project):
     csv_path, html_path = (str(tmp_path / "landcover_accuracy.csv"), str(tmp_path / "landcover_accuracy.html"))
     assert os.path.exists(csv_path) and os.path.exists(html_path)
     assert html_path in panel.status.text()
+    # The box grows to show the whole report instead of scrolling it in a few lines.
+    lines = panel.report.toPlainText().count("\n") + 1
+    needed = lines * QFontMetrics(panel.report.font()).lineSpacing()
+    assert panel.report.minimumHeight() >= min(needed, REPORT_MAX_HEIGHT) > REPORT_MIN_HEIGHT
 
     # Running again writes new files beside the first ones; an existing chosen file is refused.
     with qtbot.waitSignal(panel.finished, timeout=30000):
