@@ -227,7 +227,8 @@ TRAIN_OPTIONS: Tuple[OptionSpec, ...] = (
                tr_noop("A local weights file to start from (no downloads)"), optional=True),
     # Presto backbone (core/models/presto_backbone.py) and Quick map (method "quick").
     OptionSpec("pretrained", "text", tr_noop("Presto weights"),
-               tr_noop("The Presto weights file default_model.pt (default: $STSSL_PRESTO_WEIGHTS)"), optional=True),
+               tr_noop("The Presto weights file default_model.pt (default: $STSSL_PRESTO_WEIGHTS; in QGIS also the "
+                       "folder that Download... saves to)"), optional=True),
     OptionSpec("band_roles", "text", tr_noop("Band roles"),
                tr_noop("Roles of the bands of one timestep, e.g. '1=B2,2=B3,3=B4,4=B8' (default: from the band "
                        "names)"), optional=True),

@@ -430,8 +430,8 @@
         </message>
         <message>
             <location filename="../core/params.py" />
-            <source>The Presto weights file default_model.pt (default: $STSSL_PRESTO_WEIGHTS)</source>
-            <translation>Die Presto-Gewichtsdatei default_model.pt (Standard: $STSSL_PRESTO_WEIGHTS)</translation>
+            <source>The Presto weights file default_model.pt (default: $STSSL_PRESTO_WEIGHTS; in QGIS also the folder that Download... saves to)</source>
+            <translation>Die Presto-Gewichtsdatei default_model.pt (Standard: $STSSL_PRESTO_WEIGHTS; in QGIS auch der Ordner, in den „Herunterladen…“ speichert)</translation>
         </message>
         <message>
             <location filename="../core/params.py" />

@@ -196,6 +196,11 @@ class TrainModelAlgorithm(EngineAlgorithm):
         try:
             values.update(self._presto_values(parameters, context))
             options = TrainOptions.from_mapping(values, named_by="label")  # the one check of this run's options
+            # No weights file given: $STSSL_PRESTO_WEIGHTS or the dock's download folder, as in the dock.
+            from ...core.app.presto_weights import resolve_pretrained
+            from ..presto_weights_widget import plugin_weights_dir
+
+            options = resolve_pretrained(options, [plugin_weights_dir()])
             series = self._timestep_dates(parameters, context, len(rasters))
         except InputError as exc:
             raise processing_error(exc) from exc
