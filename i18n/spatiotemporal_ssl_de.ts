@@ -2255,6 +2255,11 @@ Sie stehen unter der MIT-Lizenz (Copyright (c) 2024 Presto Authors), die neben i
         </message>
         <message>
             <location filename="../plugin/runs.py" />
+            <source>No map yet: it would take long on the CPU; Predict with a saved model makes it.</source>
+            <translation>Noch keine Karte: sie würde auf der CPU lange dauern; „Mit gespeichertem Modell vorhersagen“ erstellt sie.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/runs.py" />
             <source>Cancelled. </source>
             <translation>Abgebrochen. </translation>
         </message>

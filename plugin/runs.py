@@ -166,6 +166,10 @@ class RunController(QObject):
             summary = tr("{n} map(s) added.").format(n=len(job.predictions))
         if nodata:
             summary += " " + nodata
+        if job.long_prediction_s is not None and self._ask_about_time(job):
+            return  # the maps are being made, as the user chose
+        if job.long_prediction_s is not None:
+            summary += " " + tr("No map yet: it would take long on the CPU; Predict with a saved model makes it.")
         if job.cancelled:
             self.panel.status.setText(tr("Cancelled. ") + summary)
             self.message_bar.pushMessage(LOG_TAG, tr("Cancelled. ") + summary, Qgis.MessageLevel.Warning, 8)
@@ -174,6 +178,17 @@ class RunController(QObject):
             self.message_bar.pushMessage(LOG_TAG, summary, Qgis.MessageLevel.Success, 8)
         QgsMessageLog.logMessage(summary, LOG_TAG, Qgis.MessageLevel.Info)
         self.jobFinished.emit(job)
+
+    def _ask_about_time(self, job: JobResult) -> bool:
+        """The maps after training would take long (a Presto model on the CPU): ask, as Predict does (continue, one
+        class per tile, or not now). True when the prediction started."""
+        from .prediction_time import confirm_prediction_time
+
+        specs = confirm_prediction_time(self.panel, job.pending, threshold_s=0)
+        if not specs:
+            return False
+        self.start_prediction(specs)
+        return True
 
     def _ask_about_scale(self, job: JobResult) -> bool:
         """The raster did not pass the input check: ask before its map is written. True when a new run started."""

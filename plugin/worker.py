@@ -55,6 +55,9 @@ class JobResult:
     # it, and ``pending`` (it and the rasters after it) waits for the user's "classify anyway".
     scale_check: object = None
     pending: List[PredictJobSpec] = field(default_factory=list)
+    # Set after training when the maps of the training rasters would take long (a Presto model on the CPU, over
+    # core.app.predict_time.LONG_PREDICTION_S): no map was started, and ``pending`` waits for the user's answer.
+    long_prediction_s: Optional[float] = None
 
 
 class Job(QObject):
@@ -153,6 +156,10 @@ def train_and_classify_work(request: TrainRequest, predictions: List[PredictJobS
         # After a cancel the saved checkpoint is usable, but the user asked to stop: no maps now (Predict
         # makes them later from the saved model).
         if predictions and not job.cancelled and not should_stop():
+            seconds = _long_prediction_seconds(predictions)
+            if seconds is not None:
+                job.pending, job.long_prediction_s = list(predictions), seconds
+                return job
             _predict_into(job, predictions, emit, should_stop)
         return job
 
@@ -172,6 +179,29 @@ def predict_work(predictions: List[PredictJobSpec], force: bool = False):
         return job
 
     return work
+
+
+def _long_prediction_seconds(specs: List[PredictJobSpec]) -> Optional[float]:
+    """The estimated seconds of the maps after training when a Presto model on the CPU would take longer than
+    core.app.predict_time.LONG_PREDICTION_S (timed on a sample of each raster); None otherwise."""
+    from ..core.app.modelfile import load_model
+    from ..core.app.predict_time import LONG_PREDICTION_S, estimate_prediction
+    from ..core.device import resolve_device
+    from ..core.errors import InputError
+
+    request = specs[0].request
+    try:
+        if resolve_device(request.device).type != "cpu":
+            return None
+        model = load_model(request.model_path, device="cpu")
+        if not model.presto_spec:
+            return None
+        teacher = bool(request.out_teacher) and model.has_teacher
+        total = sum(estimate_prediction(model, s.request.raster_path, s.request.resolution, s.request.stride_px,
+                                        teacher=teacher, batch_size=s.request.batch_size).seconds for s in specs)
+    except InputError:
+        return None  # the prediction itself reports what is wrong
+    return total if total > LONG_PREDICTION_S else None
 
 
 def _predict_into(job: JobResult, specs: List[PredictJobSpec], emit: Callable[[object], None],
