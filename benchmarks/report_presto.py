@@ -126,7 +126,8 @@ def presto_section(runs: Runs, sets: List[str], k: int) -> List[str]:
            "Presto rows: `python benchmarks/run_accuracy.py --variant presto` (500 steps, 8 labelled + 24 unlabelled "
            "tiles per step, no validation hold-out; the encoder fine-tuned at a tenth of the head's learning rate). "
            "The default row is `stssl evaluate` with no backbone or batch option, as a user runs it: backbone "
-           "`auto` (core/app/backbone_choice.py) with its validation hold-out, in the full grid's 400 steps. "
+           "`auto` (core/app/backbone_choice.py) with its validation hold-out (2 of 10 labels per class), at its "
+           "default 500 steps. "
            "Accuracy, mean ± std (seeds):", ""]
     out += presto_table(runs, sets, k) + [""]
     for title, lines in ((f"**Target: at least {TARGET} on the three Mato Grosso series splits**",

@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
 from benchlib import REPO_ROOT, RUNS_DIR, set_path
+from spatiotemporal_ssl.core.params import EVALUATE_STEPS
 
 import make_splits
 import metadata_only
@@ -70,6 +71,7 @@ class Row:
     # The engine's --backbone: the from-scratch rows pin the CNN (the engine's default is "auto", which picks Presto on
     # the series sets); None: the row's extra options say it (Presto rows) or the engine decides (the default row).
     backbone: Optional[str] = "cnn"
+    steps: Optional[int] = None  # training steps of this row; None: the grid's
 
 
     @property
@@ -111,9 +113,10 @@ ROWS: Dict[str, Row] = {row.name: row for row in [
     Row("presto_quick", "Presto, Quick map (linear probe on the frozen embedding)", "quick", extra=PRESTO,
         cost_factor=5, backbone=None),
     # What a user gets without choosing: `stssl evaluate` with no backbone or batch option (backbone "auto",
-    # core/app/backbone_choice.py), Spatiotemporal SSL with the engine's defaults.
+    # core/app/backbone_choice.py), Spatiotemporal SSL with the engine's defaults, its default steps included.
     Row("default", "the engine's default (backbone auto: Presto on series, else CNN; Spatiotemporal SSL)", "fixmatch",
-        "teacher", "season", extra=("--pretrained", str(PRESTO_WEIGHTS)), cost_factor=10, backbone=None),
+        "teacher", "season", extra=("--pretrained", str(PRESTO_WEIGHTS)), cost_factor=10, backbone=None,
+        steps=EVALUATE_STEPS),
 ]}
 
 METADATA_ROWS = ["metadata_only_knn", "metadata_only_logistic", "metadata_only_knn_all"]
@@ -332,7 +335,7 @@ def run_grid(grid: Grid, device: str = "cpu", timeout_s: float = 900, dry_run: b
         patches = set_path(set_name, k, seed)
         out = run_path(grid.variant, set_name, k, seed, row)
         expected = {"set_sha1": file_sha1(patches), "row": row.name,
-                    "steps": grid.steps if row.uses_engine else 0,
+                    "steps": (row.steps or grid.steps) if row.uses_engine else 0,
                     "extra_args": grid.extra_args if row.uses_engine else [],
                     **({"peer_config": peer_config()} if row.peer else {})}
         if cached(out, expected):
@@ -348,7 +351,7 @@ def run_grid(grid: Grid, device: str = "cpu", timeout_s: float = 900, dry_run: b
         if row.uses_engine:
             tmp = out.with_suffix(".running.json")
             tmp.unlink(missing_ok=True)
-            command = engine_command(patches, row, grid.steps, seed, tmp, device, grid.extra_args)
+            command = engine_command(patches, row, row.steps or grid.steps, seed, tmp, device, grid.extra_args)
             result, error = run_engine(command, tmp, timeout_s, threads)
             tmp.unlink(missing_ok=True)
         else:
