@@ -168,9 +168,9 @@ TRAIN_OPTIONS: Tuple[OptionSpec, ...] = (
             Choice("presto", tr_noop("Presto (pretrained, time series)"),
                    tr_noop("The pretrained Presto encoder on every pixel's series; needs the bands' roles")),
             Choice("auto", tr_noop("Auto (Presto for a time series it can read, else CNN)"),
-                   tr_noop("Presto where the input is a series of 6 or more timesteps with known red and "
-                           "near-infrared bands, reflectance values and the Presto weights (and, on a CPU, small "
-                           "tiles); the CNN otherwise. The report says which was used and why."))),
+                   tr_noop("Presto where the input is a series of 6 or more timesteps whose bands it can read "
+                           "(near infrared or NDVI among them, reflectance values), with the Presto weights (and, on "
+                           "a CPU, small tiles); the CNN otherwise. The report says which was used and why."))),
     _choice("model_size", tr_noop("Network size"), tr_noop("How large the networks are"),
             Choice("auto", tr_noop("Auto (small on a GPU, tiny on a CPU)")), Choice("tiny", tr_noop("Tiny")),
             Choice("small", tr_noop("Small (ViT-S)"))),

@@ -150,8 +150,8 @@
         </message>
         <message>
             <location filename="../core/params.py" />
-            <source>Presto where the input is a series of 6 or more timesteps with known red and near-infrared bands, reflectance values and the Presto weights (and, on a CPU, small tiles); the CNN otherwise. The report says which was used and why.</source>
-            <translation>Presto, wenn die Eingabe eine Zeitreihe mit mindestens 6 Zeitschritten ist, mit bekannten Rot- und Nahinfrarotbändern, Reflexionswerten und den Presto-Gewichten (und auf einer CPU kleinen Kacheln); sonst das CNN. Der Bericht nennt, welches verwendet wurde und warum.</translation>
+            <source>Presto where the input is a series of 6 or more timesteps whose bands it can read (near infrared or NDVI among them, reflectance values), with the Presto weights (and, on a CPU, small tiles); the CNN otherwise. The report says which was used and why.</source>
+            <translation>Presto, wenn die Eingabe eine Zeitreihe mit mindestens 6 Zeitschritten ist, deren Bänder es lesen kann (darunter Nahinfrarot oder NDVI, Reflexionswerte), mit den Presto-Gewichten (und auf einer CPU kleinen Kacheln); sonst das CNN. Der Bericht nennt, welches verwendet wurde und warum.</translation>
         </message>
         <message>
             <location filename="../core/params.py" />

@@ -44,7 +44,7 @@ def test_a_readable_year_long_series_gets_presto_with_the_benchmarked_batch():
 @pytest.mark.parametrize("names, timesteps, dtype, expected", [
     (MODIS, 1, np.float32, "1 timestep"),  # a single date
     (["band1", "band2", "band3", "band4", "band5", "band6"], 12, np.float32, "band 1 'band1'"),  # roles unknown
-    (["blue", "green", "nir"], 12, np.float32, "no band is B4"),  # no red
+    (["blue", "green", "red"], 12, np.float32, "no band is near infrared"),  # no vegetation signal
     (MODIS, 12, np.uint8, "8-bit"),  # not reflectance
 ])
 def test_inputs_presto_cannot_read_get_the_cnn_and_say_why(names, timesteps, dtype, expected):
@@ -95,7 +95,7 @@ def test_stssl_train_on_a_stack_picks_presto_and_records_why(tmp_path, capsys, m
     common = ["--labels", paths["labels"], "--tile-size", "1", "--device", "cpu", "--eval-every", "10"]
     assert cli.main(["train", paths["stack"], *common, "--method", "supervised", "--steps", "3", "--out", out]) == 0
     printed = capsys.readouterr().out
-    assert "backbone: Presto (pretrained): a 23-timestep series" in printed
+    assert "backbone: Presto (pretrained): a 23-timestep series with bands it can read" in printed
     model = load_model(out, device="cpu")
     assert model.config["student_config"]["backbone"] == "presto" and model.config["options"]["backbone"] == "presto"
     assert model.config["report"]["backbone_choice"]["automatic"] is True

@@ -8,8 +8,9 @@ kind, never a label:
 
 1. the user chose a backbone: that one;
 2. fewer than :data:`MIN_SERIES_TIMESTEPS` timesteps: the CNN (Presto is an encoder of time series);
-3. the bands' Presto roles cannot be told, or red (B4) and near infrared (B8) are not among them: the CNN
-   (the vegetation signal Presto was trained on; a Sentinel-2 series without B4 scored below a random forest);
+3. the bands' Presto roles cannot be told, or neither near infrared (B8) nor NDVI is among them: the CNN (the
+   vegetation signal of Presto's pretraining; with only NIR, NDVI and EVI, the Mato Grosso -> Para series, Presto
+   still beat the CNN and the random forest by far in the benchmarks);
 4. the reflectance scaling cannot be told (8-bit data): the CNN;
 5. no Presto weights file: the CNN, with how to get the weights;
 6. on a CPU, a step would encode more than :data:`CPU_PIXELS_PER_STEP` pixel series (large tiles, large
@@ -29,7 +30,7 @@ from ..errors import InputError
 from ..params import RasterInput, TrainOptions
 
 MIN_SERIES_TIMESTEPS = 6  # a season of monthly composites; the benchmarks' series have 23 timesteps
-REQUIRED_CHANNELS = ("B4", "B8")
+VEGETATION_CHANNELS = ("B8", "NDVI")  # at least one of them
 CPU_PIXELS_PER_STEP = 512  # pixel series one training step may encode on a CPU (about 1-3 s a step there)
 # The batch the Presto rows of the benchmarks ran with (benchmarks/run_accuracy.py PRESTO_BATCH), used in place of
 # the CNN's defaults: a per-pixel transformer step costs about 20x a CNN step on a CPU.
@@ -74,9 +75,8 @@ def choose_backbone(band_names: Sequence[str], timesteps: int, options: TrainOpt
         roles = detect_band_roles(band_names, options.sensor, options.band_roles)
     except InputError as exc:
         return BackboneChoice("cnn", f"CNN: the bands' roles for Presto are not known ({exc})", True)
-    missing = [c for c in REQUIRED_CHANNELS if roles.band_of(c) < 0]
-    if missing:
-        return BackboneChoice("cnn", f"CNN: no band is {' or '.join(missing)} (red, near infrared), which the "
+    if not any(roles.band_of(c) >= 0 for c in VEGETATION_CHANNELS):
+        return BackboneChoice("cnn", "CNN: no band is near infrared (B8) or NDVI, the vegetation signal the "
                               "pretrained Presto encoder needs to be worth using; give the roles with --band-roles "
                               "if a band is one of them", True)
     if options.scaling == "detect" and (sample is not None or dtype is not None):
@@ -103,8 +103,8 @@ def choose_backbone(band_names: Sequence[str], timesteps: int, options: TrainOpt
                               "anyway", True)
     batch_note = (f"; batch {batch} labelled + {batch * ratio} unlabelled tiles per step, as benchmarked"
                   if (batch, ratio) != (options.batch_size, options.unlabeled_ratio) else "")
-    return BackboneChoice("presto", f"Presto (pretrained): a {timesteps}-timestep series with red and near-infrared "
-                          "bands; on such series it beat the CNN and the random forest in the benchmarks"
+    return BackboneChoice("presto", f"Presto (pretrained): a {timesteps}-timestep series with bands it can read; on "
+                          "such series it beat the CNN and the random forest in the benchmarks"
                           + batch_note, True)
 
 
