@@ -59,3 +59,37 @@ def test_the_dock_asks_and_starts_the_maps_only_when_told(dock, trained, monkeyp
     assert bool(started) is starts
     if not starts:
         assert "No map yet" in dock.run.status.text()
+
+
+def test_the_dock_trains_presto_spatiotemporal_ssl_on_a_stack(dock, project, qtbot, tmp_path, monkeypatch):
+    """Teacher and student from the pretrained weights, through the dock: the backbone 'auto' picks Presto for the
+    23-timestep stack, and the report says so."""
+    if not (os.path.isfile(WEIGHTS) and os.path.isfile(SOURCE)):
+        pytest.skip("Presto weights or the Mato Grosso samples not found in ../shared")
+    from presto_sample import write_label_points
+
+    from qgis.core import (QgsCategorizedSymbolRenderer, QgsMarkerSymbol, QgsRasterLayer, QgsRendererCategory,
+                           QgsVectorLayer)
+
+    monkeypatch.setenv("STSSL_PRESTO_WEIGHTS", WEIGHTS)
+    paths = make_sample(tmp_path / "sample")
+    project.addMapLayer(QgsRasterLayer(paths["stack"], "stack"))
+    labels = QgsVectorLayer(write_label_points(paths, str(tmp_path / "points.gpkg")), "points", "ogr")
+    colours = ["#006400", "#ffbb22", "#f096ff", "#0064c8"]
+    values = sorted({f["label"] for f in labels.getFeatures()})
+    labels.setRenderer(QgsCategorizedSymbolRenderer("label", [
+        QgsRendererCategory(v, QgsMarkerSymbol.createSimple({"color": c}), f"class {v}") for v, c in zip(values, colours)]))
+    project.addMapLayer(labels)
+    assert dock.classes.import_from_layer(labels)
+    dock.labels.set_label_layer(labels, "label")
+    assert dock.options.backbone.currentData() == "auto" and dock.options.teacher.isChecked()
+    dock.options.tile_size.setValue(1)
+    dock.options.steps.setValue(3)
+    dock.options.device.setCurrentIndex(dock.options.device.findData("cpu"))
+    dock.options.set_output_dir(str(tmp_path / "out"))
+    dock.labels.update_counts()
+    with qtbot.waitSignal(dock.controller.jobFinished, timeout=600_000) as finished:
+        assert dock.train()
+    train = finished.args[0].train_result
+    assert train.report["backbone"] == "presto" and train.backbone_choice.automatic
+    assert "23-timestep series" in dock.run.report.toPlainText()
