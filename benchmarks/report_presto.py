@@ -61,7 +61,21 @@ def target_lines(runs: Runs, k: int) -> List[str]:
             n = len(values(runs, set_name, k, row, "accuracy"))
             lines.append(f"  - {_title(set_name)}, {ROWS[row].label}: {mean:.3f} over {n} seeds: "
                          + ("**met**" if mean >= TARGET else f"**missed** by {TARGET - mean:.3f}"))
+            if row == "default" and mean < TARGET:
+                lines.append("    - Diagnosis: " + _default_gap(runs, set_name, k))
     return lines
+
+
+def _default_gap(runs: Runs, set_name: str, k: int) -> str:
+    """Why the default row is behind: the same Presto training without the validation hold-out, paired."""
+    diff = paired(runs, set_name, k, "presto_stssl", "default")
+    if diff is None:
+        return "no paired Presto row to compare with."
+    first = next(iter(runs.get((set_name, k, "default"), {}).values()), {})
+    held = first.get("n_validation")
+    return (f"the default holds {held} of the labelled tiles out for its validation report and checkpoint choice; "
+            f"the same Presto Spatiotemporal SSL without the hold-out (all labels trained on, the last EMA model kept) "
+            f"is {fmt_diff(diff)} ahead ({verdict(diff)}).")
 
 
 def default_vs_peers(runs: Runs, sets: List[str], k: int) -> List[str]:
@@ -77,6 +91,14 @@ def default_vs_peers(runs: Runs, sets: List[str], k: int) -> List[str]:
         where = "at or above" if default >= peers[best] else "**below**"
         lines.append(f"  - {_title(set_name)}: default {default:.3f} {where} the best peer, {ROWS[best].label} "
                      f"{peers[best]:.3f}" + (f"; paired: **{verdict(diff)}**, {fmt_diff(diff)}" if diff else ""))
+        if default < peers[best]:
+            first = next(iter(runs.get((set_name, k, "default"), {}).values()), {})
+            reason = first.get("backbone_choice", {}).get("reason", "")
+            others = {r: _mean(runs, set_name, k, r) for r in ("presto_stssl", "presto_quick", "supervised",
+                                                                 "fixmatch", TEACHER_DEFAULT)}
+            known = ", ".join(f"{ROWS[r].label} {m:.3f}" for r, m in others.items() if m is not None)
+            lines.append(f"    - Diagnosis: the default used {reason or 'its rule'}. Other engine rows here: "
+                         f"{known or 'none run'}.")
     return lines
 
 
