@@ -239,6 +239,10 @@ def presto_speed_section() -> List[str]:
              " | | |",
              f"| end to end / bare, {d['pixels']:,} px (start-up included) | {d['ratio']:.2f} | ≥ 0.8 | "
              f"{'yes' if d['ratio'] >= 0.8 else '**no**'} |"]
+    memory = sorted(((int(k), v) for k, v in d.get("memory", {}).items()))
+    if "marginal_ratio" not in d and len(memory) == 2 and memory[1][1]["seconds"] > memory[0][1]["seconds"]:
+        (a, ma), (b, mb) = memory  # the marginal rate between the two sizes leaves out start-up and model loading
+        d["marginal_ratio"] = (b * b - a * a) / (mb["seconds"] - ma["seconds"]) / d["bare_model_pixels_per_second"]
     if "marginal_ratio" in d:
         lines.append(f"| end to end / bare, marginal rate between the two memory sizes (start-up excluded) | "
                      f"{d['marginal_ratio']:.2f} | ≥ 0.8 | {'yes' if d['marginal_ratio'] >= 0.8 else '**no**'} |")
