@@ -97,9 +97,20 @@ def default_vs_peers(runs: Runs, sets: List[str], k: int) -> List[str]:
             others = {r: _mean(runs, set_name, k, r) for r in ("presto_stssl", "presto_quick", "supervised",
                                                                  "fixmatch", TEACHER_DEFAULT)}
             known = ", ".join(f"{ROWS[r].label} {m:.3f}" for r, m in others.items() if m is not None)
-            lines.append(f"    - Diagnosis: the default used {reason or 'its rule'}. Other engine rows here: "
-                         f"{known or 'none run'}.")
+            recall = _per_class(runs, set_name, k, "default")
+            lines.append(f"    - Diagnosis: the default used {reason or 'its rule'}. Its recall per class (mean over "
+                         f"seeds): {recall}. Other engine rows here: {known or 'none run'}.")
     return lines
+
+
+def _per_class(runs: Runs, set_name: str, k: int, row: str) -> str:
+    """Mean per-class recall (accuracy on the test tiles of each true class) of a row over its seeds."""
+    results = list(runs.get((set_name, k, row), {}).values())
+    if not results or not results[0].get("per_class_accuracy"):
+        return "not recorded"
+    names = results[0].get("class_names", [])
+    recalls = np.array([[np.nan if v is None else v for v in r["per_class_accuracy"]] for r in results], float)
+    return ", ".join(f"{n} {m:.2f}" for n, m in zip(names, np.nanmean(recalls, axis=0)))
 
 
 def pick_lines(runs: Runs, sets: List[str], k: int) -> List[str]:
