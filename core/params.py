@@ -167,7 +167,7 @@ TRAIN_OPTIONS: Tuple[OptionSpec, ...] = (
             Choice("vit", tr_noop("ViT (as in the paper; best on a GPU)")),
             Choice("presto", tr_noop("Presto (pretrained, time series)"),
                    tr_noop("The pretrained Presto encoder on every pixel's series; needs the bands' roles")),
-            Choice("auto", tr_noop("Auto (Presto for a time series it can read, else CNN)"),
+            Choice("auto", tr_noop("Auto (Presto or CNN, from the input)"),
                    tr_noop("Presto where the input is a series of 6 or more timesteps whose bands it can read "
                            "(near infrared or NDVI among them, reflectance values), with the Presto weights (and, on "
                            "a CPU, small tiles); the CNN otherwise. The report says which was used and why."))),

@@ -145,8 +145,8 @@
         </message>
         <message>
             <location filename="../core/params.py" />
-            <source>Auto (Presto for a time series it can read, else CNN)</source>
-            <translation>Automatisch (Presto für eine lesbare Zeitreihe, sonst CNN)</translation>
+            <source>Auto (Presto or CNN, from the input)</source>
+            <translation>Automatisch (Presto oder CNN, nach der Eingabe)</translation>
         </message>
         <message>
             <location filename="../core/params.py" />

@@ -23,6 +23,9 @@ TEACHER = option("metadata").choice("teacher")
 
 def _combo(spec: OptionSpec) -> QComboBox:
     combo = QComboBox()
+    # Long choice labels must not widen the dock past its default width: the box shows what fits, the list all.
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(12)
     for choice in spec.choices:
         combo.addItem(tr(choice.label), choice.value)
     combo.setToolTip(tr(spec.help))
