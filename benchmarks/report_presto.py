@@ -59,8 +59,8 @@ def target_lines(runs: Runs, k: int) -> List[str]:
             if mean is None:
                 continue
             n = len(values(runs, set_name, k, row, "accuracy"))
-            lines.append(f"  - {_title(set_name)}, {ROWS[row].label}: {mean:.3f} over {n} seeds: "
-                         + ("**met**" if mean >= TARGET else f"**missed** by {TARGET - mean:.3f}"))
+            lines.append(f"  - {_title(set_name)}, {ROWS[row].label}: {mean:.4f} over {n} seeds: "
+                         + ("**met**" if mean >= TARGET else f"**missed** by {TARGET - mean:.4f}"))
             if row == "default" and mean < TARGET:
                 lines.append("    - Diagnosis: " + _default_gap(runs, set_name, k))
     return lines
