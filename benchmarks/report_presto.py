@@ -262,6 +262,20 @@ def presto_speed_section() -> List[str]:
     hours = 1e8 / d["bare_model_pixels_per_second"] / 3600
     lines += ["", f"- At the bare model's rate a 10,000 x 10,000 px stack would take about {hours:,.0f} hours on one "
                   "such core: the per-pixel transformer is for a GPU, or for the stride resolution on a CPU.",
-              "- Both memory sizes fit in one 256 px block, so they do not show streaming over many blocks; the "
-              "reading and writing are block by block as for the CNN (bench_predict.py measures that).", ""]
+              _memory_note(memory), ""]
     return lines
+
+
+def _memory_note(memory: list) -> str:
+    """What the two memory sizes show about streaming (prediction reads and writes 256 px blocks)."""
+    if len(memory) != 2:
+        return "- Memory: one size only."
+    (a, ma), (b, mb) = memory
+    blocks = (-(-b // 256)) ** 2  # ceil(b / 256) blocks a side
+    if b <= 256:
+        return ("- Both memory sizes fit in one 256 px block, so they do not show streaming over many blocks; the "
+                "reading and writing are block by block as for the CNN (bench_predict.py measures that).")
+    return (f"- Peak RSS grew by {mb['peak_rss_mb'] - ma['peak_rss_mb']:.0f} MB from {a}² px (one block of {a} px) "
+            f"to {b}² px ({blocks} blocks of 256 px): the larger raster reads full 256 px blocks of all bands. "
+            "Whether it stays flat beyond that (many more blocks) was not measured for Presto; the CNN's "
+            "bench_predict.py shows it flat from 2048² to 16384² px.")
