@@ -15,7 +15,7 @@ from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtWidgets import QApplication, QMessageBox, QWidget
 
 from .i18n import tr
-from .worker import PredictJobSpec
+from .worker import PredictJobSpec, presto_cpu_estimates
 
 
 def _ask(parent: Optional[QWidget], text: str, stride_text: Optional[str]) -> str:
@@ -44,24 +44,17 @@ def confirm_prediction_time(parent: Optional[QWidget], specs: List[PredictJobSpe
         return specs
     # The engine (torch) is imported when first needed, never when the plugin loads.
     from ..core.app import predict_time
-    from ..core.app.modelfile import load_model
     from ..core.app.predict_time import estimate_prediction, format_duration, stride_alternative
-    from ..core.device import resolve_device
     from ..core.errors import InputError
 
     limit = predict_time.LONG_PREDICTION_S if threshold_s is None else threshold_s
-    request = specs[0].request
     QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
     try:
         try:
-            if resolve_device(request.device).type != "cpu":
+            found = presto_cpu_estimates(specs)
+            if found is None:
                 return specs
-            model = load_model(request.model_path, device="cpu")
-            if not model.presto_spec:
-                return specs
-            teacher = bool(request.out_teacher) and model.has_teacher
-            estimates = [estimate_prediction(model, s.request.raster_path, s.request.resolution, s.request.stride_px,
-                                             teacher=teacher, batch_size=s.request.batch_size) for s in specs]
+            model, estimates, teacher = found
             total = sum(e.seconds for e in estimates)
             if total <= limit:
                 return specs

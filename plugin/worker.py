@@ -181,26 +181,35 @@ def predict_work(predictions: List[PredictJobSpec], force: bool = False):
     return work
 
 
+def presto_cpu_estimates(specs: List[PredictJobSpec]) -> Optional[tuple]:
+    """(model, one core.app.predict_time estimate per spec, teacher) when the specs' model is a Presto model that
+    runs on the CPU, the one case that can take hours; None otherwise. An InputError passes through."""
+    from ..core.app.modelfile import load_model
+    from ..core.app.predict_time import estimate_prediction
+    from ..core.device import resolve_device
+
+    request = specs[0].request
+    if resolve_device(request.device).type != "cpu":
+        return None
+    model = load_model(request.model_path, device="cpu")
+    if not model.presto_spec:
+        return None
+    teacher = bool(request.out_teacher) and model.has_teacher
+    return model, [estimate_prediction(model, s.request.raster_path, s.request.resolution, s.request.stride_px,
+                                       teacher=teacher, batch_size=s.request.batch_size) for s in specs], teacher
+
+
 def _long_prediction_seconds(specs: List[PredictJobSpec]) -> Optional[float]:
     """The estimated seconds of the maps after training when a Presto model on the CPU would take longer than
     core.app.predict_time.LONG_PREDICTION_S (timed on a sample of each raster); None otherwise."""
-    from ..core.app.modelfile import load_model
-    from ..core.app.predict_time import LONG_PREDICTION_S, estimate_prediction
-    from ..core.device import resolve_device
+    from ..core.app.predict_time import LONG_PREDICTION_S
     from ..core.errors import InputError
 
-    request = specs[0].request
     try:
-        if resolve_device(request.device).type != "cpu":
-            return None
-        model = load_model(request.model_path, device="cpu")
-        if not model.presto_spec:
-            return None
-        teacher = bool(request.out_teacher) and model.has_teacher
-        total = sum(estimate_prediction(model, s.request.raster_path, s.request.resolution, s.request.stride_px,
-                                        teacher=teacher, batch_size=s.request.batch_size).seconds for s in specs)
+        found = presto_cpu_estimates(specs)
     except InputError:
         return None  # the prediction itself reports what is wrong
+    total = sum(e.seconds for e in found[1]) if found is not None else 0.0
     return total if total > LONG_PREDICTION_S else None
 
 
