@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Prediction speed and memory of the Presto backbone on a year-long stack (23 MODIS composites), on the CPU.
 
-    python benchmarks/bench_presto_predict.py [--side 96] [--memory-sides 48,144] [--threads 1]
+    python benchmarks/bench_presto_predict.py [--side 96] [--memory-sides 48,144] [--threads 1] [--block-px N]
 
 (a) pixels/s of `stssl predict` end to end (a subprocess: start-up, model load, windowed reads, normalisation, the
     network, writing the class and confidence GeoTIFFs) on a ``side`` x ``side`` stack, and of the bare model
@@ -9,6 +9,8 @@
     their ratio (target >= 0.8); and the marginal end-to-end rate between the two sizes of (b), which leaves out
     the start-up (importing torch, loading the model) that dominates the small rasters a CPU can do here.
 (b) peak RSS of `stssl predict` on two stack sizes: memory must not grow with the raster (it streams blocks).
+    With ``--block-px N`` only this, at that block size, so that small stacks span many blocks (the engine's block
+    for 138 bands is 512 px): out/speed/presto_memory.json.
 
 The stack is scripts/make_stack_sample.py's real Mato Grosso sample (23 dates x 6 MODIS bands = 138 float32 bands,
 1x1 px tiles) mirrored to the size wanted; the model is a Quick map trained for a few steps on it (speed does not
@@ -63,7 +65,7 @@ def _mirrored_stack(source: str, target: Path, side: int) -> None:
             dst.set_band_description(i + 1, d)
 
 
-def _predict(model: Path, stack: Path, out: Path, threads: int) -> tuple:
+def _predict(model: Path, stack: Path, out: Path, threads: int, block_px: Optional[int] = None) -> tuple:
     """(seconds, peak RSS MB) of one `stssl predict` subprocess."""
     for suffix in ("", ".qml"):
         Path(str(out) + suffix).unlink(missing_ok=True)
@@ -72,7 +74,8 @@ def _predict(model: Path, stack: Path, out: Path, threads: int) -> tuple:
                "subprocess.run(sys.argv[1:], check=True, capture_output=True); "
                "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
     done = subprocess.run([sys.executable, "-c", wrapper, str(STSSL), "predict", str(model), str(stack), "--out",
-                           str(out), "--device", "cpu", "--overwrite"], check=True, env=_env(threads),
+                           str(out), "--device", "cpu", "--overwrite"]
+                          + (["--block-px", str(block_px)] if block_px else []), check=True, env=_env(threads),
                           capture_output=True, text=True)
     seconds, peak_kb = done.stdout.split()
     return float(seconds), float(peak_kb) / 1024
@@ -98,12 +101,8 @@ def _bare_pixels_per_second(model_path: Path, stack: Path, threads: int, batch: 
     return tiles.shape[0] / (time.perf_counter() - t0)
 
 
-def main(argv: Optional[List[str]] = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--side", type=int, default=96)
-    parser.add_argument("--memory-sides", default="48,144")
-    parser.add_argument("--threads", type=int, default=1)
-    args = parser.parse_args(argv)
+def _prepare(threads: int) -> tuple:
+    """The sample stack and a Quick map model trained on it: (folder, sample paths, model path)."""
     folder = SPEED_DIR / "presto"
     folder.mkdir(parents=True, exist_ok=True)
     paths = _sample(folder / "sample")
@@ -111,7 +110,40 @@ def main(argv: Optional[List[str]] = None) -> int:
     subprocess.run([str(STSSL), "train", paths["stack"], "--labels", paths["labels"], "--backbone", "presto",
                     "--method", "quick", "--tile-size", "1", "--steps", "20", "--batch-size", "8", "--device", "cpu",
                     "--pretrained", str(WEIGHTS), "--out", str(model), "--overwrite"], check=True,
-                   env=_env(args.threads), capture_output=True)
+                   env=_env(threads), capture_output=True)
+    return folder, paths, model
+
+
+def _memory_only(args: argparse.Namespace) -> int:
+    """Peak RSS of `stssl predict` on stacks of the --memory-sides at a fixed --block-px: flat if it streams."""
+    folder, paths, model = _prepare(args.threads)
+    memory = {}
+    for side in [int(s) for s in args.memory_sides.split(",") if s]:
+        path = folder / f"stack_{side}.tif"
+        _mirrored_stack(paths["stack"], path, side)
+        seconds, peak = _predict(model, path, folder / f"classes_{side}.tif", args.threads, args.block_px)
+        blocks = -(-side // args.block_px) ** 2
+        memory[side] = {"seconds": seconds, "peak_rss_mb": peak, "blocks": blocks}
+        print(f"{side}x{side} px in {blocks} blocks of {args.block_px} px: {seconds:.1f} s, peak RSS {peak:.0f} MB")
+    out = SPEED_DIR / "presto_memory.json"
+    out.write_text(json.dumps({"block_px": args.block_px, "bands": 138, "threads": args.threads,
+                               "load_average": os.getloadavg()[0], "memory": memory}, indent=1))
+    return 0
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--side", type=int, default=96)
+    parser.add_argument("--memory-sides", default="48,144")
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--block-px", type=int, default=None,
+                        help="memory only: `stssl predict --block-px` for the --memory-sides runs, so that small "
+                             "stacks span many blocks (the engine's block for 138 bands is 512 px); writes "
+                             "out/speed/presto_memory.json and leaves the speed figures as they are")
+    args = parser.parse_args(argv)
+    if args.block_px:
+        return _memory_only(args)
+    folder, paths, model = _prepare(args.threads)
     stack = folder / f"stack_{args.side}.tif"
     _mirrored_stack(paths["stack"], stack, args.side)
     seconds, _ = _predict(model, stack, folder / "classes.tif", args.threads)

@@ -25,6 +25,7 @@ import make_splits
 from report_sections import diagnostics_lines, dynamics_section, speed_section, write_plot
 from reportlib import (HEADLINE_ROWS, METRICS, SET_TITLES, SHIFTED_SETS, TEACHER_DEFAULT, Runs, cell, comparison_lines,
                        failed_runs, fmt_diff, load_runs, pooled_summary, split_summary, values, verdict)
+from report_normalization import normalization_section
 from report_presto import active_learning_section, presto_section, presto_speed_section, steps_section
 from run_accuracy import PRESTO_ROWS, ROWS, grid_for
 
@@ -331,6 +332,7 @@ def build_report(variant: str, seeds: Optional[List[int]] = None) -> str:
     ctx = load_context(variant, seeds)
     all_sources: List[str] = []
     out = header_section(ctx) + headline_section(ctx) + presto_section(ctx.runs, ctx.sets, ctx.main_k)
+    out += normalization_section(ctx.runs, ctx.main_k)
     out += steps_section(ctx.main_k, seeds) + verdict_rules(ctx)
     for section in (comparison_section, student_vs_teacher_section, encodings_section, pseudo_label_section,
                     leakage_section, failures_section):

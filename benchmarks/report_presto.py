@@ -94,6 +94,8 @@ def default_vs_peers(runs: Runs, sets: List[str], k: int) -> List[str]:
         if default < peers[best]:
             first = next(iter(runs.get((set_name, k, "default"), {}).values()), {})
             reason = first.get("backbone_choice", {}).get("reason", "")
+            scaling = (first.get("normalization") or {}).get("reason")
+            reason += f"; scaling: {scaling}" if scaling else ""
             others = {r: _mean(runs, set_name, k, r) for r in ("presto_stssl", "presto_quick", "supervised",
                                                                  "fixmatch", TEACHER_DEFAULT)}
             known = ", ".join(f"{ROWS[r].label} {m:.3f}" for r, m in others.items() if m is not None)
@@ -159,8 +161,8 @@ def presto_section(runs: Runs, sets: List[str], k: int) -> List[str]:
            "Presto rows: `python benchmarks/run_accuracy.py --variant presto` (500 steps, 8 labelled + 24 unlabelled "
            "tiles per step, no validation hold-out; the encoder fine-tuned at a tenth of the head's learning rate). "
            "The default row is `stssl evaluate` with no backbone or batch option, as a user runs it: backbone "
-           "`auto` (core/app/backbone_choice.py) with its validation hold-out (2 of 10 labels per class), at its "
-           "default 500 steps. "
+           "`auto` (core/app/backbone_choice.py) and normalisation `auto` (core/app/scene_normalization.py), with "
+           "its validation hold-out (2 of 10 labels per class), at its default 500 steps. "
            "Accuracy, mean ± std (seeds):", ""]
     out += presto_table(runs, sets, k) + [""]
     for title, lines in ((f"**Target: at least {TARGET} on the three Mato Grosso series splits**",

@@ -114,8 +114,15 @@ ROWS: Dict[str, Row] = {row.name: row for row in [
         cost_factor=5, backbone=None),
     # What a user gets without choosing: `stssl evaluate` with no backbone or batch option (backbone "auto",
     # core/app/backbone_choice.py), Spatiotemporal SSL with the engine's defaults, its default steps included.
-    Row("default", "the engine's default (backbone auto: Presto on series, else CNN; Spatiotemporal SSL)", "fixmatch",
+    Row("default", "the engine's default (auto: Presto on series; else the CNN, each single date scaled by its own "
+        "statistics; Spatiotemporal SSL)", "fixmatch",
         "teacher", "season", extra=("--pretrained", str(PRESTO_WEIGHTS)), cost_factor=10, backbone=None,
+        steps=EVALUATE_STEPS),
+    # The same default with its normalisation pinned to one scale from the training tiles, as it ran before the
+    # normalisation "auto" (core/app/scene_normalization.py): what "auto" changes on single-date sets.
+    Row("default_one_scale", "the engine's default with one scale from the training tiles (--normalization "
+        "training)", "fixmatch", "teacher", "season",
+        extra=("--pretrained", str(PRESTO_WEIGHTS), "--normalization", "training"), cost_factor=10, backbone=None,
         steps=EVALUATE_STEPS),
 ]}
 
@@ -128,6 +135,7 @@ SERIES_SETS = ["mtts_random", "mtts_blocks", "mtts_west_east", "mtts_para"]  # y
 # Spatial shift on year-long series (a pixel model can learn the classes there; the teacher sees the location),
 # seasonal shift on single dates (the teacher sees the location and the day of year).
 MAIN_SETS = ["mtts_random", "mtts_blocks", "mtts_west_east", "mtts_para", "mt_wet_dry", "slo_summer_winter"]
+SINGLE_DATE_SETS = ["mt_wet_dry", "slo_summer_winter", "slo_summer_summer", "raleigh"]  # one date per tile
 MAIN_BUDGET = 10
 
 
@@ -198,6 +206,8 @@ def grid_for(variant: str) -> Grid:
             Block(MAIN_SETS, [MAIN_BUDGET], ["fixmatch_input"] + EXTRA_ROWS),
             Block(control_sets, [MAIN_BUDGET], METADATA_ROWS + PEER_ROWS + CORE_ROWS),
             Block(MAIN_SETS + control_sets, [MAIN_BUDGET], ["default"]),
+            Block([s for s in MAIN_SETS + control_sets if s in SINGLE_DATE_SETS], [MAIN_BUDGET],
+                  ["default_one_scale"]),
         ], seeds=[0, 1, 2, 3, 4], steps=400)
     if variant == "presto":  # the Presto rows at the engine's default steps for patch sets (stssl evaluate: 500)
         return Grid("presto", [Block(SERIES_SETS, [MAIN_BUDGET], PRESTO_ROWS)], seeds=[0, 1, 2, 3, 4], steps=500)
@@ -226,6 +236,10 @@ def engine_command(patches: Path, row: Row, steps: int, seed: int, json_out: Pat
         command += ["--encoding", row.encoding]
     if row.backbone:
         command += ["--backbone", row.backbone]
+    if row.backbone == "cnn":
+        # The from-scratch rows keep one scale from the training tiles, as they ran before the normalisation option;
+        # the default row shows the engine's "auto" (core/app/scene_normalization.py).
+        command += ["--normalization", "training"]
     return command + list(row.extra) + list(extra_args)
 
 

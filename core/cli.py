@@ -179,6 +179,8 @@ def _train(args: argparse.Namespace, scope: ExitStack) -> int:
         print(f"model: {result.model_path}")
         if result.backbone_choice is not None:
             print(f"backbone: {result.backbone_choice.reason}")
+        if result.normalization is not None:
+            print(f"normalisation: {result.normalization.reason}")
         print(f"device: {result.device_name}; steps: {result.steps_done} (best {result.best_step}); "
               f"{result.train_seconds:.1f} s; labelled tiles: {result.n_labeled} (+{result.n_validation} held out), "
               f"unlabelled: {result.n_unlabeled}")
@@ -248,7 +250,7 @@ def _predict(args: argparse.Namespace, scope: ExitStack) -> int:
     request = PredictRequest(
         model_path=args.model, raster_path=raster, out_classes=args.out, out_confidence=args.confidence,
         out_teacher=args.teacher, acquisition_date=date, resolution=args.resolution, stride_px=args.stride,
-        batch_size=args.batch_size, device=args.device, overwrite=args.overwrite,
+        batch_size=args.batch_size, block_px=args.block_px, device=args.device, overwrite=args.overwrite,
         location=_location(args), timestep_dates=timestep_dates)
     model = load_model(request.model_path, device=request.device)
     check = check_input_scale(model, request.raster_path)
@@ -294,6 +296,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             v = result[k]
             print(f"{k:>22}: {v:.4f}" if isinstance(v, float) else f"{k:>22}: {v}")
     print(f"{'backbone chosen':>22}: {result['backbone_choice']['reason']}")
+    print(f"{'normalisation':>22}: {result['normalization']['reason']}")
     if int(os.environ.get("RANK", "0")) != 0:
         return 0  # under torchrun only rank 0 reports
     if args.json:
@@ -384,6 +387,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help=RESOLUTION.help + " (" + "; ".join(f"{c.value}: {c.label}" for c in RESOLUTION.choices) + ")")
     p.add_argument("--stride", type=int, default=None, help="prediction stride in pixels (default: the model's)")
     p.add_argument("--batch-size", type=int, default=PredictRequest.batch_size, help="tiles per batch")
+    p.add_argument("--block-px", type=int, default=PredictRequest.block_px,
+                   help="edge in pixels of the area read and classified at once: lower it to use less memory; the "
+                        "map does not change")
     p.add_argument("--device", default=PredictRequest.device)
     p.add_argument("--overwrite", action="store_true")
     p.add_argument("--force", action="store_true",

@@ -249,6 +249,19 @@ TRAIN_OPTIONS: Tuple[OptionSpec, ...] = (
     OptionSpec("temporal_pool", "int", tr_noop("Temporal pooling"),
                tr_noop("Consecutive timesteps averaged into one Presto step (0: enough for at most 12 steps)"),
                bounds=AT_LEAST_0),
+    _choice("normalization", tr_noop("Normalisation"),
+            tr_noop("How the CNN scales each raster's bands before reading them"),
+            Choice("auto", tr_noop("Auto (each raster by its own statistics for single dates)"),
+                   tr_noop("Each raster scaled by its own statistics where the input is single-date rasters read by "
+                           "the CNN; one scale from the training rasters for Presto and time series. The report "
+                           "says which was used and why.")),
+            Choice("training", tr_noop("One scale from the training rasters"),
+                   tr_noop("Every raster is scaled with the training rasters' statistics: the network reads "
+                           "absolute values")),
+            Choice("per_raster", tr_noop("Each raster by its own statistics"),
+                   tr_noop("Each raster (in a patch set: each date) is centred and scaled by its own band statistics, "
+                           "so a map of another season reads how a tile differs from its scene; assumes the rasters "
+                           "hold a similar mix of classes. CNN and ViT only"))),
 )
 
 _BY_NAME = {spec.name: spec for spec in TRAIN_OPTIONS}
@@ -263,6 +276,7 @@ METHODS = option("method").values
 METADATA_MODES = option("metadata").values
 ENCODINGS = option("encoding").values
 BACKBONES = tuple(v for v in option("backbone").values if v != "auto")  # what a network is built with
+NORMALIZATIONS = tuple(v for v in option("normalization").values if v != "auto")  # what a model file records
 DISTILL_LOSSES = option("distill_loss").values
 
 PRESTO_SCALINGS = option("scaling").values
@@ -347,6 +361,7 @@ class TrainOptions:
     student_view: str = "constant"  # how the pixel-only Presto student fills Presto's location/month inputs
     encoder_lr: Optional[float] = None  # learning rate of the pretrained encoder; None: lr * 0.1
     temporal_pool: int = 0  # consecutive timesteps averaged into one Presto step; 0: as many as give <= 12 steps
+    normalization: str = "auto"  # core/app/scene_normalization.py: per raster for single dates, else training
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any], named_by: str = "field") -> "TrainOptions":
@@ -372,6 +387,10 @@ class TrainOptions:
         if self.method == "quick" and self.backbone not in ("presto", "auto"):
             raise InputError(f"{option('method').called(named_by)} 'quick' (Quick map) is a linear probe on the "
                              f"pretrained Presto embedding; choose {option('backbone').called(named_by)} 'presto'")
+        if self.normalization == "per_raster" and (self.backbone == "presto" or self.method == "quick"):
+            raise InputError(f"{option('normalization').called(named_by)} 'per_raster' is for the CNN and the ViT; "
+                             "Presto reads reflectance, scaled the same in every raster: choose "
+                             f"{option('normalization').called(named_by)} 'auto' or 'training' for Presto")
 
     # --- derived values -------------------------------------------------------------------------------------
     @property
@@ -441,6 +460,9 @@ class PredictRequest:
     resolution: str = "pixel"  # one of RESOLUTIONS
     stride_px: Optional[int] = None  # None: the model's prediction stride
     batch_size: int = 256
+    # Edge in pixels of the input area read and classified at once: bounds memory, never changes the map (the engine
+    # caps it so a block's values stay within 256 MiB).
+    block_px: int = 1024
     device: str = "auto"
     overwrite: bool = False
     # Location (lat, lon) in degrees WGS84 for the metadata networks of a raster without a CRS.

@@ -525,6 +525,41 @@
         </message>
         <message>
             <location filename="../core/params.py" />
+            <source>How the CNN scales each raster's bands before reading them</source>
+            <translation>Wie das CNN die Kanäle jedes Rasters skaliert, bevor es sie liest</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>Auto (each raster by its own statistics for single dates)</source>
+            <translation>Automatisch (bei Einzelaufnahmen jedes Raster nach eigener Statistik)</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>Each raster scaled by its own statistics where the input is single-date rasters read by the CNN; one scale from the training rasters for Presto and time series. The report says which was used and why.</source>
+            <translation>Jedes Raster nach seiner eigenen Statistik skaliert, wenn die Eingabe Einzelaufnahmen sind, die das CNN liest; eine Skala aus den Trainingsrastern für Presto und Zeitreihen. Der Bericht nennt, was verwendet wurde und warum.</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>One scale from the training rasters</source>
+            <translation>Eine Skala aus den Trainingsrastern</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>Every raster is scaled with the training rasters' statistics: the network reads absolute values</source>
+            <translation>Jedes Raster wird mit der Statistik der Trainingsraster skaliert: das Netz liest absolute Werte</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>Each raster by its own statistics</source>
+            <translation>Jedes Raster nach eigener Statistik</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>Each raster (in a patch set: each date) is centred and scaled by its own band statistics, so a map of another season reads how a tile differs from its scene; assumes the rasters hold a similar mix of classes. CNN and ViT only</source>
+            <translation>Jedes Raster (in einem Patch-Satz: jedes Datum) wird mit seiner eigenen Kanalstatistik zentriert und skaliert, sodass eine Karte einer anderen Jahreszeit liest, wie sich eine Kachel von ihrer Szene unterscheidet; setzt eine ähnliche Klassenmischung in den Rastern voraus. Nur CNN und ViT</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
             <source>Output resolution</source>
             <translation>Ausgabeauflösung</translation>
         </message>
@@ -2022,6 +2057,11 @@ Sie stehen unter der MIT-Lizenz (Copyright (c) 2024 Presto Authors), die neben i
             <location filename="../plugin/results.py" />
             <source>Backbone</source>
             <translation>Backbone</translation>
+        </message>
+        <message>
+            <location filename="../plugin/results.py" />
+            <source>Normalisation</source>
+            <translation>Normalisierung</translation>
         </message>
         <message>
             <location filename="../plugin/results.py" />

@@ -17,7 +17,7 @@ from .presto_weights_widget import PrestoWeightsWidget, uses_presto
 # The training options this form shows (and the project and the user's settings keep, plugin/settings.py); every
 # other option is the engine's default. Labels, help and choices come from the options table (core/params.py).
 FORM_FIELDS = ("method", "metadata", "encoding", "backbone", "tile_size_px", "steps", "batch_size", "device", "seed",
-               "pretrained")
+               "pretrained", "normalization")
 TEACHER = option("metadata").choice("teacher")
 
 
@@ -50,6 +50,7 @@ class OptionsPanel(QWidget):
         self.teacher.setToolTip(tr(TEACHER.help))
         self.encoding = _combo(option("encoding"))
         self.backbone = _combo(option("backbone"))
+        self.normalization = _combo(option("normalization"))
         self.weights = PrestoWeightsWidget()
         self.weights_label = QLabel(tr(option("pretrained").label))
         self.weights_label.setToolTip(tr(option("pretrained").help))
@@ -78,6 +79,7 @@ class OptionsPanel(QWidget):
         for name, widget in (("encoding", self.encoding), ("backbone", self.backbone)):
             form.addRow(tr(option(name).label), widget)
         form.addRow(self.weights_label, self.weights)
+        form.addRow(tr(option("normalization").label), self.normalization)
         for name, widget in (("tile_size_px", self.tile_size), ("steps", self.steps), ("batch_size", self.batch_size),
                              ("device", self.device), ("seed", self.seed)):
             form.addRow(tr(option(name).label), widget)
@@ -87,7 +89,7 @@ class OptionsPanel(QWidget):
         form.addRow(tr("Output folder"), self.output_folder)
 
         self.set_options(TrainOptions())
-        for widget in (self.method, self.encoding, self.backbone, self.device):
+        for widget in (self.method, self.encoding, self.backbone, self.device, self.normalization):
             widget.currentIndexChanged.connect(self._changed)
         for widget in (self.tile_size, self.steps, self.batch_size, self.seed):
             widget.valueChanged.connect(self._changed)
@@ -149,6 +151,7 @@ class OptionsPanel(QWidget):
             device=self.device.currentData() or "auto",
             seed=self.seed.value(),
             pretrained=self.weights.path() or None,
+            normalization=self.normalization.currentData(),
         )
 
     def run_options(self) -> TrainOptions:
@@ -172,6 +175,7 @@ class OptionsPanel(QWidget):
         self._select(self.device, options.device)
         self.seed.setValue(int(options.seed))
         self.weights.set_path(options.pretrained)
+        self._select(self.normalization, options.normalization)
         self._changed()
 
     def output_dir(self) -> str:

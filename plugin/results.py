@@ -11,7 +11,7 @@ from qgis.core import (
     QgsLayerTreeGroup, QgsProject, QgsRasterLayer,
 )
 
-from ..core.params import ClassSpec
+from ..core.params import ClassSpec, option
 from .i18n import tr
 from .palette import paletted_renderer
 from .worker import JobResult
@@ -153,6 +153,12 @@ def report_html(report: dict, model_path: str = "", device_name: str = "", cance
         how = tr("chosen automatically") if choice.get("automatic") else tr("as chosen")
         parts.append(f"<p><b>{html.escape(tr('Backbone'))}:</b> {html.escape(choice['backbone'])} ({html.escape(how)})"
                      f"<br><small>{html.escape(choice['reason'])}</small></p>")
+    norm = report.get("normalization")
+    if norm and norm.get("mode") in option("normalization").values:
+        how = tr("chosen automatically") if norm.get("automatic") else tr("as chosen")
+        label = tr(option("normalization").choice(norm["mode"]).label)
+        parts.append(f"<p><b>{html.escape(tr('Normalisation'))}:</b> {html.escape(label)} ({html.escape(how)})"
+                     f"<br><small>{html.escape(norm.get('reason', ''))}</small></p>")
     if cancelled:
         parts.append(f"<p><i>{html.escape(tr('Training was cancelled; the best model so far was saved.'))}</i></p>")
     n_val = report.get("n_validation", 0) or 0

@@ -49,7 +49,10 @@ def train_crop_model(folder, steps: int = 6) -> str:
     crop = write_window(folder / "model_crop.tif")
     request = TrainRequest(rasters=[RasterInput(crop)], labels_path=SAMPLE_LABELS, class_field="label",
                            out_model=str(folder / "crop_model.pt"),
-                           options=TrainOptions(tile_size_px=4, steps=steps, batch_size=16, device="cpu"))
+                           # One scale from the training raster: the tests of the warning about rescaled rasters
+                           # need it (a per-raster model rescales every raster, tests/test_scene_normalization.py).
+                           options=TrainOptions(tile_size_px=4, steps=steps, batch_size=16, device="cpu",
+                                                normalization="training"))
     return train_model(request).model_path
 
 

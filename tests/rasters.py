@@ -93,3 +93,22 @@ def to_crs(geometries: Sequence[shapely.Geometry], src: str, dst: str) -> list:
         return np.column_stack([x, y])
 
     return list(shapely.transform(np.asarray(geometries, dtype=object), _project))
+
+
+def sample_tiles(tile: int = 4, classes: Sequence[int] = (1, 3, 5)):
+    """The bundled Landsat sample cut into ``tile`` px tiles labelled by the majority of the dense reference:
+    (tiles (N, 6, tile, tile) float32, class index (N,) into ``classes``, every pixel valid (N,)), the tiles whose
+    majority is one of ``classes`` (default developed, herbaceous, forest)."""
+    with rasterio.open(SAMPLE_IMAGE) as ds:
+        img = ds.read().astype(np.float32)
+        valid = ds.read_masks(1) > 0
+    with rasterio.open(SAMPLE_REFERENCE) as ds:
+        ref = ds.read(1)
+    t, bands = tile, img.shape[0]
+    h, w = (img.shape[1] // t) * t, (img.shape[2] // t) * t
+    tiles = img[:, :h, :w].reshape(bands, h // t, t, w // t, t).transpose(1, 3, 0, 2, 4).reshape(-1, bands, t, t)
+    ok = valid[:h, :w].reshape(h // t, t, w // t, t).transpose(0, 2, 1, 3).reshape(-1, t * t).all(1)
+    lab = ref[:h, :w].reshape(h // t, t, w // t, t).transpose(0, 2, 1, 3).reshape(-1, t * t)
+    major = np.array([np.bincount(r, minlength=max(classes) + 1).argmax() for r in lab])
+    keep = np.isin(major, list(classes))
+    return tiles[keep], np.searchsorted(list(classes), major[keep]), ok[keep]

@@ -51,4 +51,6 @@ def test_a_training_run_reports_backbone_and_baseline_and_the_dock_shows_them(tm
 
     html = report_html(report, "m.pt")
     assert "Backbone" in html and "chosen automatically" in html and "1 timestep" in html
+    assert report["normalization"]["mode"] == "per_raster"  # one single-date raster, read by the CNN
+    assert "Normalisation" in html and "Each raster by its own statistics" in html
     assert STATS_NAME + ": 100.0%" in html

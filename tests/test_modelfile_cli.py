@@ -19,6 +19,7 @@ from spatiotemporal_ssl.core.data.normalization import BandStats
 from spatiotemporal_ssl.core.params import ClassSpec, TrainOptions
 from spatiotemporal_ssl.core.learning.trainer import Trainer
 
+from rasters import sample_tiles
 from synthetic import training_data
 
 
@@ -101,20 +102,8 @@ def test_foreign_and_corrupt_files_are_refused(tmp_path):
 
 def _sample_patch_set(path, seed=0):
     """A real patch set: 4 x 4 tiles of the bundled Landsat sample, labelled by the dense reference."""
-    paths = sample_paths()
-    with rasterio.open(paths["image"]) as ds:
-        img = ds.read().astype(np.float32)
-        valid = ds.read_masks(1) > 0
-    with rasterio.open(paths["reference"]) as ds:
-        ref = ds.read(1)
-    t = 4
-    h, w = (img.shape[1] // t) * t, (img.shape[2] // t) * t
-    tiles = img[:, :h, :w].reshape(6, h // t, t, w // t, t).transpose(1, 3, 0, 2, 4).reshape(-1, 6, t, t)
-    ok = valid[:h, :w].reshape(h // t, t, w // t, t).transpose(0, 2, 1, 3).reshape(-1, t * t).all(1)
-    lab = ref[:h, :w].reshape(h // t, t, w // t, t).transpose(0, 2, 1, 3).reshape(-1, t * t)
-    major = np.array([np.bincount(r, minlength=8).argmax() for r in lab])
-    keep = ok & np.isin(major, [1, 3, 5])  # developed, herbaceous, forest
-    tiles, y = tiles[keep], np.searchsorted([1, 3, 5], major[keep])
+    tiles, y, ok = sample_tiles(4)
+    tiles, y = tiles[ok], y[ok]
     rng = np.random.default_rng(seed)
     split = np.array(["unlabeled"] * len(y), dtype="<U9")
     order = rng.permutation(len(y))

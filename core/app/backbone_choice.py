@@ -6,7 +6,7 @@ encoder wins on year-long series whose bands it knows; on single dates it was no
 and on bands it cannot place (8-bit RGB, unnamed bands) it does not apply. So the rule reads only the input's
 kind, never a label:
 
-1. the user chose a backbone: that one;
+1. the user chose a backbone: that one; normalisation "per_raster" chosen: the CNN (Presto reads reflectance);
 2. fewer than :data:`MIN_SERIES_TIMESTEPS` timesteps: the CNN (Presto is an encoder of time series);
 3. the bands' Presto roles cannot be told, or neither near infrared (B8) nor NDVI is among them: the CNN (the
    vegetation signal of Presto's pretraining; with only NIR, NDVI and EVI, the Mato Grosso -> Para series, Presto
@@ -65,6 +65,9 @@ def choose_backbone(band_names: Sequence[str], timesteps: int, options: TrainOpt
     and optionally a sample of its pixels (n, bands x timesteps) and dtype for the scaling check."""
     if options.backbone != "auto":
         return BackboneChoice(options.backbone, f"backbone '{options.backbone}' as chosen", automatic=False)
+    if options.normalization == "per_raster":
+        return BackboneChoice("cnn", "CNN: normalisation 'per_raster' was chosen, and Presto reads reflectance, "
+                              "scaled the same in every raster", True)
     if timesteps < MIN_SERIES_TIMESTEPS:
         return BackboneChoice("cnn", f"CNN: the input has {timesteps} timestep{'s' if timesteps != 1 else ''}, and "
                               f"the pretrained Presto encoder is used for series of {MIN_SERIES_TIMESTEPS} or more "

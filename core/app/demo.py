@@ -132,6 +132,8 @@ def run_demo(out_dir: str = "stssl-demo", quick: bool = False, device: str = "au
     bar.close()
     if result.backbone_choice is not None:
         print(f"backbone: {result.backbone_choice.reason}")
+    if result.normalization is not None:
+        print(f"normalisation: {result.normalization.reason}")
     train_seconds = time.perf_counter() - t0
     model = load_model(model_path, device=device)
     outs = {k: os.path.join(out_dir, f"raleigh_{k}.tif") for k in ("classes", "confidence", "teacher")}
@@ -155,6 +157,7 @@ def run_demo(out_dir: str = "stssl-demo", quick: bool = False, device: str = "au
         "steps": result.steps_done, "best_step": result.best_step, "train_seconds": round(train_seconds, 1),
         "predict_seconds": round(predict_seconds, 1), "device": result.device_name,
         "backbone": result.backbone_choice.to_dict() if result.backbone_choice is not None else None,
+        "normalization": result.normalization.to_dict() if result.normalization is not None else None,
         "reference": "GRASS NC land-cover classification (strata.tif), an earlier date than the image",
     }
     metrics_path = os.path.join(out_dir, "raleigh_metrics.json")

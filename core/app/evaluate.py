@@ -34,6 +34,7 @@ from ..learning.validation import predict_logits
 from ..learning.training_data import assemble_training_data
 from ..models.metadata import meta_batch
 from .backbone_choice import BackboneChoice, choose_backbone, on_gpu, resolve_backbone
+from .scene_normalization import choose_normalization, normalize_by_scene
 from .patchset import REQUIRED_KEYS, load_patch_set, series_description
 
 __all__ = ["REQUIRED_KEYS", "evaluate_patchset", "load_patch_set", "normalized_images", "series_description"]
@@ -81,6 +82,30 @@ def _backbone_choice(ps: dict, opts: TrainOptions, sample: np.ndarray, band_name
     return choose_backbone(names, t, opts, on_gpu(opts.device), sample=sample, dtype=ps["images"].dtype)
 
 
+def _scene_normalised(ps: dict, opts: TrainOptions, images: np.ndarray, stats, band_names,
+                      timestep_dates) -> tuple:
+    """The tiles normalised as the normalisation rule (core.app.scene_normalization) says for this patch set,
+    where each date's tiles stand for one raster; ``images`` come normalised with the non-test statistics. A date's
+    test tiles count in its statistics, as a raster to classify is scaled by its own pixels (never by labels)."""
+    try:
+        timesteps = series_description(ps, band_names, timestep_dates)[1]
+    except InputError:  # bands and timesteps not said: one date per tile, as the set's 'date' key holds
+        timesteps = 1
+    raw = ps["images"].astype(np.float32)
+    valid = np.all(np.isfinite(raw), axis=1)
+    dates = np.asarray(ps["date"]).astype(str)
+    pixels = valid.sum(axis=(1, 2))
+    train = ps["split"] != "test"  # the rule reads the training scenes only
+    scene_pixels = [int(pixels[train & (dates == d)].sum()) for d in np.unique(dates[train])]
+    choice = choose_normalization(opts, opts.backbone, timesteps, scene_pixels)
+    record = dict(choice.to_dict(), scenes=len(np.unique(dates)), median_scene_pixels=int(np.median(scene_pixels)))
+    if choice.mode != "per_raster":
+        return images, record
+    raw = np.nan_to_num(raw, nan=0.0, posinf=0.0, neginf=0.0)
+    normalised, record["scenes_with_training_statistics"] = normalize_by_scene(raw, valid, dates, stats, opts.seed)
+    return normalised, record
+
+
 def evaluate_patchset(path: str, options: Optional[TrainOptions] = None,
                       progress: Optional[Callable[[TrainProgress], None]] = None,
                       band_names: Union[str, Sequence[str], None] = None,
@@ -117,6 +142,7 @@ def evaluate_patchset(path: str, options: Optional[TrainOptions] = None,
     opts = dataclasses.replace(options, multi_label=bool(multi), tile_size_px=int(images.shape[-1]))
     choice = _backbone_choice(ps, opts, sample, band_names, timestep_dates)
     opts = resolve_backbone(opts, choice)
+    images, norm = _scene_normalised(ps, opts, images, stats, band_names, timestep_dates)
     presto, months = None, None
     if opts.backbone == "presto":
         presto, months = _presto_spec(ps, opts, stats, sample, band_names, timestep_dates)
@@ -156,6 +182,7 @@ def evaluate_patchset(path: str, options: Optional[TrainOptions] = None,
         "best_val_accuracy": result.best_val_accuracy, "data_wait_fraction": round(result.data_wait_fraction, 4),
         "multi_label": multi, "n_tiles_no_data": ps["no_data_tiles"], "backbone": opts.backbone,
         "backbone_choice": choice.to_dict(), "batch_size": opts.batch_size, "unlabeled_ratio": opts.unlabeled_ratio,
+        "normalization": norm,
     }
     if presto is not None:
         from ..models.presto_backbone import describe_spec

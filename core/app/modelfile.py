@@ -45,7 +45,8 @@ def _plain(value):
 def save_model(path: str, *, student: LandCoverNet, teacher: Optional[LandCoverNet], classes: List[ClassSpec],
                band_stats: BandStats, tile_size_px: int, stride_px: int, encoder: Optional[MetadataEncoder],
                multi_label: bool, options: dict, provenance: list, report: dict,
-               training_state: Optional[dict] = None, overwrite: bool = False) -> str:
+               training_state: Optional[dict] = None, overwrite: bool = False,
+               normalization: Optional[dict] = None) -> str:
     """Write a model file atomically (temporary name, then rename): a crash never leaves half a model.
 
     The written file is read back and checked against the schema before the rename, so a full disk or a
@@ -58,6 +59,9 @@ def save_model(path: str, *, student: LandCoverNet, teacher: Optional[LandCoverN
         "stride_px": int(stride_px),
         "classes": [{"value": int(c.value), "name": str(c.name), "color": [int(v) for v in c.color]} for c in classes],
         "band_stats": band_stats.to_dict(),
+        # How rasters are scaled (core/app/scene_normalization.py); "band_stats" above are the training rasters'
+        # pooled statistics, which a "per_raster" model replaces with each predicted raster's own.
+        "normalization": normalization or {"mode": "training"},
         # Older files also hold "metadata_mode" (the teacher choice), which nothing reads: what each network
         # reads is in its config below, the choice itself in "options".
         "encoding": encoder.to_dict() if encoder is not None else None,

@@ -18,7 +18,7 @@ import torch
 
 from ..errors import ModelFileError
 from ..models.network import NetworkConfig
-from ..params import BACKBONES, ENCODINGS, METADATA_MODES, PRESTO_STUDENT_VIEWS
+from ..params import BACKBONES, ENCODINGS, METADATA_MODES, NORMALIZATIONS, PRESTO_STUDENT_VIEWS
 
 FORMAT = "spatiotemporal-ssl-model"
 FORMAT_VERSION = 1
@@ -196,6 +196,10 @@ def validate_model_blob(blob: Any, path: str) -> None:
         _need(stride <= tile, "config.stride_px", f"is {stride}, larger than tile_size_px {tile}")
         n_classes = _check_classes(config.get("classes"))
         _check_band_stats(config.get("band_stats"), band_count)
+        normalization = config.get("normalization")
+        if normalization is not None:  # files from before the option scale every raster with band_stats
+            _need(isinstance(normalization, dict) and normalization.get("mode") in NORMALIZATIONS,
+                  "config.normalization", f"must name one of {', '.join(NORMALIZATIONS)}")
         encoding: Optional[dict] = config.get("encoding")
         if encoding is not None:
             _need(isinstance(encoding, dict) and encoding.get("name") in ENCODINGS, "config.encoding",

@@ -24,9 +24,9 @@ from ..learning.metrics import single_label_metrics, multi_label_metrics
 from .backbone_choice import BackboneChoice, choose_for_rasters, on_gpu, resolve_backbone
 from .filecheck import check_free_space
 from .presto_inputs import presto_training_inputs
+from .scene_normalization import NormalizationChoice, normalize_training_tiles
 from .modelfile import estimated_file_bytes, read_model_blob, save_model
 from .modelschema import exception_detail
-from ..data.normalization import normalize_tiles
 from .outputs import check_output_path
 from ..params import TrainOptions, TrainRequest
 from ..learning.baseline import baseline_report
@@ -55,6 +55,7 @@ class TrainResult:
     provenance: List[dict] = field(default_factory=list)
     history: List[dict] = field(default_factory=list)
     backbone_choice: Optional[BackboneChoice] = None  # which network read the pixels, and why
+    normalization: Optional[NormalizationChoice] = None  # how the bands were scaled, and why
 
 
 def _validation_report(result, data, classes, multi_label: bool, val_fraction: float) -> dict:
@@ -113,7 +114,10 @@ def train_model(request: TrainRequest, progress: Optional[Callable[[TrainProgres
         request.rasters, request.labels_path, request.class_field, opts.tile_size_px, opts.training_stride_px,
         request.min_coverage, opts.multi_label, request.presence_fraction, request.classes, timesteps=timesteps)
     stats = compute_band_stats(request.rasters, seed=opts.seed, timesteps=timesteps[0] if timesteps else 1)
-    images = normalize_tiles(tiles.images, tiles.valid, stats)
+    images, norm, norm_record = normalize_training_tiles(request.rasters, opts, tiles.images, tiles.valid,
+                                                         tiles.raster_index, stats,
+                                                         timesteps[0] if timesteps else None)
+    log.info("normalisation: %s", norm.reason)
     encoder = MetadataEncoder(opts.encoding, opts.sh_degree)
     targets = tiles.labels.astype(np.float32 if opts.multi_label else np.int64)
     presto = months = None
@@ -146,6 +150,7 @@ def train_model(request: TrainRequest, progress: Optional[Callable[[TrainProgres
         val_report = _validation_report(result, data, classes, opts.multi_label, opts.val_fraction)
         val_report.update(extra_report)
         val_report.update({"backbone": opts.backbone, "backbone_choice": choice.to_dict(),
+                           "normalization": norm.to_dict(),
                            "best_step": result.best_step, "steps_done": result.steps_done,
                            "cancelled": result.cancelled, "stopped_early": result.stopped_early,
                            "mean_mask_rate": result.mean_mask_rate,
@@ -154,7 +159,7 @@ def train_model(request: TrainRequest, progress: Optional[Callable[[TrainProgres
                    band_stats=stats, tile_size_px=opts.tile_size_px, stride_px=opts.prediction_stride_px,
                    encoder=encoder, multi_label=opts.multi_label, options=opts.to_dict(),
                    provenance=provenance, report=val_report, training_state=result.training_state,
-                   overwrite=overwrite)
+                   overwrite=overwrite, normalization=norm_record)
         return val_report
 
     def write(result) -> dict:
@@ -189,6 +194,7 @@ def train_model(request: TrainRequest, progress: Optional[Callable[[TrainProgres
         steps_done=result.steps_done, device_name=result.device_name, train_seconds=result.train_seconds,
         report=val_report, n_labeled=int(data.labeled_images.shape[0]), n_unlabeled=int(data.unlabeled_images.shape[0]),
         n_validation=int(len(val_idx)), provenance=provenance, history=result.history, backbone_choice=choice,
+        normalization=norm,
     )
 
 

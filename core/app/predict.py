@@ -38,6 +38,7 @@ from ..data.dataset import sample_raster_pixels
 from ..errors import InputError
 from .geotiff import close_geotiff, open_geotiff, verify_geotiff, write_block
 from .input_check import ScaleCheck, compare_with_training
+from .scene_normalization import model_for_raster, model_mode
 from .predict_blocks import Block, block_for_bands, block_layout, predict_block, spans
 from .predict_metadata import metadata_source
 from .outputs import (atomic_output, check_output_path, check_written, class_qml, confidence_qml, qml_path_for,
@@ -95,6 +96,8 @@ def check_input_scale(model, raster_path: str, max_samples: int = 20_000, seed: 
     info = open_raster_info(raster_path, require_crs=False)
     _check_band_count(model, info)
     samples = sample_raster_pixels(raster_path, max_samples, np.random.default_rng(seed), info=info)
+    if model_mode(getattr(model, "config", {})) == "per_raster":  # it scales each raster by its own statistics
+        return ScaleCheck(info.name, int(samples.shape[0]), [])
     with rasterio.open(raster_path) as src:
         names = [d or "" for d in src.descriptions]
     return compare_with_training(samples, model.band_stats, info.name, names)
@@ -111,6 +114,7 @@ def classify_raster(request: PredictRequest, model=None, progress: Optional[Call
     return predict_raster(model, request.raster_path, request.out_classes, out_confidence=request.out_confidence,
                           out_teacher=request.out_teacher, acquisition_date=request.acquisition_date,
                           resolution=request.resolution, stride_px=request.stride_px, batch_size=request.batch_size,
+                          block_px=request.block_px,
                           overwrite=request.overwrite, progress=progress, should_stop=should_stop,
                           location=request.location, timestep_dates=request.timestep_dates)
 
@@ -157,18 +161,20 @@ def predict_raster(
     _check_request(model, info, out_classes, out_confidence, out_teacher, resolution, stride, tile,
                    batch_size, block_px, overwrite)
     class_dtype, class_nodata = class_encoding(model.classes, model.path)
+    model, scale_note = model_for_raster(model, raster_path)  # a "per_raster" model reads this raster's statistics
+    notes: List[str] = [scale_note] if scale_note else []
 
     # The teacher always reads location and date; the student only in the metadata-as-input baseline.
     metadata = None
-    notes: List[str] = []
     student_reads_metadata = bool(model.student_needs_metadata)
     if out_teacher or student_reads_metadata:
-        metadata, notes = metadata_source(info, raster_path, acquisition_date, location, student_reads_metadata,
-                                           "teacher map" if out_teacher else "class map",
-                                           presto_spec=getattr(model, "presto_spec", None),
-                                           timestep_dates=timestep_dates)
-        for note in notes:
-            log.warning("%s", note)
+        metadata, metadata_notes = metadata_source(
+            info, raster_path, acquisition_date, location, student_reads_metadata,
+            "teacher map" if out_teacher else "class map", presto_spec=getattr(model, "presto_spec", None),
+            timestep_dates=timestep_dates)
+        notes += metadata_notes
+    for note in notes:
+        log.warning("%s", note)
 
     scale = 1 if resolution == "pixel" else stride
     out_height = -(-info.height // scale)
@@ -325,7 +331,7 @@ def _check_request(model, info: RasterInfo, out_classes: str, out_confidence: Op
     if int(batch_size) < 1:
         raise InputError(f"batch_size must be at least 1 (got {batch_size})")
     if int(block_px) < 1:
-        raise InputError(f"block_px must be at least 1 (got {block_px})")
+        raise InputError(f"the block size must be at least 1 pixel (got {block_px}); e.g. --block-px 512")
     if out_teacher and not bool(model.has_teacher):
         raise InputError(
             f"model '{os.path.basename(str(model.path))}' has no metadata teacher (trained without metadata), so "

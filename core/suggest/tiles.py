@@ -22,7 +22,7 @@ from ..app.modelfile import LoadedModel, load_model
 from ..app.outputs import atomic_output, check_output_path
 from ..data.dataset import build_tileset
 from ..data.geo import pixel_centres_xy
-from ..data.normalization import normalize_tiles
+from ..app.scene_normalization import normalize_for_model
 from ..data.raster import RasterInfo, open_raster_info
 from ..data.tiling import TileGrid
 from ..errors import InputError
@@ -93,7 +93,7 @@ def suggest_tiles(model: Union[str, LoadedModel], rasters: Sequence[RasterInput]
     if len(pool) == 0:
         raise InputError("every valid tile of the rasters is labelled already; there is nothing to suggest")
     report("scoring")
-    images = normalize_tiles(pool.images, pool.valid, loaded.band_stats)
+    images = normalize_for_model(loaded, pool.images, pool.valid, pool.raster_index, [r.path for r in rasters])
     probs = tile_probabilities(loaded, images, pool.lat, pool.lon, pool.doy, networks, batch_size)
     scores = score_tiles(probs, score)
     xy, group = _tile_positions(infos, pool.raster_index, pool.row, pool.col, t)

@@ -19,7 +19,8 @@ from .common import EngineAlgorithm, processing_error
 
 # Processing parameter -> training option. Descriptions, help, choices and minimums come from the options table
 # (core/params.py); an enum's index is the position in the option's choice list.
-CHOICE_PARAMETERS = (("METHOD", "method"), ("METADATA", "metadata"), ("ENCODING", "encoding"), ("BACKBONE", "backbone"))
+CHOICE_PARAMETERS = (("METHOD", "method"), ("METADATA", "metadata"), ("ENCODING", "encoding"), ("BACKBONE", "backbone"),
+                     ("NORMALIZATION", "normalization"))
 NUMBER_PARAMETERS = (("TILE_SIZE", "tile_size_px"), ("STEPS", "steps"), ("BATCH_SIZE", "batch_size"), ("SEED", "seed"))
 # The Presto backbone's inputs (all optional: by default roles come from the band names, scaling from the values).
 PRESTO_CHOICE_PARAMETERS = (("SENSOR", "sensor"), ("SCALING", "scaling"))
