@@ -114,6 +114,38 @@ def _prepare(threads: int) -> tuple:
     return folder, paths, model
 
 
+def _predict_traced(model: Path, stack: Path, out: Path, threads: int, block_px: int) -> tuple:
+    """(seconds, peak RSS MB, RSS samples MB every 0.25 s) of one `stssl predict` process: the samples show whether
+    memory climbs over the blocks or only spikes within them."""
+    for suffix in ("", ".qml"):
+        Path(str(out) + suffix).unlink(missing_ok=True)
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([str(STSSL), "predict", str(model), str(stack), "--out", str(out), "--device", "cpu",
+                             "--overwrite", "--block-px", str(block_px)], env=_env(threads),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    samples = []
+    while True:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            break
+        try:
+            with open(f"/proc/{proc.pid}/statm") as statm:
+                samples.append(int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20)
+        except OSError:  # the process is ending
+            pass
+        time.sleep(0.25)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode:
+        raise RuntimeError(f"stssl predict failed on {stack} (exit {proc.returncode})")
+    return time.perf_counter() - t0, usage.ru_maxrss / 1024, samples
+
+
+def _quarters(samples: List[float]) -> List[float]:
+    """Median RSS of each quarter of a run's samples."""
+    parts = np.array_split(np.asarray(samples), 4)
+    return [float(np.median(p)) for p in parts if p.size]
+
+
 def _memory_only(args: argparse.Namespace) -> int:
     """Peak RSS of `stssl predict` on stacks of the --memory-sides at a fixed --block-px: flat if it streams."""
     folder, paths, model = _prepare(args.threads)
@@ -121,10 +153,14 @@ def _memory_only(args: argparse.Namespace) -> int:
     for side in [int(s) for s in args.memory_sides.split(",") if s]:
         path = folder / f"stack_{side}.tif"
         _mirrored_stack(paths["stack"], path, side)
-        seconds, peak = _predict(model, path, folder / f"classes_{side}.tif", args.threads, args.block_px)
-        blocks = -(-side // args.block_px) ** 2
-        memory[side] = {"seconds": seconds, "peak_rss_mb": peak, "blocks": blocks}
-        print(f"{side}x{side} px in {blocks} blocks of {args.block_px} px: {seconds:.1f} s, peak RSS {peak:.0f} MB")
+        seconds, peak, samples = _predict_traced(model, path, folder / f"classes_{side}.tif", args.threads,
+                                                 args.block_px)
+        blocks = (-(-side // args.block_px)) ** 2
+        quarters = _quarters(samples)
+        memory[side] = {"seconds": seconds, "peak_rss_mb": peak, "blocks": blocks,
+                        "median_rss_mb_by_quarter": quarters}
+        print(f"{side}x{side} px in {blocks} blocks of {args.block_px} px: {seconds:.1f} s, peak RSS {peak:.0f} MB, "
+              f"median RSS by quarter of the run {', '.join(f'{q:.0f}' for q in quarters)} MB")
     out = SPEED_DIR / "presto_memory.json"
     out.write_text(json.dumps({"block_px": args.block_px, "bands": 138, "threads": args.threads,
                                "load_average": os.getloadavg()[0], "memory": memory}, indent=1))

@@ -31,8 +31,12 @@ def normalization_section(runs: Runs, k: int) -> List[str]:
         return []
     out = [f"## Normalisation: each raster by its own statistics, on the single-date sets, {k} labels per class", "",
            "The default's normalisation is `auto` (core/app/scene_normalization.py): single-date rasters read by "
-           "the CNN are each scaled by their own band statistics (in a patch set, each date's tiles are one scene), "
-           "where a date has at least 1,024 valid pixels; Presto and series keep one scale from the training tiles. "
+           "the CNN are each scaled by their own band statistics, where a scene has at least 1,024 valid pixels; "
+           "Presto and series keep one scale from the training tiles. In a patch set each date's tiles are one "
+           "scene: its statistics come from its training tiles, and a date that only test tiles show (a raster that "
+           "is only classified) is scaled by its own pixels, never by labels. A set of one date (Raleigh) therefore "
+           "gets the same scale either way. Where the typical date has fewer pixels (the Mato Grosso dates: a few "
+           "scattered pixels a date), `auto` keeps one scale. "
            "The one-scale row is the same default with `--normalization training`, which is how the default ran "
            "before; the from-scratch rows of the other tables keep one scale too. Accuracy / balanced accuracy, "
            "mean ± std (seeds):", "",

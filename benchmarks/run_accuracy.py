@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
 from benchlib import REPO_ROOT, RUNS_DIR, set_path
-from spatiotemporal_ssl.core.params import EVALUATE_STEPS
+from spatiotemporal_ssl.core.params import EVALUATE_STEPS, TrainOptions
 
 import make_splits
 import metadata_only
@@ -118,6 +118,11 @@ ROWS: Dict[str, Row] = {row.name: row for row in [
         "statistics; Spatiotemporal SSL)", "fixmatch",
         "teacher", "season", extra=("--pretrained", str(PRESTO_WEIGHTS)), cost_factor=10, backbone=None,
         steps=EVALUATE_STEPS),
+    # The same default at the training length a user gets from the dock and `stssl train` (TrainOptions.steps),
+    # where `stssl evaluate` defaults to a shorter run (EVALUATE_STEPS).
+    Row("default_train_steps", f"the engine's default at the dock's {TrainOptions().steps:,} steps", "fixmatch",
+        "teacher", "season", extra=("--pretrained", str(PRESTO_WEIGHTS)), cost_factor=20, backbone=None,
+        steps=TrainOptions().steps),
     # The same default with its normalisation pinned to one scale from the training tiles, as it ran before the
     # normalisation "auto" (core/app/scene_normalization.py): what "auto" changes on single-date sets.
     Row("default_one_scale", "the engine's default with one scale from the training tiles (--normalization "
@@ -208,6 +213,7 @@ def grid_for(variant: str) -> Grid:
             Block(MAIN_SETS + control_sets, [MAIN_BUDGET], ["default"]),
             Block([s for s in MAIN_SETS + control_sets if s in SINGLE_DATE_SETS], [MAIN_BUDGET],
                   ["default_one_scale"]),
+            Block(MAIN_SETS, [MAIN_BUDGET], ["default_train_steps"]),
         ], seeds=[0, 1, 2, 3, 4], steps=400)
     if variant == "presto":  # the Presto rows at the engine's default steps for patch sets (stssl evaluate: 500)
         return Grid("presto", [Block(SERIES_SETS, [MAIN_BUDGET], PRESTO_ROWS)], seeds=[0, 1, 2, 3, 4], steps=500)

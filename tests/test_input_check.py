@@ -155,6 +155,20 @@ def test_cli_predict_of_a_matching_raster_reports_nodata(model_file, tmp_path, c
         in captured.out
 
 
+def test_cli_predict_block_px_bounds_memory_and_keeps_the_map(model_file, tmp_path, capsys):
+    path = _scene(tmp_path, "scene.tif")
+    maps = []
+    for block in ("1024", "8"):
+        out = tmp_path / f"classes_{block}.tif"
+        assert cli.main(["predict", model_file, path, "--out", str(out), "--device", "cpu", "--block-px", block]) == 0
+        with rasterio.open(out) as ds:
+            maps.append(ds.read(1))
+    np.testing.assert_array_equal(maps[0], maps[1])
+    assert cli.main(["predict", model_file, path, "--out", str(tmp_path / "x.tif"), "--device", "cpu",
+                     "--block-px", "0"]) == 2
+    assert "--block-px 512" in capsys.readouterr().err
+
+
 # --- nodata counted by band in predict_raster ------------------------------------------------------------
 
 class _TinyModel:

@@ -158,3 +158,16 @@ def test_evaluate_treats_each_date_as_a_scene(tmp_path):
     # On the unshifted set both reach about 0.6; shifted, one scale calls nearly every test tile one class.
     assert auto["balanced_accuracy"] > 0.5 and fixed["balanced_accuracy"] < 0.4
     assert auto["accuracy"] > fixed["accuracy"] + 0.3
+
+
+def test_a_scene_with_training_tiles_is_scaled_by_them_and_a_test_only_scene_by_its_own_pixels():
+    rng = np.random.default_rng(1)
+    images, valid = _tiles(rng, n=200)
+    images[120:] += 100.0  # test tiles of the same scene that look different: they must not move its scale
+    fit = np.arange(200) < 120
+    fallback = BandStats(np.zeros(2), np.ones(2))
+    out, _ = normalize_by_scene(images, valid, np.array(["one"] * 200), fallback, seed=0, fit=fit)
+    assert abs(out[:120].mean()) < 0.1 and out[120:].mean() > 20
+    alone, small = normalize_by_scene(images[120:], valid[120:], np.array(["later"] * 80), fallback, seed=0,
+                                      fit=np.zeros(80, bool))
+    assert small == 0 and abs(alone.mean()) < 0.1  # 80 tiles x 16 px: enough on their own

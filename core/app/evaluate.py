@@ -86,7 +86,8 @@ def _scene_normalised(ps: dict, opts: TrainOptions, images: np.ndarray, stats, b
                       timestep_dates) -> tuple:
     """The tiles normalised as the normalisation rule (core.app.scene_normalization) says for this patch set,
     where each date's tiles stand for one raster; ``images`` come normalised with the non-test statistics. A date's
-    test tiles count in its statistics, as a raster to classify is scaled by its own pixels (never by labels)."""
+    statistics come from its non-test tiles; a date that only test tiles show (a raster that is only classified)
+    is scaled by its own pixels, never by labels."""
     try:
         timesteps = series_description(ps, band_names, timestep_dates)[1]
     except InputError:  # bands and timesteps not said: one date per tile, as the set's 'date' key holds
@@ -102,7 +103,8 @@ def _scene_normalised(ps: dict, opts: TrainOptions, images: np.ndarray, stats, b
     if choice.mode != "per_raster":
         return images, record
     raw = np.nan_to_num(raw, nan=0.0, posinf=0.0, neginf=0.0)
-    normalised, record["scenes_with_training_statistics"] = normalize_by_scene(raw, valid, dates, stats, opts.seed)
+    normalised, record["scenes_with_training_statistics"] = normalize_by_scene(raw, valid, dates, stats, opts.seed,
+                                                                             fit=train)
     return normalised, record
 
 

@@ -91,18 +91,26 @@ def raster_stats(path: str, fallback: BandStats, seed: int) -> Tuple[BandStats, 
 
 
 def normalize_by_scene(images: np.ndarray, valid: np.ndarray, scenes: np.ndarray, fallback: BandStats,
-                       seed: int) -> Tuple[np.ndarray, int]:
+                       seed: int, fit: Optional[np.ndarray] = None) -> Tuple[np.ndarray, int]:
     """Tiles (N, C, H, W) with nodata masks (N, H, W) normalised per scene (``scenes``: (N,) scene keys, e.g. a
-    patch set's dates); the number of scenes too small for their own statistics comes back with them."""
+    patch set's dates); the number of scenes too small for their own statistics comes back with them.
+
+    ``fit`` (N,) bool: the tiles whose pixels estimate a scene's statistics where they are enough (a patch set's
+    training tiles, so that test pixels never shape what training sees); a scene without enough of them (one
+    that only the test tiles show, as a raster that is only classified) is estimated from all its tiles."""
     out = np.empty(images.shape, dtype=np.float32)
     rng = np.random.default_rng(seed)
     small = 0
     for key in np.unique(scenes):
         rows = np.flatnonzero(scenes == key)
-        pixels = images[rows].transpose(0, 2, 3, 1)[valid[rows]]  # (n, C) valid pixels of the scene
-        if pixels.shape[0] > MAX_SAMPLES:
-            pixels = pixels[rng.choice(pixels.shape[0], size=MAX_SAMPLES, replace=False)]
-        stats, own = scene_stats(pixels.astype(np.float64), fallback)
+        stats, own = fallback, False
+        for subset in ([rows[fit[rows]]] if fit is not None else []) + [rows]:
+            pixels = images[subset].transpose(0, 2, 3, 1)[valid[subset]]  # (n, C) valid pixels
+            if pixels.shape[0] > MAX_SAMPLES:
+                pixels = pixels[rng.choice(pixels.shape[0], size=MAX_SAMPLES, replace=False)]
+            stats, own = scene_stats(pixels.astype(np.float64), fallback)
+            if own:
+                break
         small += not own
         out[rows] = normalize_tiles(images[rows], valid[rows], stats)
     return out, small
