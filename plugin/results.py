@@ -262,6 +262,7 @@ def scale_warning_text(check, raster_name: str) -> str:
               "lie far outside the training range (in {band}, {pct} of the pixels; median {median:.4g}, training "
               "mean {mean:.4g} ± {std:.4g}). The map would probably show a single class. Check that the raster has "
               "the bands, units and scaling of the training rasters (for example 8-bit digital numbers versus "
-              "scaled reflectance).").format(
+              "scaled reflectance). For a raster of another date or season, train with the normalisation 'Each "
+              "raster by its own statistics'.").format(
         name=raster_name, bands=", ".join(label(band) for band in flagged), band=label(worst),
         pct=f"{100.0 * worst.far_fraction:.0f} %", median=worst.median, mean=worst.train_mean, std=worst.train_std)

@@ -133,6 +133,7 @@ def test_cli_predict_refuses_a_rescaled_raster_without_force(model_file, tmp_pat
     assert cli.main(["predict", model_file, rescaled, "--out", str(out), "--device", "cpu"]) == 2
     err = capsys.readouterr().err
     assert "rescaled.tif" in err and "far outside the training range" in err and "--force" in err
+    assert "normalisation 'per_raster'" in err  # the remedy for a raster of another season
     assert not out.exists()
 
     assert cli.main(["predict", model_file, rescaled, "--out", str(out), "--device", "cpu", "--force"]) == 0

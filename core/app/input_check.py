@@ -73,7 +73,8 @@ class ScaleCheck:
             f"pixels; median {worst.median:.4g}, training mean {worst.train_mean:.4g} +/- {worst.train_std:.4g}). "
             "The map "
             "would probably show one class. Check that the raster has the bands, units and scaling of the training "
-            "rasters (for example 8-bit digital numbers versus scaled reflectance)"
+            "rasters (for example 8-bit digital numbers versus scaled reflectance); for a raster of another date or "
+            "season, a model trained with normalisation 'per_raster' scales each raster by its own statistics"
         )
 
 
