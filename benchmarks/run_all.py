@@ -55,6 +55,10 @@ def main(argv: Optional[list] = None) -> int:
     if not args.skip_speed:
         ok &= step("training speed", [python, str(BENCH_DIR / "bench_train.py")] + quick)
         ok &= step("prediction speed and memory", [python, str(BENCH_DIR / "bench_predict.py")] + quick)
+        if not args.quick:  # the Presto backbone: speed on one block, then memory over many small blocks
+            presto = [python, str(BENCH_DIR / "bench_presto_predict.py")]
+            ok &= step("Presto prediction speed", presto + ["--side", "128", "--memory-sides", "64,320"])
+            ok &= step("Presto prediction memory", presto + ["--block-px", "64", "--memory-sides", "64,192,320,448"])
     ok &= step("accuracy grid", [python, str(BENCH_DIR / "run_accuracy.py"), "--jobs", str(args.jobs)] + quick)
     if not args.quick:  # the pretrained encoder's rows, then the student at other training lengths
         accuracy = [python, str(BENCH_DIR / "run_accuracy.py"), "--jobs", str(args.jobs), "--timeout", "5400"]
