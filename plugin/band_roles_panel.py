@@ -68,6 +68,7 @@ class BandRolesPanel(QWidget):
         self._detected: List[Optional[tuple]] = []  # per band: the channels detected from its name, None: unknown
         self._dates: Optional[List[str]] = None
         self._problems: List[str] = []  # what reading the raster or the dates refused, shown above the notes
+        self._pending: Optional[Dict[int, str]] = None  # roles restored from the project, for its raster
 
         self.summary = WrappingLabel()
         self.table = QTableWidget(0, 3)
@@ -163,6 +164,9 @@ class BandRolesPanel(QWidget):
         key = f"{path}|{layout.band_names if layout else ''}"
         if key != self._raster:
             self._raster, self._set = key, {}  # another raster or other bands: the user's roles were for those
+            if self._pending is not None and layout is not None:  # roles kept with the project
+                self._set = {r: v for r, v in self._pending.items() if r < len(layout.band_names)}
+                self._pending = None
         self._layout = layout
         self._fill(name, problems)
 
@@ -263,6 +267,20 @@ class BandRolesPanel(QWidget):
                 notes = [str(exc)]
         self.notes.setText("\n".join(notes))
         self.notes.setVisible(bool(notes))
+
+    def set_values(self, band_roles: Optional[str], sensor: Optional[str], scaling: str) -> None:
+        """Show options restored from the project: the sensor and scaling at once, the roles (``"1=B2,3=ignore"``)
+        on the project's raster as soon as it is read."""
+        index = self.sensor.findData(sensor) if sensor else 0
+        self.sensor.setCurrentIndex(max(index, 0))
+        self.scaling.setCurrentIndex(max(self.scaling.findData(scaling), 0))
+        pending: Dict[int, str] = {}
+        for part in (band_roles or "").split(","):
+            band, _, role = part.partition("=")
+            if band.strip().isdigit() and role.strip():
+                pending[int(band) - 1] = role.strip()
+        self._pending, self._raster = pending, ""  # "": the next read applies them
+        self.refresh()
 
     # --- what the engine gets ---------------------------------------------------------------------------
     def unknown_bands(self) -> List[str]:

@@ -18,6 +18,9 @@ from .presto_weights_widget import PrestoWeightsWidget, uses_presto
 # other option is the engine's default. Labels, help and choices come from the options table (core/params.py).
 FORM_FIELDS = ("method", "metadata", "encoding", "backbone", "tile_size_px", "steps", "batch_size", "device", "seed",
                "pretrained", "normalization")
+# Options about the project's rasters (the band-role table): kept with the project, never as the user's defaults
+# for new projects, whose rasters have other bands.
+RASTER_FIELDS = ("band_roles", "sensor", "scaling")
 TEACHER = option("metadata").choice("teacher")
 
 
@@ -164,7 +167,8 @@ class OptionsPanel(QWidget):
         return self.weights.wait(msecs)
 
     def set_options(self, options: TrainOptions) -> None:
-        """Show ``options`` (only the fields of FORM_FIELDS; the form does not keep the others)."""
+        """Show ``options`` (only the fields of FORM_FIELDS and RASTER_FIELDS; the form does not keep the
+        others)."""
         self._select(self.method, options.method)
         self.teacher.setChecked(options.metadata == TEACHER.value)
         self._select(self.encoding, options.encoding)
@@ -176,6 +180,7 @@ class OptionsPanel(QWidget):
         self.seed.setValue(int(options.seed))
         self.weights.set_path(options.pretrained)
         self._select(self.normalization, options.normalization)
+        self.band_roles.set_values(options.band_roles, options.sensor, options.scaling)
         self._changed()
 
     def output_dir(self) -> str:

@@ -16,7 +16,7 @@ from qgis.core import QgsProject, QgsSettings
 from ..core.errors import InputError
 from ..core.params import ClassSpec, TrainOptions
 from . import palette as palette_io
-from .options_panel import FORM_FIELDS
+from .options_panel import FORM_FIELDS, RASTER_FIELDS
 
 SCOPE = "spatiotemporal_ssl"
 STATE_KEY = "state"
@@ -80,12 +80,13 @@ class DockState:
         return state
 
 
-def options_to_dict(options: TrainOptions) -> Dict:
+def options_to_dict(options: TrainOptions, with_raster_fields: bool = True) -> Dict:
     """What is stored of the training options: the fields the dock's form shows, nothing else. A hidden option
     kept from an old run would outlive a change of the engine's default (a metadata dropout of 0.2 stayed 0.2
-    after the default became 0.5) with no way for the user to see or change it."""
+    after the default became 0.5) with no way for the user to see or change it. ``with_raster_fields``: also the
+    band roles, sensor and scaling (for the project, not for the user's defaults)."""
     values = options.to_dict()
-    return {name: values[name] for name in FORM_FIELDS}
+    return {name: values[name] for name in FORM_FIELDS + (RASTER_FIELDS if with_raster_fields else ())}
 
 
 def options_from_dict(values: Dict) -> TrainOptions:
@@ -93,7 +94,7 @@ def options_from_dict(values: Dict) -> TrainOptions:
     options that older versions stored, or options of newer versions) are ignored; stored values that are no
     longer valid give the defaults."""
     try:
-        return TrainOptions.from_mapping({k: v for k, v in values.items() if k in FORM_FIELDS})
+        return TrainOptions.from_mapping({k: v for k, v in values.items() if k in FORM_FIELDS + RASTER_FIELDS})
     except InputError:
         return TrainOptions()
 
@@ -135,7 +136,7 @@ def user_default_options() -> TrainOptions:
 
 
 def save_user_default_options(options: TrainOptions) -> None:
-    QgsSettings().setValue(SETTINGS_PREFIX + "options", json.dumps(options_to_dict(options)))
+    QgsSettings().setValue(SETTINGS_PREFIX + "options", json.dumps(options_to_dict(options, with_raster_fields=False)))
 
 
 def user_value(key: str, default: str = "") -> str:

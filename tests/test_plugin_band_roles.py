@@ -75,6 +75,18 @@ def test_the_table_prefills_the_stacks_roles_and_an_edit_sets_the_option(dock, p
     assert (options.band_roles, options.scaling) == ("5=ignore", "reflectance")
     options.validate()
 
+    # Kept with the project: a saved and restored state shows the same roles on the same raster ...
+    from spatiotemporal_ssl.plugin import settings
+
+    stored = settings.DockState.from_json(dock.state().to_json()).options
+    dock.options.set_options(settings.DockState().options)  # a fresh form first: the roles are gone
+    assert dock.options.options().band_roles is None and _how(panel)[4] == "detected"
+    dock.options.set_options(stored)
+    assert (dock.options.options().band_roles, dock.options.options().scaling) == ("5=ignore", "reflectance")
+    assert _how(panel)[4] == "set by you" and _roles(panel)[4] == "ignore"
+    # ... but never as the user's defaults for new projects, whose rasters have other bands.
+    assert set(settings.RASTER_FIELDS).isdisjoint(settings.options_to_dict(stored, with_raster_fields=False))
+
 
 @needs_shared
 def test_unknown_bands_are_shown_and_dates_can_be_given(dock, project, sample, tmp_path):

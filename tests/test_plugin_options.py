@@ -77,12 +77,13 @@ def test_user_defaults_keep_only_what_the_form_shows(dock, project, canvas, mess
 
 
 def test_the_project_keeps_only_what_the_form_shows():
-    from spatiotemporal_ssl.plugin.options_panel import FORM_FIELDS
+    from spatiotemporal_ssl.plugin.options_panel import FORM_FIELDS, RASTER_FIELDS
     from spatiotemporal_ssl.plugin.settings import DockState
 
     state = DockState.from_json(json.dumps({"options": OLD_OPTIONS}))
     assert state.options == TrainOptions(steps=321, backbone="vit")
-    assert set(json.loads(state.to_json())["options"]) == set(FORM_FIELDS)
+    # The form's fields and the band-role table's (the project's rasters), nothing hidden.
+    assert set(json.loads(state.to_json())["options"]) == set(FORM_FIELDS + RASTER_FIELDS)
     # A stored value that is no longer valid gives the defaults, not a dock that cannot start.
     assert DockState.from_json(json.dumps({"options": {"tile_size_px": 0}})).options == TrainOptions()
 
