@@ -186,6 +186,9 @@ def test_stssl_train_and_predict_on_a_series_with_presto(tmp_path, capsys):
     model = load_model(model_path, device="cpu")
     assert model.presto_spec["timesteps"] == 6 and model.presto_spec["band_names"][:2] == ["blue", "red"]
     assert model.config["provenance"][0]["timestep_dates"][0] < model.config["provenance"][0]["timestep_dates"][1]
+    # The stack was a temporary VRT: the model file names the rasters it stacked, in date order.
+    sources = model.config["provenance"][0]["series_sources"]
+    assert sorted(os.path.basename(p) for p in sources) == sorted(os.path.basename(p) for p in singles)
 
     classes = str(tmp_path / "classes.tif")
     assert cli.main(["predict", model_path, "--series", *singles, "--out", classes, "--device", "cpu",

@@ -26,10 +26,9 @@ from rasterio.enums import MaskFlags
 
 from ..data.dates import parse_date
 from ..data.raster import open_raster_info
-from ..data.stack import StackLayout, read_stack_layout
+from ..data.stack import SERIES_TAG, StackLayout, read_stack_layout
 from ..errors import InputError
 
-SERIES_TAG = "STSSL_SERIES_SOURCES"  # the VRT's metadata item listing the source rasters in date order
 _GDAL_TYPES = {"uint8": "Byte", "int8": "Int8", "uint16": "UInt16", "int16": "Int16", "uint32": "UInt32",
                "int32": "Int32", "float32": "Float32", "float64": "Float64"}
 

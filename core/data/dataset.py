@@ -25,6 +25,7 @@ from .labels.vectors import LabelShapes, crs_label, labels_overlapping, read_lab
 from .normalization import BandStats, robust_band_stats
 from ..params import ClassSpec, RasterInput
 from .raster import RasterInfo, open_raster_info, read_block
+from .stack import series_sources
 from .tiling import TileGrid, extract_tiles
 
 log = logging.getLogger(__name__)
@@ -211,8 +212,10 @@ def build_tileset(
         )
         parts.append(part)
         labelled_per_class = part.class_counts(num_classes)
+        sources = series_sources(info.path)  # a series VRT (temporary from the command line): what it stacks
         provenance.append({
             "path": info.path,
+            **({"series_sources": sources} if sources else {}),
             "width": info.width,
             "height": info.height,
             "band_count": info.band_count,

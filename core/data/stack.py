@@ -26,6 +26,17 @@ import rasterio
 from ..errors import InputError
 from .dates import ACQUISITION_TAGS, detect_acquisition_date, parse_date
 
+# A series VRT's metadata item listing its source rasters in date order (core/app/series_stack.py writes it). The
+# VRT of `stssl train --series` and Processing is temporary, so a model file records the sources beside it.
+SERIES_TAG = "STSSL_SERIES_SOURCES"
+
+
+def series_sources(path: str) -> List[str]:
+    """The source rasters of a series VRT written by core/app/series_stack.py ([] for any other raster)."""
+    with rasterio.open(path) as ds:
+        text = ds.tags().get(SERIES_TAG, "")
+    return [p for p in text.split(";") if p]
+
 _DATE_IN_TEXT = re.compile(r"(?<!\d)(\d{4})[-_/.]?(\d{2})[-_/.]?(\d{2})(?!\d)")
 _BAND_DATE_TAGS = ("DATE",) + ACQUISITION_TAGS
 
