@@ -128,7 +128,8 @@ class PrestoFeatures:
 
     def prepare(self, patch_set: Dict[str, np.ndarray]):
         """(series, roles, scaling); InputError where the bands do not map to Presto (the row is not applicable)."""
-        from spatiotemporal_ssl.core.data.band_roles import detect_band_roles, detect_scaling
+        from spatiotemporal_ssl.core.data.band_roles import detect_band_roles
+        from spatiotemporal_ssl.core.data.presto_input import detect_scaling
 
         series = series_view(patch_set)
         roles = detect_band_roles(series.band_names, sensor="modis" if "mato_grosso" in str(
@@ -139,7 +140,7 @@ class PrestoFeatures:
 
     def embed(self, prepared, rows: np.ndarray, lat: np.ndarray, lon: np.ndarray, location: bool,
               real_months: bool) -> np.ndarray:
-        from spatiotemporal_ssl.core.data.band_roles import build_presto_input
+        from spatiotemporal_ssl.core.data.presto_input import build_presto_input
         from spatiotemporal_ssl.core.models.presto import PIXEL_ONLY_MONTH
 
         series, roles, scaling = prepared

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from spatiotemporal_ssl.core.data.band_roles import (CHANNEL_INDEX, BandRoles, build_presto_input, detect_band_roles,
-                                                detect_scaling, parse_band_roles, scaling_from)
+from spatiotemporal_ssl.core.data.band_roles import CHANNEL_INDEX, BandRoles, detect_band_roles, parse_band_roles
+from spatiotemporal_ssl.core.data.presto_input import build_presto_input, detect_scaling, scaling_from
 from spatiotemporal_ssl.core.errors import InputError
 
 C = CHANNEL_INDEX

@@ -11,7 +11,8 @@ import torch
 from spatiotemporal_ssl.core.app.evaluate import evaluate_patchset
 from spatiotemporal_ssl.core.app.modelfile import load_model, save_model
 from spatiotemporal_ssl.core.data.encoding import MetadataEncoder
-from spatiotemporal_ssl.core.data.band_roles import build_presto_input, detect_band_roles, scaling_from
+from spatiotemporal_ssl.core.data.band_roles import detect_band_roles
+from spatiotemporal_ssl.core.data.presto_input import build_presto_input, scaling_from
 from spatiotemporal_ssl.core.data.normalization import BandStats
 from spatiotemporal_ssl.core.errors import InputError
 from spatiotemporal_ssl.core.models.metadata import MetaBatch

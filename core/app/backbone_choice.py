@@ -72,7 +72,8 @@ def choose_backbone(band_names: Sequence[str], timesteps: int, options: TrainOpt
         return BackboneChoice("cnn", f"CNN: the input has {timesteps} timestep{'s' if timesteps != 1 else ''}, and "
                               f"the pretrained Presto encoder is used for series of {MIN_SERIES_TIMESTEPS} or more "
                               "(on single dates it was no better than a random forest in the benchmarks)", True)
-    from ..data.band_roles import detect_band_roles, detect_scaling
+    from ..data.band_roles import detect_band_roles
+    from ..data.presto_input import detect_scaling
 
     try:
         roles = detect_band_roles(band_names, options.sensor, options.band_roles)

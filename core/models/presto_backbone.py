@@ -35,8 +35,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..data.band_roles import (CHANNEL_INDEX, PRESTO_CHANNELS, BandRoles, _to_channel, detect_band_roles,
-                               detect_scaling, scaling_from)
+from ..data.band_roles import CHANNEL_INDEX, PRESTO_CHANNELS, BandRoles, detect_band_roles
+from ..data.presto_input import _to_channel, detect_scaling, scaling_from
 from ..errors import InputError
 from .metadata import MetaBatch
 from .presto import EMBED_DIM, MAX_TIMESTEPS, PIXEL_ONLY_MONTH, PrestoEncoder
