@@ -331,7 +331,8 @@ def sources_section(all_sources: List[str]) -> List[str]:
 def build_report(variant: str, seeds: Optional[List[int]] = None) -> str:
     ctx = load_context(variant, seeds)
     all_sources: List[str] = []
-    out = header_section(ctx) + headline_section(ctx) + presto_section(ctx.runs, ctx.sets, ctx.main_k)
+    every_seed = load_context(variant).runs if seeds is not None else None  # for the target over all seeds run
+    out = header_section(ctx) + headline_section(ctx) + presto_section(ctx.runs, ctx.sets, ctx.main_k, every_seed)
     out += normalization_section(ctx.runs, ctx.main_k)
     out += steps_section(ctx.main_k, seeds) + verdict_rules(ctx)
     for section in (comparison_section, student_vs_teacher_section, encodings_section, pseudo_label_section,

@@ -52,7 +52,12 @@ def presto_table(runs: Runs, sets: List[str], k: int) -> List[str]:
     return out
 
 
-def target_lines(runs: Runs, k: int) -> List[str]:
+def _verdict_on_target(mean: float) -> str:
+    return "**met**" if mean >= TARGET else f"**missed** by {TARGET - mean:.4f}"
+
+
+def target_lines(runs: Runs, k: int, all_runs: Optional[Runs] = None) -> List[str]:
+    """The target per split and row on the report's seeds; where more seeds were run (``all_runs``), over all."""
     lines = []
     for set_name in TARGET_SETS:
         for row in ("default", "default_train_steps", "presto_stssl"):
@@ -60,8 +65,14 @@ def target_lines(runs: Runs, k: int) -> List[str]:
             if mean is None:
                 continue
             n = len(values(runs, set_name, k, row, "accuracy"))
+            more = ""
+            every = values(all_runs, set_name, k, row, "accuracy") if all_runs is not None else {}
+            if len(every) > n:
+                every_mean = float(np.mean(list(every.values())))
+                more = (f"; over all {len(every)} seeds run ({', '.join(map(str, sorted(every)))}): "
+                        f"{every_mean:.4f}, {_verdict_on_target(every_mean)}")
             lines.append(f"  - {_title(set_name)}, {ROWS[row].label}: {mean:.4f} over {n} seeds: "
-                         + ("**met**" if mean >= TARGET else f"**missed** by {TARGET - mean:.4f}"))
+                         + _verdict_on_target(mean) + more)
             if row.startswith("default") and mean < TARGET:
                 lines.append("    - Diagnosis: " + _default_gap(runs, set_name, k, row))
     return lines
@@ -183,7 +194,7 @@ def diagnostics(runs: Runs, sets: List[str], k: int) -> List[str]:
     return lines
 
 
-def presto_section(runs: Runs, sets: List[str], k: int) -> List[str]:
+def presto_section(runs: Runs, sets: List[str], k: int, all_runs: Optional[Runs] = None) -> List[str]:
     if not any(values(runs, s, k, r, "accuracy") for s in sets for r in PRESTO_ROWS + ["default"]):
         return []
     out = [f"## The pretrained encoder (Presto) and the default backbone, {k} labels per class", "",
@@ -195,7 +206,7 @@ def presto_section(runs: Runs, sets: List[str], k: int) -> List[str]:
            "Accuracy, mean ± std (seeds):", ""]
     out += presto_table(runs, sets, k) + [""]
     for title, lines in ((f"**Target: at least {TARGET} on the three Mato Grosso series splits**",
-                          target_lines(runs, k)),
+                          target_lines(runs, k, all_runs)),
                          ("**The default against the best peer on every main split**", default_vs_peers(runs, sets, k)),
                          (f"**The default at the dock's {TrainOptions().steps:,} steps against its 500** (\"worse\" "
                           "would mean it loses with longer training, on every seed, by at least 0.005)",

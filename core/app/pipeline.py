@@ -146,8 +146,10 @@ def train_model(request: TrainRequest, progress: Optional[Callable[[TrainProgres
 
     extra_report: dict = {}  # filled after training: the cheap baseline on the same validation tiles
 
-    def _save_to(path: str, result, overwrite: bool = False) -> dict:
-        val_report = _validation_report(result, data, classes, opts.multi_label, opts.val_fraction)
+    def _save_to(path: str, result, overwrite: bool = False, scored: Optional[dict] = None) -> dict:
+        # ``scored``: the final model's validation report, already computed (the baseline compared with it)
+        val_report = dict(scored) if scored is not None else _validation_report(result, data, classes,
+                                                                                opts.multi_label, opts.val_fraction)
         val_report.update(extra_report)
         val_report.update({"backbone": opts.backbone, "backbone_choice": choice.to_dict(),
                            "normalization": norm.to_dict(),
@@ -162,8 +164,9 @@ def train_model(request: TrainRequest, progress: Optional[Callable[[TrainProgres
                    overwrite=overwrite, normalization=norm_record)
         return val_report
 
-    def write(result) -> dict:
-        return _save_to(request.out_model, result, overwrite=True)  # the path was checked above, before any work
+    def write(result, scored: Optional[dict] = None) -> dict:
+        # The path was checked above, before any work.
+        return _save_to(request.out_model, result, overwrite=True, scored=scored)
 
     def checkpoint(result) -> None:
         # A periodic checkpoint that cannot be written must not end the run: the final save tries again, and
@@ -178,17 +181,17 @@ def train_model(request: TrainRequest, progress: Optional[Callable[[TrainProgres
     if result.steps_done == 0:
         raise TrainingCancelled("training was cancelled before the first step; nothing was written")
     report("baseline")
-    baseline = baseline_report(opts, data, _validation_report(result, data, classes, opts.multi_label,
-                                                              opts.val_fraction).get("accuracy"))
+    scored = _validation_report(result, data, classes, opts.multi_label, opts.val_fraction)
+    baseline = baseline_report(opts, data, scored.get("accuracy"))
     if baseline is not None:
         extra_report["baseline"] = baseline
         log.info("baseline %s: %.3f on the validation tiles (this model %.3f)", baseline["name"],
                  baseline["accuracy"], baseline["model_accuracy"])
     report("saving")
     try:
-        val_report = write(result)
+        val_report = write(result, scored)
     except InputError as exc:  # a full disk, a file locked by another program: the run is kept elsewhere
-        raise _rescue(exc, request.out_model, lambda path: _save_to(path, result)) from exc
+        raise _rescue(exc, request.out_model, lambda path: _save_to(path, result, scored=scored)) from exc
     return TrainResult(
         model_path=request.out_model, cancelled=result.cancelled, best_step=result.best_step,
         steps_done=result.steps_done, device_name=result.device_name, train_seconds=result.train_seconds,
