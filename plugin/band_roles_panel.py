@@ -268,6 +268,14 @@ class BandRolesPanel(QWidget):
         self.notes.setText("\n".join(notes))
         self.notes.setVisible(bool(notes))
 
+    def dates_text(self) -> str:
+        """The timestep dates as typed (kept with the project)."""
+        return self.dates.text()
+
+    def set_dates_text(self, text: str) -> None:
+        """Show dates restored from the project; read with the raster at the next refresh (set_values)."""
+        self.dates.setText(text or "")
+
     def set_values(self, band_roles: Optional[str], sensor: Optional[str], scaling: str) -> None:
         """Show options restored from the project: the sensor and scaling at once, the roles (``"1=B2,3=ignore"``)
         on the project's raster as soon as it is read."""

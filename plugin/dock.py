@@ -296,6 +296,7 @@ class SpatiotemporalSSLDock(QgsDockWidget):
             output_folder=self.options.output_dir(),
             write_teacher_map=self.options.write_teacher.isChecked(),
             model_path=self.run.model_file.filePath(),
+            timestep_dates=self.options.band_roles.dates_text(),
         )
 
     def _state_changed(self, *_args) -> None:
@@ -316,6 +317,7 @@ class SpatiotemporalSSLDock(QgsDockWidget):
         try:
             if state.palette:
                 self.classes.set_palette(state.palette, state.current_class)
+            self.options.band_roles.set_dates_text(state.timestep_dates)  # before the roles: they read the dates
             self.options.set_options(state.options)
             self.options.set_output_dir(state.output_folder)
             self.options.write_teacher.setChecked(state.write_teacher_map)

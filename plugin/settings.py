@@ -45,6 +45,7 @@ class DockState:
     output_folder: str = ""
     write_teacher_map: bool = False
     model_path: str = ""
+    timestep_dates: str = ""  # the band-role panel's dates, as typed: for rasters whose bands carry none
 
     def to_json(self) -> str:
         data = {
@@ -59,6 +60,7 @@ class DockState:
             "output_folder": self.output_folder,
             "write_teacher_map": self.write_teacher_map,
             "model_path": self.model_path,
+            "timestep_dates": self.timestep_dates,
         }
         return json.dumps(data)
 
@@ -77,6 +79,7 @@ class DockState:
         state.output_folder = data.get("output_folder", "")
         state.write_teacher_map = bool(data.get("write_teacher_map", False))
         state.model_path = data.get("model_path", "")
+        state.timestep_dates = str(data.get("timestep_dates", "") or "")
         return state
 
 

@@ -116,6 +116,16 @@ def test_unknown_bands_are_shown_and_dates_can_be_given(dock, project, sample, t
     assert panel.problems.isHidden()
     assert dock.options.options().band_roles == "1=B2,2=B4,3=B8,4=B12,5=NDVI,6=ignore"
 
+    # The typed dates are kept with the project, and the roles are restored on the timesteps they define.
+    dock.save_state()
+    panel.set_dates_text("")
+    dock.options.set_options(type(dock.options.options())())
+    assert panel.table.rowCount() == 12 and panel.timestep_dates_for(plain) is None
+    assert dock.restore_state()
+    assert panel.dates_text() == "2015-09-14, 2015-09-30"
+    assert panel.timestep_dates_for(plain) == ["2015-09-14", "2015-09-30"] and panel.table.rowCount() == 6
+    assert dock.options.options().band_roles == "1=B2,2=B4,3=B8,4=B12,5=NDVI,6=ignore"
+
     panel.dates.setText("2015-09-14, not a date")
     panel.dates.editingFinished.emit()
     assert "not a date" in panel.problems.text()
