@@ -121,12 +121,17 @@ def model_mode(config: dict) -> str:
     return str((config.get("normalization") or {}).get("mode", "training"))
 
 
+def _training_seed(model) -> int:
+    """The seed a model was trained with: its rasters' statistics were sampled with it."""
+    return int((model.config.get("options") or {}).get("seed", 0))
+
+
 def model_for_raster(model, raster_path: str) -> Tuple[object, Optional[str]]:
     """``model`` ready for the raster at ``raster_path``: for a "per_raster" model a copy whose band statistics are
     the raster's own (with a note when the raster is too small for them); any other model as it is."""
     if model_mode(getattr(model, "config", {})) != "per_raster":
         return model, None
-    seed = int((model.config.get("options") or {}).get("seed", 0))
+    seed = _training_seed(model)
     stats, own = raster_stats(raster_path, model.band_stats, seed)
     note = None if own else (f"the raster has fewer than {MIN_SCENE_PIXELS} valid pixels, too few for statistics of "
                              "its own; it is scaled with the training statistics")
@@ -179,5 +184,5 @@ def normalize_for_model(model, images: np.ndarray, valid: np.ndarray, raster_ind
     """Tiles of the rasters at ``paths`` normalised as ``model`` was trained (its own statistics, or each raster's)."""
     if model_mode(model.config) != "per_raster":
         return normalize_tiles(images, valid, model.band_stats)
-    seed = int((model.config.get("options") or {}).get("seed", 0))
+    seed = _training_seed(model)
     return per_raster_tiles(images, valid, raster_index, paths, model.band_stats, seed)[0]
