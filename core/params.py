@@ -200,6 +200,13 @@ TRAIN_OPTIONS: Tuple[OptionSpec, ...] = (
                                                                   "teacher's"),
             Choice("mse", tr_noop("Mean squared error")), Choice("l1", tr_noop("Mean absolute error")),
             Choice("cos", tr_noop("Cosine distance")), Choice("none", tr_noop("None (no distillation)"))),
+    _choice("student_targets", tr_noop("Student's pseudo-labels"),
+            tr_noop("Which of the teacher's confident pseudo-labels the pixel-only student learns from"),
+            Choice("agreed", tr_noop("Those the student's own prediction agrees with"),
+                   tr_noop("A tile whose teacher pseudo-label differs from the student's own prediction of its weak "
+                           "view is left out of the student's loss, so a teacher that reads location and date wrongly "
+                           "cannot pull the student after it")),
+            Choice("teacher", tr_noop("All of them (as in the paper)"))),
     OptionSpec("meta_dropout", "float", tr_noop("Metadata dropout"),
                tr_noop("Probability of hiding a tile's location or date from the metadata network"), bounds=FRACTION),
     OptionSpec("meta_warmup_steps", "int", tr_noop("Metadata warm-up steps"),
@@ -342,6 +349,9 @@ class TrainOptions:
     lambda_u: float = 1.0
     lambda_d: float = 1.0
     distill_loss: str = "mse"
+    # "agreed": a teacher that is confidently wrong under a shift of place or season cannot drag the student down
+    # with it (docs/benchmarks.md, "Student's pseudo-labels"); "teacher" is the paper's.
+    student_targets: str = "agreed"
     meta_dropout: float = 0.5  # 0.2 -> 0.5 raised the student on Mato Grosso series splits (README, benchmarks)
     meta_warmup_steps: int = 0
     multi_label: bool = False

@@ -320,6 +320,31 @@
         </message>
         <message>
             <location filename="../core/params.py" />
+            <source>Student's pseudo-labels</source>
+            <translation>Pseudo-Labels des Schülers</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>Which of the teacher's confident pseudo-labels the pixel-only student learns from</source>
+            <translation>Von welchen sicheren Pseudo-Labels des Lehrers der Schüler lernt, der nur Pixel sieht</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>Those the student's own prediction agrees with</source>
+            <translation>Die, mit denen die eigene Vorhersage des Schülers übereinstimmt</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>A tile whose teacher pseudo-label differs from the student's own prediction of its weak view is left out of the student's loss, so a teacher that reads location and date wrongly cannot pull the student after it</source>
+            <translation>Eine Kachel, deren Pseudo-Label vom Lehrer von der eigenen Vorhersage des Schülers für ihre schwache Ansicht abweicht, bleibt aus dem Verlust des Schülers heraus; so kann ein Lehrer, der Ort und Datum falsch deutet, den Schüler nicht mitziehen</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>All of them (as in the paper)</source>
+            <translation>Alle (wie im Artikel)</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
             <source>Metadata dropout</source>
             <translation>Metadaten-Dropout</translation>
         </message>

@@ -208,7 +208,8 @@ class StepOutput:
     """What one training step hands the trainer, as USB's ``train_step``: the loss and a log of its parts.
 
     ``log`` holds detached scalars in a fixed order: ``loss_sup``; with an unlabelled batch ``loss_unsup`` and
-    ``mask_rate``; with a teacher ``loss_teacher``, ``loss_student`` and ``loss_distill``; last ``loss``, the total.
+    ``mask_rate``; with a teacher ``student_mask_rate`` (student option 'agreed'), ``loss_teacher``, ``loss_student``
+    and ``loss_distill``; last ``loss``, the total. ``pseudo`` is always the pseudo-labelling network's.
     """
 
     loss: torch.Tensor  # what the optimizer minimises
@@ -227,10 +228,12 @@ class SSLModel(nn.Module):
     """
 
     def __init__(self, student: LandCoverNet, teacher: Optional[LandCoverNet], labeler: Optional[PseudoLabeler],
-                 multi_label: bool, lambda_u: float = 1.0, lambda_d: float = 1.0, distill_loss: str = "mse"):
+                 multi_label: bool, lambda_u: float = 1.0, lambda_d: float = 1.0, distill_loss: str = "mse",
+                 student_targets: str = "teacher"):
         super().__init__()
         self.student, self.teacher, self.labeler = student, teacher, labeler
         self.multi_label, self.lambda_u, self.lambda_d, self.distill_kind = multi_label, lambda_u, lambda_d, distill_loss
+        self.student_targets = student_targets
 
     @property
     def pseudo_labeling_net(self) -> LandCoverNet:
@@ -274,21 +277,44 @@ class SSLModel(nn.Module):
         strong] views and distils the teacher's metadata feature. The teacher's pseudo-labels and feature are
         detached, so the student's loss sends no gradient into the teacher."""
         n_l, pseudo = batch.x_l.shape[0], teacher_step.pseudo
-        out = self.student(torch.cat([batch.x_l, batch.x_strong] if pseudo is not None else [batch.x_l], dim=0))
-        loss_student = supervised_loss(out.logits[:n_l], batch.y_l, self.multi_label)
-        if pseudo is not None:
-            loss_student = loss_student + self.lambda_u * unsupervised_loss(out.logits[n_l:], pseudo, self.multi_label)
-        log = {**teacher_step.log, "loss_teacher": teacher_step.loss.detach(), "loss_student": loss_student.detach()}
+        gated = pseudo is not None and self.student_targets == "agreed"
+        views = [batch.x_l, batch.x_weak, batch.x_strong] if gated else (
+            [batch.x_l, batch.x_strong] if pseudo is not None else [batch.x_l])
+        out = self.student(torch.cat(views, dim=0))
+        logits, meta_feature, log = out.logits, out.meta_feature, dict(teacher_step.log)
+        student_pseudo = pseudo
+        if gated:
+            # The weak views only tell which teacher pseudo-labels the student already agrees with; then they leave
+            # the batch, so the losses below see the same [labelled, strong] rows as without the gate.
+            n_u = batch.x_weak.shape[0]
+            student_pseudo = agreed_pseudo_labels(pseudo, logits[n_l:n_l + n_u].detach(), self.multi_label)
+            log["student_mask_rate"] = student_pseudo.weights.float().mean()
+            logits = torch.cat([logits[:n_l], logits[n_l + n_u:]], dim=0)
+            if meta_feature is not None:
+                meta_feature = torch.cat([meta_feature[:n_l], meta_feature[n_l + n_u:]], dim=0)
+        loss_student = supervised_loss(logits[:n_l], batch.y_l, self.multi_label)
+        if student_pseudo is not None:
+            loss_student = loss_student + self.lambda_u * unsupervised_loss(logits[n_l:], student_pseudo,
+                                                                             self.multi_label)
+        log.update(loss_teacher=teacher_step.loss.detach(), loss_student=loss_student.detach())
         total = teacher_step.loss + loss_student
-        if self.lambda_d > 0 and self.distill_kind != "none" and out.meta_feature is not None:
+        if self.lambda_d > 0 and self.distill_kind != "none" and meta_feature is not None:
             # The teacher's feature of the same views: labelled and strong (not weak).
             n_skip = n_l + (batch.x_weak.shape[0] if pseudo is not None else 0)
             t_feat = torch.cat([teacher_feature[:n_l], teacher_feature[n_skip:]] if pseudo is not None
                                else [teacher_feature[:n_l]], dim=0)
-            loss_d = distillation_loss(out.meta_feature, t_feat, self.distill_kind)
+            loss_d = distillation_loss(meta_feature, t_feat, self.distill_kind)
             log["loss_distill"] = loss_d.detach()
             total = total + self.lambda_d * loss_d
         return StepOutput(total, log, pseudo)
+
+
+def agreed_pseudo_labels(pseudo: PseudoLabels, student_logits_weak: torch.Tensor, multi_label: bool) -> PseudoLabels:
+    """The teacher's pseudo-labels with the weight of every tile (multi-label: every entry) whose label differs from
+    the student's own prediction of the same weak view set to 0 (student option ``student_targets`` 'agreed')."""
+    probs = probabilities(student_logits_weak, multi_label)
+    own = (probs >= 0.5).to(pseudo.targets.dtype) if multi_label else probs.argmax(dim=1)
+    return PseudoLabels(pseudo.targets, pseudo.weights * (own == pseudo.targets).to(pseudo.weights.dtype))
 
 
 def _views_metadata(batch: StepBatch, unlabeled: bool) -> MetaBatch:

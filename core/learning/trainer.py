@@ -122,7 +122,8 @@ def build_model(options: TrainOptions, num_classes: int, band_count: int, tile_s
     teacher = net("input") if options.has_teacher else None
     student = net(student_role)
     labeler = make_pseudo_labeler(options.method, num_classes, options.multi_label, options.threshold)
-    model = SSLModel(student, teacher, labeler, options.multi_label, options.lambda_u, options.lambda_d, options.distill_loss)
+    model = SSLModel(student, teacher, labeler, options.multi_label, options.lambda_u, options.lambda_d,
+                     options.distill_loss, options.student_targets)
     prepare_pretrained(model, options)
     if options.init_weights:
         load_init_weights(model, options.init_weights)
