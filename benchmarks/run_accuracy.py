@@ -6,7 +6,8 @@
     python benchmarks/run_accuracy.py --dry-run        # print the plan and an estimate of the time it takes
 
 Every finished run is a JSON file under ``benchmarks/out/runs/<variant>/<set>_k<k>_s<seed>/<row>.json``. A rerun skips
-the runs whose JSON is there and still matches the set file (by content hash) and the settings, so an interrupted
+the runs whose JSON is there and still matches the set file (by content hash), the settings and, for engine rows, the
+engine's default options (a changed default reruns them), so an interrupted
 grid resumes where it stopped. Failed runs are recorded under ``failed/`` beside them with the end of their stderr,
 and retried next time.
 
@@ -229,6 +230,12 @@ def file_sha1(path: Path) -> str:
     return digest.hexdigest()
 
 
+def engine_defaults_sha1() -> str:
+    """A hash of the engine's default options: every engine row runs with them, so a cached run made under other
+    defaults is not the row any more."""
+    return hashlib.sha1(json.dumps(TrainOptions().to_dict(), sort_keys=True).encode()).hexdigest()
+
+
 def run_path(variant: str, set_name: str, k: int, seed: int, row: Row) -> Path:
     return RUNS_DIR / variant / f"{set_name}_k{k}_s{seed}" / f"{row.name}.json"
 
@@ -357,6 +364,7 @@ def run_grid(grid: Grid, device: str = "cpu", timeout_s: float = 900, dry_run: b
         expected = {"set_sha1": file_sha1(patches), "row": row.name,
                     "steps": (row.steps or grid.steps) if row.uses_engine else 0,
                     "extra_args": grid.extra_args if row.uses_engine else [],
+                    **({"engine_defaults_sha1": engine_defaults_sha1()} if row.uses_engine else {}),
                     **({"peer_config": peer_config()} if row.peer else {})}
         if cached(out, expected):
             summary["skipped"] += 1
