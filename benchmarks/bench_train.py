@@ -383,6 +383,9 @@ def main(argv: Optional[list] = None) -> int:
                         help="torch threads (default: 1 for the CPU measure, the machine is small and shared; "
                              "torch's own default for --gpu-vit, which feeds the GPU from every CPU)")
     parser.add_argument("--set", default="raleigh", help="patch set (make_splits name) whose tiles are used")
+    parser.add_argument("--student-targets", choices=("agreed", "teacher"), default=None,
+                        help="the student's pseudo-labels for the Spatiotemporal SSL run (default: the engine's); "
+                             "'teacher' times the paper's rule, without the student's pass over the weak views")
     parser.add_argument("--gpu-vit", action="store_true",
                         help="time ViT-S on the GPU only (needs CUDA); writes out/speed/train_gpu.json")
     args = parser.parse_args(argv)
@@ -405,7 +408,8 @@ def main(argv: Optional[list] = None) -> int:
     pinned = pin_to_one_cpu()
     runs = {"none": [], "teacher": []}
     for repeat in range(repeats):
-        pair = interleaved_step_times(data, steps, "cpu")
+        pair = interleaved_step_times(data, steps, "cpu", **({"student_targets": args.student_targets}
+                                                             if args.student_targets else {}))
         for metadata in ("none", "teacher"):
             timing = pair[metadata]
             runs[metadata].append(timing)
@@ -430,7 +434,11 @@ def main(argv: Optional[list] = None) -> int:
         {"name": "steps/s, default CPU model (Spatiotemporal SSL)", "value": f"{1 / teacher:.2f}"},
         {"name": "fraction of step time waiting for data (default CPU model)", "value": f"{wait:.1%}"},
     ]
-    notes = [f"Tiles: `{args.set}` set ({bands} bands, {tile}x{tile} px), {steps} steps per run, first "
+    from spatiotemporal_ssl.core.params import TrainOptions
+
+    targets = args.student_targets or TrainOptions().student_targets
+    notes = [f"Student's pseudo-labels: {targets}. "
+             f"Tiles: `{args.set}` set ({bands} bands, {tile}x{tile} px), {steps} steps per run, first "
              f"{WARMUP_STEPS} and the last (validation) left out; {repeats} repeat(s) of the pair, interleaved "
              f"step by step; {args.threads} torch thread(s), "
              f"{'pinned to CPU ' + str(pinned) if pinned is not None else 'not pinned to a CPU'}. "
