@@ -229,7 +229,7 @@ class SSLModel(nn.Module):
 
     def __init__(self, student: LandCoverNet, teacher: Optional[LandCoverNet], labeler: Optional[PseudoLabeler],
                  multi_label: bool, lambda_u: float = 1.0, lambda_d: float = 1.0, distill_loss: str = "mse",
-                 student_targets: str = "teacher"):
+                 student_targets: str = TrainOptions.student_targets):
         super().__init__()
         self.student, self.teacher, self.labeler = student, teacher, labeler
         self.multi_label, self.lambda_u, self.lambda_d, self.distill_kind = multi_label, lambda_u, lambda_d, distill_loss
