@@ -375,6 +375,8 @@ def gpu_main(steps: int, repeats: int) -> int:
 
 
 def main(argv: Optional[list] = None) -> int:
+    from spatiotemporal_ssl.core.params import TrainOptions, option
+
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer steps, one repeat")
     parser.add_argument("--steps", type=int, help="steps per timed run (warm-up included)")
@@ -383,7 +385,7 @@ def main(argv: Optional[list] = None) -> int:
                         help="torch threads (default: 1 for the CPU measure, the machine is small and shared; "
                              "torch's own default for --gpu-vit, which feeds the GPU from every CPU)")
     parser.add_argument("--set", default="raleigh", help="patch set (make_splits name) whose tiles are used")
-    parser.add_argument("--student-targets", choices=("agreed", "teacher"), default=None,
+    parser.add_argument("--student-targets", choices=option("student_targets").values, default=None,
                         help="the student's pseudo-labels for the Spatiotemporal SSL run (default: the engine's); "
                              "'teacher' times the paper's rule, without the student's pass over the weak views")
     parser.add_argument("--gpu-vit", action="store_true",
@@ -434,8 +436,6 @@ def main(argv: Optional[list] = None) -> int:
         {"name": "steps/s, default CPU model (Spatiotemporal SSL)", "value": f"{1 / teacher:.2f}"},
         {"name": "fraction of step time waiting for data (default CPU model)", "value": f"{wait:.1%}"},
     ]
-    from spatiotemporal_ssl.core.params import TrainOptions
-
     targets = args.student_targets or TrainOptions().student_targets
     notes = [f"Student's pseudo-labels: {targets}. "
              f"Tiles: `{args.set}` set ({bands} bands, {tile}x{tile} px), {steps} steps per run, first "

@@ -358,13 +358,14 @@ def run_grid(grid: Grid, device: str = "cpu", timeout_s: float = 900, dry_run: b
     started = time.perf_counter()
     lock = threading.Lock()
     todo = []
+    defaults_sha1 = engine_defaults_sha1()
     for set_name, k, seed, row in cells:
         patches = set_path(set_name, k, seed)
         out = run_path(grid.variant, set_name, k, seed, row)
         expected = {"set_sha1": file_sha1(patches), "row": row.name,
                     "steps": (row.steps or grid.steps) if row.uses_engine else 0,
                     "extra_args": grid.extra_args if row.uses_engine else [],
-                    **({"engine_defaults_sha1": engine_defaults_sha1()} if row.uses_engine else {}),
+                    **({"engine_defaults_sha1": defaults_sha1} if row.uses_engine else {}),
                     **({"peer_config": peer_config()} if row.peer else {})}
         if cached(out, expected):
             summary["skipped"] += 1

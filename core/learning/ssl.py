@@ -278,8 +278,9 @@ class SSLModel(nn.Module):
         detached, so the student's loss sends no gradient into the teacher."""
         n_l, pseudo = batch.x_l.shape[0], teacher_step.pseudo
         gated = pseudo is not None and self.student_targets == "agreed"
-        views = [batch.x_l, batch.x_weak, batch.x_strong] if gated else (
-            [batch.x_l, batch.x_strong] if pseudo is not None else [batch.x_l])
+        views = [batch.x_l]
+        if pseudo is not None:
+            views += [batch.x_weak, batch.x_strong] if gated else [batch.x_strong]
         out = self.student(torch.cat(views, dim=0))
         logits, meta_feature, log = out.logits, out.meta_feature, dict(teacher_step.log)
         student_pseudo = pseudo
@@ -312,8 +313,7 @@ class SSLModel(nn.Module):
 def agreed_pseudo_labels(pseudo: PseudoLabels, student_logits_weak: torch.Tensor, multi_label: bool) -> PseudoLabels:
     """The teacher's pseudo-labels with the weight of every tile (multi-label: every entry) whose label differs from
     the student's own prediction of the same weak view set to 0 (student option ``student_targets`` 'agreed')."""
-    probs = probabilities(student_logits_weak, multi_label)
-    own = (probs >= 0.5).to(pseudo.targets.dtype) if multi_label else probs.argmax(dim=1)
+    own = PseudoLabeler._hard(probabilities(student_logits_weak, multi_label), multi_label)[1]
     return PseudoLabels(pseudo.targets, pseudo.weights * (own == pseudo.targets).to(pseudo.weights.dtype))
 
 
