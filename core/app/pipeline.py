@@ -28,6 +28,7 @@ from .scene_normalization import NormalizationChoice, normalize_training_tiles
 from .modelfile import estimated_file_bytes, read_model_blob, save_model
 from .modelschema import exception_detail
 from .outputs import check_output_path
+from .resume import check_resume
 from ..params import TrainOptions, TrainRequest
 from ..learning.baseline import baseline_report
 from ..learning.finetune import parameter_groups
@@ -132,15 +133,7 @@ def train_model(request: TrainRequest, progress: Optional[Callable[[TrainProgres
                                               months=months, presto=presto)
     resume_state = None
     if resume_from is not None:
-        blob = read_model_blob(resume_from)
-        resume_state = blob.get("training_state")
-        cfg = blob["config"]
-        if resume_state is None:
-            raise InputError(f"model file '{resume_from}' holds no training state; it cannot be resumed, train anew")
-        if ((cfg["band_count"], cfg["tile_size_px"], len(cfg["classes"]))
-                != (stats.band_count, opts.tile_size_px, len(classes))):
-            raise InputError(f"model file '{resume_from}' was trained with other bands, tile size or classes; "
-                             "resume with the same rasters, labels and options")
+        resume_state = check_resume(read_model_blob(resume_from), resume_from, opts, stats.band_count, len(classes))
     # Before the long part: the model file must fit where it goes, and a resume state must fit this network.
     _check_model_output(request.out_model, opts, data, resume_state, resume_from)
 

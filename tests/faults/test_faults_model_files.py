@@ -14,9 +14,11 @@ import numpy as np
 import pytest
 import torch
 
-from faultkit import SAMPLE_LABELS, expect_refusal
+from faultkit import SAMPLE_LABELS, expect_refusal, run_cli
 
 TRAIN_FAST = ["--steps", "1", "--batch-size", "4", "--unlabeled-ratio", "1", "--tile-size", "4", "--device", "cpu"]
+# The options the session's model_file was trained with (tests/faults/conftest.py): a resume must repeat them.
+RESUME_FAST = ["--steps", "3", "--batch-size", "8", "--unlabeled-ratio", "1", "--tile-size", "4", "--device", "cpu"]
 
 
 def _set(path, value):
@@ -135,6 +137,17 @@ def _train_argv(scene, labels, out, *extra):
     return ["train", scene, "--labels", labels, "--class-field", "label", "--out", out, *TRAIN_FAST, *extra]
 
 
+def _resume_argv(scene, labels, out, resume, *extra):
+    return ["train", scene, "--labels", labels, "--class-field", "label", "--out", out, *RESUME_FAST,
+            "--resume", resume, *extra]
+
+
+def _labels(tmp_path) -> str:
+    labels = str(tmp_path / "labels.gpkg")
+    shutil.copy(SAMPLE_LABELS, labels)
+    return labels
+
+
 @pytest.mark.parametrize("case,change,words", [
     ("no-config", _set(["config"], _DELETE), "'config'"),
     ("no-training-state", _set(["training_state"], None), "no training state"),
@@ -143,21 +156,36 @@ def _train_argv(scene, labels, out, *extra):
      "another network"),
 ], ids=lambda v: v if isinstance(v, str) else "")
 def test_damaged_resume_file(damaged, scene, tmp_path, capsys, case, change, words):
-    labels = str(tmp_path / "labels.gpkg")
-    shutil.copy(SAMPLE_LABELS, labels)
     path = damaged(change, "resume.pt")
-    expect_refusal(f"--resume {case}", _train_argv(scene, labels, str(tmp_path / "m.pt"), "--resume", path), capsys,
+    expect_refusal(f"--resume {case}", _resume_argv(scene, _labels(tmp_path), str(tmp_path / "m.pt"), path), capsys,
                    ["resume.pt"], words=[words], watch=[str(tmp_path)])
 
 
-def test_resume_with_another_network_is_refused_before_training(model_file, scene, tmp_path, capsys):
-    labels = str(tmp_path / "labels.gpkg")
-    shutil.copy(SAMPLE_LABELS, labels)
+@pytest.mark.parametrize("extra,words", [
+    (["--metadata", "none"], ["--metadata 'teacher' (now 'none')"]),
+    (["--student-targets", "teacher"], ["--student-targets 'agreed' (now 'teacher')"]),
+    (["--lr", "0.01"], ["--lr 0.001 (now 0.01)"]),
+], ids=["metadata", "student-targets", "lr"])
+def test_resume_with_other_options_is_refused_before_training(model_file, scene, tmp_path, capsys, extra, words):
     resume = str(tmp_path / "resume.pt")
     shutil.copy(model_file, resume)
-    expect_refusal("--resume with other options", _train_argv(scene, labels, str(tmp_path / "m.pt"), "--resume",
-                                                              resume, "--metadata", "none"),
-                   capsys, ["resume.pt", "another network"], watch=[str(tmp_path)])
+    expect_refusal(f"--resume with other options ({extra[0]})",
+                   _resume_argv(scene, _labels(tmp_path), str(tmp_path / "m.pt"), resume, *extra),
+                   capsys, ["resume.pt"], words=words, watch=[str(tmp_path)])
+
+
+def test_resume_of_a_file_older_than_the_student_targets_option(damaged, scene, tmp_path, capsys):
+    """A file written before ``student_targets`` existed trained the student on all the teacher's pseudo-labels
+    (the paper's rule); resumed under today's default it would switch rules halfway, so it is refused, and it
+    resumes with the rule it ran under."""
+    old = damaged(_set(["config", "options", "student_targets"], _DELETE), "old.pt")
+    labels = _labels(tmp_path)
+    out = str(tmp_path / "m.pt")
+    expect_refusal("--resume of a file from before student_targets", _resume_argv(scene, labels, out, old), capsys,
+                   ["old.pt"], words=["--student-targets 'teacher' (now 'agreed')"], watch=[str(tmp_path)])
+    result = run_cli(_resume_argv(scene, labels, out, old, "--student-targets", "teacher"), capsys)
+    assert result.rc == 0 and result.traceback is None, result.text
+    assert os.path.exists(out)
 
 
 def test_init_weights_without_tensors(scene, tmp_path, capsys):
