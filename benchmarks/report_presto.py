@@ -4,7 +4,8 @@
 - the Presto rows beside the peers and the CNN on the year-long series, and the 0.93 target of issue 13;
 - the engine's default (backbone "auto") against the best peer on every main split, and how often the backbone
   it picks is the one that is better on the test set;
-- the Presto student at 400 / 500 / 1,000 / 2,000 training steps (``out/runs/presto_steps<N>/``);
+- the engine's default at 400 / 500 / 1,000 / 2,000 training steps on every main split
+  (``out/runs/default_steps<N>/`` beside the full grid's default and default_train_steps rows);
 - simulated labelling (benchmarks/active_learning.py's cached chains).
 """
 from __future__ import annotations
@@ -16,12 +17,11 @@ import numpy as np
 
 from benchlib import fmt_mean_std
 from reportlib import SET_TITLES, TEACHER_DEFAULT, Runs, fmt_diff, load_runs, paired, values, verdict
-from run_accuracy import MAIN_SETS, PEER_ROWS, PRESTO_ROWS, ROWS, SERIES_SETS
-from spatiotemporal_ssl.core.params import TrainOptions
+from run_accuracy import CURVE_STEPS, MAIN_SETS, PEER_ROWS, PRESTO_ROWS, ROWS, SERIES_SETS, curve_tag
+from spatiotemporal_ssl.core.params import EVALUATE_STEPS, TrainOptions
 
 TARGET = 0.93  # issue 13: at least this on the three Mato Grosso series splits
 TARGET_SETS = ["mtts_random", "mtts_blocks", "mtts_west_east"]
-STEP_TAGS = {400: "presto_steps400", 500: "presto", 1000: "presto_steps1000", 2000: "presto_steps2000"}
 CANDIDATES = {"cnn": TEACHER_DEFAULT, "presto": "presto_stssl"}  # the backbone -> its Spatiotemporal SSL row
 
 
@@ -220,37 +220,49 @@ def presto_section(runs: Runs, sets: List[str], k: int, all_runs: Optional[Runs]
     return out + [""]
 
 
-def steps_section(k: int, seeds: Optional[List[int]] = None) -> List[str]:
-    """The Presto student at several training lengths (each its own run: the cosine schedule spans the run)."""
+def _curve_runs(seeds: Optional[List[int]]) -> Dict[int, Runs]:
+    """The default row at every training length that has runs: {steps: runs with the row named "default"}."""
+    sources = {EVALUATE_STEPS: ("full", "default"), TrainOptions().steps: ("full", "default_train_steps"),
+               **{steps: (curve_tag(steps), "default") for steps in CURVE_STEPS}}
     by_steps: Dict[int, Runs] = {}
-    for steps, tag in STEP_TAGS.items():
-        runs = {key: {s: r for s, r in by_seed.items() if seeds is None or s in seeds}
-                for key, by_seed in load_runs(tag).items() if key[2] == "presto_stssl"}
+    for steps, (tag, row) in sources.items():
+        runs = {(key[0], key[1], "default"): {s: r for s, r in by_seed.items() if seeds is None or s in seeds}
+                for key, by_seed in load_runs(tag).items() if key[2] == row}
         if any(runs.values()):
             by_steps[steps] = runs
+    return by_steps
+
+
+def steps_section(k: int, seeds: Optional[List[int]] = None) -> List[str]:
+    """The engine's default at several training lengths on every main split (each its own run: the cosine
+    schedule spans the run)."""
+    by_steps = _curve_runs(seeds)
     if len(by_steps) < 2:
         return []
     steps = sorted(by_steps)
-    out = ["## Training length: the Presto student at " + ", ".join(f"{s:,}" for s in steps) + " steps", "",
-           "Each length is its own run (`run_accuracy.py --variant presto --rows presto_stssl --steps N --tag "
-           "presto_stepsN`), since the learning-rate schedule spans the run. Test accuracy of the student, mean ± "
-           "std (seeds):", "", "| split | " + " | ".join(f"{s:,} steps" for s in steps) + " | longest − 500 steps |",
+    out = ["## Training length: the engine's default at " + ", ".join(f"{s:,}" for s in steps) + " steps", "",
+           f"The default row (`stssl evaluate` with no backbone or batch option) at its own {EVALUATE_STEPS:,} "
+           f"steps, at the dock's {TrainOptions().steps:,} and at "
+           + ", ".join(f"{s:,}" for s in CURVE_STEPS) + " (`run_accuracy.py --rows default --steps N --tag "
+           "default_stepsN`, run by run_all.py). Each length is its own run, since the learning-rate schedule spans "
+           "the run. Test accuracy, mean ± std (seeds):", "",
+           "| split | " + " | ".join(f"{s:,} steps" for s in steps) + f" | longest − {EVALUATE_STEPS:,} steps |",
            "|---|" + "---|" * (len(steps) + 1)]
-    for set_name in TARGET_SETS:
-        cells = [_cell(by_steps[s], set_name, k, "presto_stssl") for s in steps]
+    for set_name in MAIN_SETS:
+        cells = [_cell(by_steps[s], set_name, k, "default") for s in steps]
         if all(c == "–" for c in cells):
             continue
-        longest = max(s for s in steps if values(by_steps[s], set_name, k, "presto_stssl", "accuracy"))
-        a = values(by_steps[longest], set_name, k, "presto_stssl", "accuracy")
-        b = values(by_steps.get(500, {}), set_name, k, "presto_stssl", "accuracy")
+        longest = max(s for s in steps if values(by_steps[s], set_name, k, "default", "accuracy"))
+        a = values(by_steps[longest], set_name, k, "default", "accuracy")
+        b = values(by_steps.get(EVALUATE_STEPS, {}), set_name, k, "default", "accuracy")
         both = sorted(set(a) & set(b))
         gap = "–"
-        if longest != 500 and len(both) >= 2:
+        if longest != EVALUATE_STEPS and len(both) >= 2:
             diffs = [a[s] - b[s] for s in both]
             diff = (float(np.mean(diffs)), float(np.std(diffs, ddof=1)), diffs)
             gap = f"{longest:,}: **{verdict(diff)}**, {fmt_diff(diff)}"
         out.append(f"| {_title(set_name)} | " + " | ".join(cells) + f" | {gap} |")
-    return out + ["", "\"worse\" in the last column would mean the student loses accuracy with longer training "
+    return out + ["", "\"worse\" in the last column would mean the default loses accuracy with longer training "
                   "(on every seed, by at least 0.005).", ""]
 
 

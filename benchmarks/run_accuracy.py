@@ -143,6 +143,14 @@ SERIES_SETS = ["mtts_random", "mtts_blocks", "mtts_west_east", "mtts_para"]  # y
 MAIN_SETS = ["mtts_random", "mtts_blocks", "mtts_west_east", "mtts_para", "mt_wet_dry", "slo_summer_winter"]
 SINGLE_DATE_SETS = ["mt_wet_dry", "slo_summer_winter", "slo_summer_summer", "raleigh"]  # one date per tile
 MAIN_BUDGET = 10
+# The training-length curve of the default on every main split (issue 13): these lengths run under their own tag
+# (run_all.py), beside the grid's default at EVALUATE_STEPS and at the dock's TrainOptions().steps.
+CURVE_STEPS = (400, 2000)
+CURVE_SEEDS = (0, 1, 2)
+
+
+def curve_tag(steps: int) -> str:
+    return f"default_steps{steps}"
 
 
 @dataclass
@@ -163,6 +171,12 @@ class Grid:
     steps: int
     main_budget: int = MAIN_BUDGET
     extra_args: List[str] = field(default_factory=list)
+    # --steps given on the command line: every engine row trains this long, its own pinned length included (the
+    # training-length curves of the default row).
+    steps_override: Optional[int] = None
+
+    def row_steps(self, row: Row) -> int:
+        return self.steps_override or row.steps or self.steps
 
     @property
     def sets(self) -> List[str]:
@@ -318,18 +332,18 @@ def cached(path: Path, expected: dict) -> bool:
     return all(stored.get(key) == value for key, value in expected.items())
 
 
-def estimate_seconds(cells: List[Tuple[str, int, int, Row]], steps: int, seconds_per_step: float) -> float:
+def estimate_seconds(grid: "Grid", seconds_per_step: float) -> float:
     """A FixMatch step on an 8x8 px tile costs about 4.5x one on a 1x1 px pixel; each engine run adds ~2.6 s.
 
     Fitted (least squares) to the wall time of the 530 engine runs of the 5-seed full grid on the 2-core CPU, two
     runs at a time: 0.019 s per 1x1 px FixMatch step, 0.088 s per 8x8 px step, 2.6 s per run.
     """
     total = 0.0
-    for set_name, _k, _seed, row in cells:
+    for set_name, _k, _seed, row in grid.cells():
         if not row.uses_engine:
             continue
         scale = 1.0 if set_name.startswith("mt") else 4.5
-        total += row.cost * steps * seconds_per_step * scale + 2.6
+        total += row.cost * grid.row_steps(row) * seconds_per_step * scale + 2.6
     return total
 
 
@@ -346,8 +360,9 @@ def run_grid(grid: Grid, device: str = "cpu", timeout_s: float = 900, dry_run: b
     summary = {"variant": grid.variant, "runs": len(cells), "engine_runs": len(engine_cells),
                "done": 0, "skipped": 0, "failed": 0, "seconds": 0.0}
     if verbose:
-        estimate = estimate_seconds(cells, grid.steps, seconds_per_step) / max(1, jobs)
-        print(f"[{grid.variant}] {len(cells)} runs ({len(engine_cells)} with the engine, {grid.steps} steps each, "
+        estimate = estimate_seconds(grid, seconds_per_step) / max(1, jobs)
+        lengths = "/".join(str(n) for n in sorted({grid.row_steps(c[3]) for c in engine_cells})) or "no"
+        print(f"[{grid.variant}] {len(cells)} runs ({len(engine_cells)} with the engine, {lengths} steps each, "
               f"{jobs} at a time, {threads} thread(s) each); about {estimate / 60:.0f} min if a FixMatch step on a "
               f"1x1 px set takes {seconds_per_step * 1000:.0f} ms and nothing is cached", flush=True)
     if dry_run:
@@ -363,7 +378,7 @@ def run_grid(grid: Grid, device: str = "cpu", timeout_s: float = 900, dry_run: b
         patches = set_path(set_name, k, seed)
         out = run_path(grid.variant, set_name, k, seed, row)
         expected = {"set_sha1": file_sha1(patches), "row": row.name,
-                    "steps": (row.steps or grid.steps) if row.uses_engine else 0,
+                    "steps": grid.row_steps(row) if row.uses_engine else 0,
                     "extra_args": grid.extra_args if row.uses_engine else [],
                     **({"engine_defaults_sha1": defaults_sha1} if row.uses_engine else {}),
                     **({"peer_config": peer_config()} if row.peer else {})}
@@ -380,7 +395,7 @@ def run_grid(grid: Grid, device: str = "cpu", timeout_s: float = 900, dry_run: b
         if row.uses_engine:
             tmp = out.with_suffix(".running.json")
             tmp.unlink(missing_ok=True)
-            command = engine_command(patches, row, row.steps or grid.steps, seed, tmp, device, grid.extra_args)
+            command = engine_command(patches, row, grid.row_steps(row), seed, tmp, device, grid.extra_args)
             result, error = run_engine(command, tmp, timeout_s, threads)
             tmp.unlink(missing_ok=True)
         else:
@@ -437,7 +452,8 @@ def main(argv: Optional[list] = None) -> int:
     parser.add_argument("--smoke", action="store_true", help="every set and row once with 30 steps: does it all run?")
     parser.add_argument("--variant", choices=("quick", "smoke", "full", "presto"), help="a named grid (overrides "
                         "--quick/--smoke)")
-    parser.add_argument("--steps", type=int, help="training steps per run (default: the variant's)")
+    parser.add_argument("--steps", type=int, help="training steps of every engine run, the rows with a length of "
+                        "their own included (default: the variant's, and those rows' own)")
     parser.add_argument("--sets", help="comma-separated subset of the variant's sets")
     parser.add_argument("--rows", help="comma-separated subset of rows")
     parser.add_argument("--seeds", help="comma-separated seeds (default: the variant's)")
@@ -458,7 +474,7 @@ def main(argv: Optional[list] = None) -> int:
     args = parser.parse_args(argv)
     grid = grid_for(args.variant or ("smoke" if args.smoke else "quick" if args.quick else "full"))
     if args.steps:
-        grid.steps = args.steps
+        grid.steps = grid.steps_override = args.steps
     if args.tag:
         grid.variant = args.tag
     if args.engine_args:

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""One command for the whole benchmark: splits, speed and memory, the accuracy grid, the supervised-vs-FixMatch
-training curves (ssl_dynamics.py), then RESULTS.md.
+"""One command for the whole benchmark: splits, speed and memory, the accuracy grid, the default at other
+training lengths, the supervised-vs-FixMatch training curves (ssl_dynamics.py), then RESULTS.md.
 
     python benchmarks/run_all.py --quick     # minutes: checks the pipeline end to end
     python benchmarks/run_all.py             # the full benchmark (hours on a 2-core CPU: the Presto rows dominate)
@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import List, Optional
 
 from benchlib import BENCH_DIR, OUT_DIR, REPO_ROOT, RUNS_DIR, SPEED_DIR
-from run_accuracy import grid_for
+from run_accuracy import CURVE_SEEDS, CURVE_STEPS, MAIN_BUDGET, MAIN_SETS, curve_tag, grid_for
 
 
 def step(title: str, command: List[str]) -> bool:
@@ -60,13 +60,15 @@ def main(argv: Optional[list] = None) -> int:
             ok &= step("Presto prediction speed", presto + ["--side", "128", "--memory-sides", "64,320"])
             ok &= step("Presto prediction memory", presto + ["--block-px", "64", "--memory-sides", "64,192,320,448"])
     ok &= step("accuracy grid", [python, str(BENCH_DIR / "run_accuracy.py"), "--jobs", str(args.jobs)] + quick)
-    if not args.quick:  # the pretrained encoder's rows, then the student at other training lengths
+    if not args.quick:  # the pretrained encoder's rows, then the default at other training lengths
         accuracy = [python, str(BENCH_DIR / "run_accuracy.py"), "--jobs", str(args.jobs), "--timeout", "5400"]
         ok &= step("Presto rows", accuracy + ["--variant", "presto"])
-        for steps in (400, 1000, 2000):
-            ok &= step(f"Presto student at {steps} steps", accuracy + [
-                "--variant", "presto", "--rows", "presto_stssl", "--seeds", "0,1,2", "--steps", str(steps),
-                "--tag", f"presto_steps{steps}"])
+        # The grid has the default at its own 500 steps and at the dock's 1,000 (default_train_steps).
+        for steps in CURVE_STEPS:
+            ok &= step(f"the default at {steps} steps", accuracy + [
+                "--variant", "full", "--rows", "default", "--sets", ",".join(MAIN_SETS), "--budgets",
+                str(MAIN_BUDGET), "--seeds", ",".join(map(str, CURVE_SEEDS)), "--steps", str(steps),
+                "--tag", curve_tag(steps)])
     ok &= step("supervised vs FixMatch during training", [python, str(BENCH_DIR / "ssl_dynamics.py")] + quick)
     ok &= step("report", [python, str(BENCH_DIR / "report.py"), "--variant", variant])
     print(f"\n{'all done' if ok else 'finished with failures (see above)'} in "
