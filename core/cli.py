@@ -46,6 +46,8 @@ def _training_progress(label: str):
         bits = [f"step {p.step}/{p.total_steps}", f"loss {p.losses.get('loss', float('nan')):.3f}"]
         if p.mask_rate is not None:
             bits.append(f"mask {p.mask_rate:.2f}")
+        if p.student_mask_rate is not None:  # the share the student learns from (student option 'agreed')
+            bits.append(f"student mask {p.student_mask_rate:.2f}")
         if p.pseudo_label_accuracy is not None:
             bits.append(f"pl-acc {p.pseudo_label_accuracy:.2f}")
         if p.val_accuracy is not None:

@@ -2260,6 +2260,11 @@ Sie stehen unter der MIT-Lizenz (Copyright (c) 2024 Presto Authors), die neben i
         </message>
         <message>
             <location filename="../plugin/run_panel.py" />
+            <source>pseudo-labels used {rate:.0%}, by the student {student:.0%}</source>
+            <translation>genutzte Pseudolabels {rate:.0%}, vom Schüler {student:.0%}</translation>
+        </message>
+        <message>
+            <location filename="../plugin/run_panel.py" />
             <source>pseudo-labels used {rate:.0%}</source>
             <translation>genutzte Pseudolabels {rate:.0%}</translation>
         </message>

@@ -117,7 +117,10 @@ class RunPanel(QWidget):
             parts.append(eta)
         if progress.val_accuracy is not None:
             parts.append(tr("validation accuracy {acc:.0%}").format(acc=progress.val_accuracy))
-        if progress.mask_rate is not None:
+        if progress.mask_rate is not None and progress.student_mask_rate is not None:
+            parts.append(tr("pseudo-labels used {rate:.0%}, by the student {student:.0%}").format(
+                rate=progress.mask_rate, student=progress.student_mask_rate))
+        elif progress.mask_rate is not None:
             parts.append(tr("pseudo-labels used {rate:.0%}").format(rate=progress.mask_rate))
         if progress.device_name:
             parts.append(progress.device_name)

@@ -226,3 +226,15 @@ def test_polygon_layer_becomes_the_editable_tile_layer(ready_dock, project, tmp_
     dock.labels.update_counts()
     assert dock.labels.counts == before and sum(before.values()) == layer.featureCount() > 0
     assert polygons.featureCount() > 0 and os.path.exists(polygons.source().split("|")[0])  # the source is kept
+
+
+@pytest.mark.parametrize("student_rate,expected", [(0.6, "pseudo-labels used 80%, by the student 60%"),
+                                                   (None, "pseudo-labels used 80%")])
+def test_the_status_shows_the_share_of_pseudo_labels_the_student_learns_from(dock, student_rate, expected):
+    """With the student's option 'agreed' it learns from fewer tiles than the teacher's confident ones."""
+    from spatiotemporal_ssl.core.learning.trainer import TrainProgress
+
+    dock.run.show_train_progress(TrainProgress(phase="training", step=5, total_steps=10, mask_rate=0.8,
+                                               student_mask_rate=student_rate))
+    status = dock.run.status.text()
+    assert expected in status and ("student" in status) == (student_rate is not None)

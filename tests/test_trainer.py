@@ -44,6 +44,8 @@ def test_callback_reports_step_losses_mask_rate_validation_and_eta():
     last = seen[-1]
     assert last.total_steps == 12 and "loss" in last.losses and "loss_distill" in last.losses
     assert last.mask_rate is not None and last.val_accuracy is not None and last.eta_seconds is not None
+    # The student learns from the teacher's confident pseudo-labels it also predicts: never more of them.
+    assert all(p.student_mask_rate is not None and p.student_mask_rate <= p.mask_rate + 1e-6 for p in seen)
     assert last.device_name.startswith("CPU")
     # The cumulative data-wait seconds (so a caller can take the fraction over a window of steps) only grow.
     waits = [p.data_wait_seconds for p in seen]
@@ -132,3 +134,9 @@ def test_checkpoints_are_written_every_n_steps_and_resume(tmp_path):
     resumed = train_model(req, resume_from=out)
     assert not resumed.cancelled and resumed.steps_done == 20
     assert read_model_blob(out)["config"]["report"]["steps_done"] == 20
+
+
+def test_progress_has_no_student_share_under_the_papers_rule():
+    seen = []
+    Trainer(_opts(steps=4, student_targets="teacher")).fit(training_data(), progress=seen.append, progress_every=2)
+    assert seen and all(p.mask_rate is not None and p.student_mask_rate is None for p in seen)

@@ -42,7 +42,9 @@ class TrainProgress:
     step: int
     total_steps: int
     losses: Dict[str, float] = field(default_factory=dict)
-    mask_rate: Optional[float] = None
+    mask_rate: Optional[float] = None  # the confident share of the pseudo-labels (the teacher's, with a teacher)
+    # With a teacher and student option 'agreed': the share the student learns from (those it also predicts).
+    student_mask_rate: Optional[float] = None
     pseudo_label_accuracy: Optional[float] = None
     val_accuracy: Optional[float] = None
     eta_seconds: Optional[float] = None
@@ -311,6 +313,7 @@ class _Run:
         return TrainProgress(
             phase="training", step=step, total_steps=self.options.steps,
             losses={k: v for k, v in means.items() if k.startswith("loss")}, mask_rate=means.get("mask_rate"),
+            student_mask_rate=means.get("student_mask_rate"),
             pseudo_label_accuracy=self.history[-1]["pseudo_label_accuracy"] if self.history else None,
             val_accuracy=self.last_val, eta_seconds=self.stats.eta_seconds(self.options.steps - step),
             device_name=self.device_name, data_wait_fraction=self.stats.data_wait_fraction,
