@@ -38,6 +38,8 @@ def main(argv: Optional[list] = None) -> int:
     parser.add_argument("--fresh", action="store_true", help="delete cached runs and speed results first")
     parser.add_argument("--skip-speed", action="store_true", help="keep the existing speed results")
     parser.add_argument("--jobs", type=int, default=2, help="accuracy runs side by side")
+    parser.add_argument("--seeds", help="comma-separated seeds of every accuracy run and of the report (default: "
+                        "the grid's, 0-4 for the full variant, and 0-2 for the training-length curve)")
     args = parser.parse_args(argv)
     python = sys.executable
     variant = "quick" if args.quick else "full"
@@ -50,6 +52,9 @@ def main(argv: Optional[list] = None) -> int:
         (OUT_DIR / "diagnostics" / "ssl_dynamics.json").unlink(missing_ok=True)
     started = time.perf_counter()
     grid = grid_for(variant)  # build the splits the grid uses, no more
+    if args.seeds:
+        grid.seeds = [int(s) for s in args.seeds.split(",")]
+    seeds = ["--seeds", ",".join(map(str, grid.seeds))] if args.seeds else []
     ok = step("splits", [python, str(BENCH_DIR / "make_splits.py"),
                          "--budgets", ",".join(map(str, grid.budgets)), "--seeds", ",".join(map(str, grid.seeds))])
     if not args.skip_speed:
@@ -59,18 +64,18 @@ def main(argv: Optional[list] = None) -> int:
             presto = [python, str(BENCH_DIR / "bench_presto_predict.py")]
             ok &= step("Presto prediction speed", presto + ["--side", "128", "--memory-sides", "64,320"])
             ok &= step("Presto prediction memory", presto + ["--block-px", "64", "--memory-sides", "64,192,320,448"])
-    ok &= step("accuracy grid", [python, str(BENCH_DIR / "run_accuracy.py"), "--jobs", str(args.jobs)] + quick)
+    ok &= step("accuracy grid", [python, str(BENCH_DIR / "run_accuracy.py"), "--jobs", str(args.jobs)] + quick + seeds)
     if not args.quick:  # the pretrained encoder's rows, then the default at other training lengths
         accuracy = [python, str(BENCH_DIR / "run_accuracy.py"), "--jobs", str(args.jobs), "--timeout", "5400"]
-        ok &= step("Presto rows", accuracy + ["--variant", "presto"])
+        ok &= step("Presto rows", accuracy + ["--variant", "presto"] + seeds)
         # The grid has the default at its own 500 steps and at the dock's 1,000 (default_train_steps).
         for steps in CURVE_STEPS:
             ok &= step(f"the default at {steps} steps", accuracy + [
                 "--variant", "full", "--rows", "default", "--sets", ",".join(MAIN_SETS), "--budgets",
-                str(MAIN_BUDGET), "--seeds", ",".join(map(str, CURVE_SEEDS)), "--steps", str(steps),
+                str(MAIN_BUDGET), "--seeds", args.seeds or ",".join(map(str, CURVE_SEEDS)), "--steps", str(steps),
                 "--tag", curve_tag(steps)])
     ok &= step("supervised vs FixMatch during training", [python, str(BENCH_DIR / "ssl_dynamics.py")] + quick)
-    ok &= step("report", [python, str(BENCH_DIR / "report.py"), "--variant", variant])
+    ok &= step("report", [python, str(BENCH_DIR / "report.py"), "--variant", variant] + seeds)
     print(f"\n{'all done' if ok else 'finished with failures (see above)'} in "
           f"{(time.perf_counter() - started) / 60:.1f} min; see {Path(BENCH_DIR / 'RESULTS.md').relative_to(REPO_ROOT)}")
     return 0 if ok else 1
