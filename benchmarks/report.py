@@ -9,6 +9,7 @@ Every verdict in "Where it helped and where it did not" is computed from the run
 from __future__ import annotations
 
 import argparse
+import collections
 import datetime as _dt
 import platform
 import subprocess
@@ -24,7 +25,7 @@ from benchlib import BENCH_DIR, REPO_ROOT, load_patch_set, set_info, set_path
 import make_splits
 from report_sections import diagnostics_lines, dynamics_section, speed_section, write_plot
 from reportlib import (HEADLINE_ROWS, METRICS, SET_TITLES, SHIFTED_SETS, TEACHER_DEFAULT, Runs, cell, comparison_lines,
-                       failed_runs, fmt_diff, load_runs, pooled_summary, split_summary, values, verdict)
+                       failed_runs, fmt_diff, load_runs, pooled_summary, split_summary, stale_runs, values, verdict)
 from report_normalization import normalization_section
 from report_presto import active_learning_section, presto_section, presto_speed_section, steps_section
 from run_accuracy import PRESTO_ROWS, ROWS, grid_for
@@ -270,12 +271,21 @@ def leakage_section(ctx: Context) -> List[str]:
 
 
 def failures_section(ctx: Context) -> List[str]:
+    out = []
     failures = failed_runs(ctx.variant)
-    if not failures:
-        return []
-    return [f"- **{len(failures)} runs failed** and are missing from the tables: "
-            + ", ".join(f"`{p.parent.parent.name}/{p.stem}`" for p in failures[:20])
-            + (" …" if len(failures) > 20 else "") + "."]
+    if failures:
+        out.append(f"- **{len(failures)} runs failed** and are missing from the tables: "
+                   + ", ".join(f"`{p.parent.parent.name}/{p.stem}`" for p in failures[:20])
+                   + (" …" if len(failures) > 20 else "") + ".")
+    stale = stale_runs()
+    if stale:
+        reasons = collections.Counter(stale.values())
+        out.append(f"- **{len(stale)} cached runs are left out** of the tables ("
+                   + ", ".join(f"{n} {why}" for why, n in sorted(reasons.items())) + "): `run_accuracy.py` reruns "
+                   "them, e.g. `" + ", ".join(f"{p.parent.parent.name}/{p.parent.name}/{p.stem}"
+                                              for p in sorted(stale)[:5]) + "`" + (" …" if len(stale) > 5 else "")
+                   + ".")
+    return out
 
 
 def all_results_section(ctx: Context, all_sources: List[str]) -> List[str]:

@@ -41,7 +41,14 @@ TEACHER_DEFAULT = "stssl_season"
 Runs = Dict[Tuple[str, int, str], Dict[int, dict]]  # (set, k, row) -> seed -> result
 
 
+_STALE: Dict[str, Dict[Path, str]] = collections.defaultdict(dict)  # variant -> run file -> why it was left out
+
+
 def load_runs(variant: str) -> Runs:
+    """The finished runs of a variant that are still their row (run_accuracy.stale_reason); the others are left
+    out and listed by :func:`stale_runs`."""
+    from run_accuracy import stale_reason
+
     runs: Runs = collections.defaultdict(dict)
     for path in sorted((RUNS_DIR / variant).glob("*/*.json")):
         if path.name.endswith(".running.json"):
@@ -53,8 +60,17 @@ def load_runs(variant: str) -> Runs:
         bench = result.get("bench", {})
         if not bench:
             continue
+        reason = stale_reason(bench)
+        if reason is not None:
+            _STALE[variant][path] = reason
+            continue
         runs[(bench["set"], int(bench["labels_per_class"]), bench["row"])][int(bench["seed"])] = result
     return runs
+
+
+def stale_runs() -> Dict[Path, str]:
+    """Every run file :func:`load_runs` has left out so far, with why."""
+    return {path: reason for by_path in _STALE.values() for path, reason in by_path.items()}
 
 
 def failed_runs(variant: str) -> List[Path]:

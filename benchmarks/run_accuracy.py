@@ -250,6 +250,34 @@ def engine_defaults_sha1() -> str:
     return hashlib.sha1(json.dumps(TrainOptions().to_dict(), sort_keys=True).encode()).hexdigest()
 
 
+_SET_SHA1: Dict[Tuple[str, int, int], str] = {}
+
+
+def _set_sha1(path: Path) -> str:
+    stat = path.stat()
+    key = (str(path), stat.st_size, stat.st_mtime_ns)
+    if key not in _SET_SHA1:
+        _SET_SHA1[key] = file_sha1(path)
+    return _SET_SHA1[key]
+
+
+def stale_reason(bench: dict) -> Optional[str]:
+    """Why a finished run's result is no longer its row (None: it still is), from what the run recorded: the same
+    checks as the cache's, less the grid's own settings. The report leaves such runs out, so a half-rerun grid
+    never mixes runs under the old defaults with runs under the new."""
+    row = ROWS.get(str(bench.get("row")))
+    if row is None:
+        return None  # a row the report does not read (the peer variants of peers.py)
+    patches = set_path(str(bench.get("set")), int(bench.get("labels_per_class", 0)), int(bench.get("seed", -1)))
+    if not patches.exists() or _set_sha1(patches) != bench.get("set_sha1"):
+        return "made on another set file"
+    if row.uses_engine and bench.get("engine_defaults_sha1") != engine_defaults_sha1():
+        return "made under other engine defaults"
+    if row.peer and bench.get("peer_config") != peer_config():
+        return "made with other peer settings"
+    return None
+
+
 def run_path(variant: str, set_name: str, k: int, seed: int, row: Row) -> Path:
     return RUNS_DIR / variant / f"{set_name}_k{k}_s{seed}" / f"{row.name}.json"
 
