@@ -69,7 +69,9 @@ def build_parser(handlers: Mapping[str, Callable[[argparse.Namespace], int]]) ->
                         "descriptions); once for all rasters or once per raster")
     p.add_argument("--series", action="store_true", help=SERIES_HELP)
     p.add_argument("--out", required=True, help="model file to write")
-    p.add_argument("--resume", default=None, help="continue from a model file's training state")
+    p.add_argument("--resume", default=None, help="continue from a model file's training state, with the options it "
+                   "was trained with (only --steps, --device, --no-amp, checkpoints, validation and early stopping may "
+                   "change)")
     p.add_argument("--overwrite", action="store_true")
     _add_training_options(p, TrainOptions.steps)
     p.set_defaults(func=handlers["train"])
