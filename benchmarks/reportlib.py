@@ -41,7 +41,7 @@ TEACHER_DEFAULT = "stssl_season"
 Runs = Dict[Tuple[str, int, str], Dict[int, dict]]  # (set, k, row) -> seed -> result
 
 
-_STALE: Dict[str, Dict[Path, str]] = collections.defaultdict(dict)  # variant -> run file -> why it was left out
+_STALE: Dict[Path, str] = {}  # run file -> why load_runs left it out
 
 
 def load_runs(variant: str) -> Runs:
@@ -62,7 +62,7 @@ def load_runs(variant: str) -> Runs:
             continue
         reason = stale_reason(bench)
         if reason is not None:
-            _STALE[variant][path] = reason
+            _STALE[path] = reason
             continue
         runs[(bench["set"], int(bench["labels_per_class"]), bench["row"])][int(bench["seed"])] = result
     return runs
@@ -70,7 +70,7 @@ def load_runs(variant: str) -> Runs:
 
 def stale_runs() -> Dict[Path, str]:
     """Every run file :func:`load_runs` has left out so far, with why."""
-    return {path: reason for by_path in _STALE.values() for path, reason in by_path.items()}
+    return dict(_STALE)
 
 
 def failed_runs(variant: str) -> List[Path]:

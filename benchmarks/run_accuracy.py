@@ -28,6 +28,7 @@ Rows (the ``metadata`` of `stssl evaluate` in brackets):
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
 import json
 import os
@@ -244,9 +245,10 @@ def file_sha1(path: Path) -> str:
     return digest.hexdigest()
 
 
+@functools.lru_cache(maxsize=None)
 def engine_defaults_sha1() -> str:
     """A hash of the engine's default options: every engine row runs with them, so a cached run made under other
-    defaults is not the row any more."""
+    defaults is not the row any more. Computed once per process (the defaults are the code's)."""
     return hashlib.sha1(json.dumps(TrainOptions().to_dict(), sort_keys=True).encode()).hexdigest()
 
 
@@ -261,21 +263,30 @@ def _set_sha1(path: Path) -> str:
     return _SET_SHA1[key]
 
 
+def row_identity(set_name: str, k: int, seed: int, row: Row) -> dict:
+    """What makes a finished run still its row, whatever grid it ran in: the set file's content, the row, and for
+    engine rows the engine's defaults, for peer rows the peers' settings. The cache (with the grid's own steps and
+    options beside it) and the report (stale_reason) both compare a run's record with this."""
+    return {"set_sha1": _set_sha1(set_path(set_name, k, seed)), "row": row.name,
+            **({"engine_defaults_sha1": engine_defaults_sha1()} if row.uses_engine else {}),
+            **({"peer_config": peer_config()} if row.peer else {})}
+
+
+_STALE_BECAUSE = {"set_sha1": "made on another set file", "engine_defaults_sha1": "made under other engine defaults",
+                  "peer_config": "made with other peer settings"}
+
+
 def stale_reason(bench: dict) -> Optional[str]:
-    """Why a finished run's result is no longer its row (None: it still is), from what the run recorded: the same
-    checks as the cache's, less the grid's own settings. The report leaves such runs out, so a half-rerun grid
-    never mixes runs under the old defaults with runs under the new."""
+    """Why a finished run's result is no longer its row (None: it still is), by :func:`row_identity`. The report
+    leaves such runs out, so a half-rerun grid never mixes runs under the old defaults with runs under the new."""
     row = ROWS.get(str(bench.get("row")))
     if row is None:
         return None  # a row the report does not read (the peer variants of peers.py)
-    patches = set_path(str(bench.get("set")), int(bench.get("labels_per_class", 0)), int(bench.get("seed", -1)))
-    if not patches.exists() or _set_sha1(patches) != bench.get("set_sha1"):
-        return "made on another set file"
-    if row.uses_engine and bench.get("engine_defaults_sha1") != engine_defaults_sha1():
-        return "made under other engine defaults"
-    if row.peer and bench.get("peer_config") != peer_config():
-        return "made with other peer settings"
-    return None
+    set_name, k, seed = str(bench.get("set")), int(bench.get("labels_per_class", 0)), int(bench.get("seed", -1))
+    if not set_path(set_name, k, seed).exists():
+        return _STALE_BECAUSE["set_sha1"]
+    identity = row_identity(set_name, k, seed, row)
+    return next((_STALE_BECAUSE[key] for key, value in identity.items() if bench.get(key) != value), None)
 
 
 def run_path(variant: str, set_name: str, k: int, seed: int, row: Row) -> Path:
@@ -401,15 +412,12 @@ def run_grid(grid: Grid, device: str = "cpu", timeout_s: float = 900, dry_run: b
     started = time.perf_counter()
     lock = threading.Lock()
     todo = []
-    defaults_sha1 = engine_defaults_sha1()
     for set_name, k, seed, row in cells:
         patches = set_path(set_name, k, seed)
         out = run_path(grid.variant, set_name, k, seed, row)
-        expected = {"set_sha1": file_sha1(patches), "row": row.name,
+        expected = {**row_identity(set_name, k, seed, row),
                     "steps": grid.row_steps(row) if row.uses_engine else 0,
-                    "extra_args": grid.extra_args if row.uses_engine else [],
-                    **({"engine_defaults_sha1": defaults_sha1} if row.uses_engine else {}),
-                    **({"peer_config": peer_config()} if row.peer else {})}
+                    "extra_args": grid.extra_args if row.uses_engine else []}
         if cached(out, expected):
             summary["skipped"] += 1
         else:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any, List, Mapping, Optional, Tuple
 
 from ..errors import InputError
-from ..params import TRAIN_OPTIONS, TrainOptions, option
+from ..params import TrainOptions, option
 
 MAY_DIFFER_ON_RESUME = frozenset({"steps", "device", "amp", "checkpoint_every", "eval_every", "patience_steps",
                                   "pretrained", "init_weights"})
@@ -40,11 +40,6 @@ def option_changes(stored: Mapping[str, Any], opts: TrainOptions) -> List[Tuple[
     return changes
 
 
-def _flag(name: str) -> str:
-    known = {spec.name for spec in TRAIN_OPTIONS}
-    return option(name).flag if name in known else "--" + name.replace("_", "-")
-
-
 def check_resume(blob: Mapping[str, Any], resume_from: str, opts: TrainOptions, band_count: int,
                  n_classes: int) -> Optional[dict]:
     """The training state to resume from, after checking that it belongs to this run; else an InputError that
@@ -59,7 +54,7 @@ def check_resume(blob: Mapping[str, Any], resume_from: str, opts: TrainOptions, 
     stored = cfg.get("options")
     changes = option_changes(stored if isinstance(stored, Mapping) else {}, opts)
     if changes:
-        listed = ", ".join(f"{_flag(n)} {before!r} (now {after!r})" for n, before, after in changes[:6])
+        listed = ", ".join(f"{option(n).flag} {before!r} (now {after!r})" for n, before, after in changes[:6])
         more = f" and {len(changes) - 6} more" if len(changes) > 6 else ""
         raise InputError(f"model file '{resume_from}' was trained with other options: {listed}{more}; resume with the "
                          "options it was trained with (only the steps, device, checkpoints and validation may "
