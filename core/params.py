@@ -253,6 +253,10 @@ TRAIN_OPTIONS: Tuple[OptionSpec, ...] = (
     OptionSpec("encoder_lr", "float", tr_noop("Encoder learning rate"),
                tr_noop("Learning rate of the pretrained encoder (default: the learning rate x 0.1)"),
                bounds=AT_LEAST_0, optional=True),
+    OptionSpec("encoder_anchor", "float", tr_noop("Encoder anchor"),
+               tr_noop("How strongly the pretrained encoder is pulled back towards its pretrained weights at every "
+                       "step (0: not at all)"),
+               bounds=AT_LEAST_0),
     OptionSpec("temporal_pool", "int", tr_noop("Temporal pooling"),
                tr_noop("Consecutive timesteps averaged into one Presto step (0: enough for at most 12 steps)"),
                bounds=AT_LEAST_0),
@@ -370,6 +374,7 @@ class TrainOptions:
     scaling: str = "detect"  # reflectance scaling of the optical bands
     student_view: str = "constant"  # how the pixel-only Presto student fills Presto's location/month inputs
     encoder_lr: Optional[float] = None  # learning rate of the pretrained encoder; None: lr * 0.1
+    encoder_anchor: float = 0.0  # core/learning/finetune.py: decay of the encoder towards its pretrained weights
     temporal_pool: int = 0  # consecutive timesteps averaged into one Presto step; 0: as many as give <= 12 steps
     normalization: str = "auto"  # core/app/scene_normalization.py: per raster for single dates, else training
 

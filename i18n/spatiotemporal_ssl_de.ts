@@ -540,6 +540,16 @@
         </message>
         <message>
             <location filename="../core/params.py" />
+            <source>Encoder anchor</source>
+            <translation>Verankerung des Encoders</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>How strongly the pretrained encoder is pulled back towards its pretrained weights at every step (0: not at all)</source>
+            <translation>Wie stark der vortrainierte Encoder bei jedem Schritt zu seinen vortrainierten Gewichten zurückgezogen wird (0: gar nicht)</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
             <source>Temporal pooling</source>
             <translation>Zeitliche Zusammenfassung</translation>
         </message>

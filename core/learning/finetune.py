@@ -1,16 +1,19 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""Starting from pretrained weights: loading them, freezing for Quick map, and a lower encoder learning rate.
+"""Starting from pretrained weights: loading them, freezing for Quick map, a lower encoder learning rate, and the
+anchor that keeps the encoder near its pretrained weights.
 
 Presto's encoder (core.models.presto_backbone) is pretrained; its class head is new. Fine-tuning trains both, the
 encoder at ``encoder_lr`` (default ``lr * ENCODER_LR_FACTOR``) so that a few dozen labels do not wash out what
-pretraining learned. Quick map (method ``"quick"``) freezes the encoder: only the head trains, a linear probe on the
-pretrained embedding (core.learning.quick fits it without the training loop).
+pretraining learned; with ``encoder_anchor`` > 0 it is also pulled back towards its pretrained weights after every
+step (:class:`PretrainedAnchor`). Quick map (method ``"quick"``) freezes the encoder: only the head trains, a linear
+probe on the pretrained embedding (core.learning.quick fits it without the training loop).
 """
 from __future__ import annotations
 
 import dataclasses
-from typing import List
+from typing import List, Optional
 
+import torch
 from torch import nn
 
 from ..models.presto_backbone import encoder_parameter_names, load_pretrained
@@ -55,3 +58,41 @@ def quick_options(options: TrainOptions) -> TrainOptions:
     """Quick map trains one network without metadata: no teacher, no unlabelled pool."""
     return dataclasses.replace(options, metadata="none") if options.method == "quick" else options
 
+
+class PretrainedAnchor:
+    """Decoupled decay of the pretrained encoder towards the weights it started from (L2-SP, Li et al. 2018, in
+    AdamW's decoupled form): after every optimizer step ``w -= lr_encoder * strength * (w - w0)``.
+
+    Fine-tuning a pretrained encoder on a few labels and its own pseudo-labels moves it further from what pretraining
+    learned the longer it runs, which can cost accuracy on places unlike the training region. With Adam each weight
+    moves at most about the learning rate per step, so the pull bounds its distance from ``w0`` near
+    ``1 / strength`` however long the run is. Off by default: what it gains and costs is in docs/benchmarks.md."""
+
+    def __init__(self, model: torch.nn.Module, optimizer: torch.optim.Optimizer, strength: float):
+        names = set(encoder_parameter_names(model))
+        params: List[torch.Tensor] = [p for n, p in model.named_parameters() if n in names and p.requires_grad]
+        ids = {id(p) for p in params}
+        self.group: Optional[dict] = next((g for g in optimizer.param_groups
+                                           if g["params"] and id(g["params"][0]) in ids), None)
+        self.params = params
+        self.start = [p.detach().clone() for p in params]
+        self.strength = strength
+
+    @torch.no_grad()
+    def step(self) -> None:
+        if self.group is None or not self.params:
+            return
+        # The group's learning rate follows the cosine schedule, so the pull fades with it; more than the whole
+        # distance would overshoot the pretrained weights.
+        factor = min(1.0, self.group["lr"] * self.strength)
+        diff = torch._foreach_sub(self.params, self.start)
+        torch._foreach_add_(self.params, diff, alpha=-factor)
+
+
+def pretrained_anchor(model: torch.nn.Module, optimizer: torch.optim.Optimizer,
+                      options: TrainOptions) -> Optional[PretrainedAnchor]:
+    """The anchor of a fine-tuned Presto encoder; None for the from-scratch networks, Quick map or strength 0."""
+    if options.backbone != "presto" or options.method == "quick" or options.encoder_anchor <= 0:
+        return None
+    anchor = PretrainedAnchor(model, optimizer, options.encoder_anchor)
+    return anchor if anchor.group is not None else None

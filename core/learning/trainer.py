@@ -26,7 +26,7 @@ from ..errors import InputError
 from ..models.network import LandCoverNet, NetworkConfig, default_size
 from ..params import TrainOptions
 from .batches import BatchSampler, StepBatch
-from .finetune import parameter_groups, prepare_pretrained, quick_options
+from .finetune import parameter_groups, prepare_pretrained, pretrained_anchor, quick_options
 from .running_stats import RunningStats
 from .selection import CheckpointSelector
 from .ssl import SSLModel, StepOutput, make_pseudo_labeler
@@ -248,6 +248,8 @@ class _Run:
                                  data.date_dim, self.device, presto=data.presto).to(self.device)
         self.ema = EMA(self.model, opt.ema_momentum)
         self.optimizer, self.scheduler = _optimizer(self.model, opt, self.device)
+        # Before a resume loads the trained weights: the anchor is the weights the run started from.
+        self.anchor = pretrained_anchor(self.model, self.optimizer, opt)
         self.selector = CheckpointSelector(int(data.val_images.shape[0]), resume_state)
         self.start_step, self.history = self._resume(resume_state) if resume_state is not None else (0, [])
         self.wrapped = self.model if self.world <= 1 else torch.nn.parallel.DistributedDataParallel(
@@ -277,6 +279,8 @@ class _Run:
             self.scaler.scale(out.loss).backward()
             self.scaler.step(self.optimizer)
             self.scaler.update()
+            if self.anchor is not None:
+                self.anchor.step()
         except torch.cuda.OutOfMemoryError as exc:
             bs_l, bs_u = self.sampler.batch_l, self.sampler.batch_u
             raise InputError(
