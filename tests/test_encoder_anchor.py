@@ -7,7 +7,6 @@ import dataclasses
 import os
 
 import numpy as np
-
 import pytest
 import torch
 from torch import nn

@@ -69,18 +69,18 @@ class PretrainedAnchor:
     ``1 / strength`` however long the run is. Off by default: what it gains and costs is in docs/benchmarks.md."""
 
     def __init__(self, model: torch.nn.Module, optimizer: torch.optim.Optimizer, strength: float):
+        # The encoder's parameter group of parameter_groups(): its parameters and its scheduled learning rate.
         names = set(encoder_parameter_names(model))
-        params: List[torch.Tensor] = [p for n, p in model.named_parameters() if n in names and p.requires_grad]
-        ids = {id(p) for p in params}
+        encoder = {id(p) for n, p in model.named_parameters() if n in names}
         self.group: Optional[dict] = next((g for g in optimizer.param_groups
-                                           if g["params"] and id(g["params"][0]) in ids), None)
-        self.params = params
-        self.start = [p.detach().clone() for p in params]
+                                           if g["params"] and id(g["params"][0]) in encoder), None)
+        self.params: List[torch.Tensor] = list(self.group["params"]) if self.group is not None else []
+        self.start = [p.detach().clone() for p in self.params]
         self.strength = strength
 
     @torch.no_grad()
     def step(self) -> None:
-        if self.group is None or not self.params:
+        if self.group is None:
             return
         # The group's learning rate follows the cosine schedule, so the pull fades with it; more than the whole
         # distance would overshoot the pretrained weights.
