@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import os
+import platform
+import subprocess
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional
 
@@ -20,7 +23,9 @@ SHARED_DATA = (REPO_ROOT / ".." / "shared" / "data").resolve()
 BENCH_DIR = REPO_ROOT / "benchmarks"
 OUT_DIR = BENCH_DIR / "out"  # git-ignored
 SPLITS_DIR = OUT_DIR / "splits"
-RUNS_DIR = OUT_DIR / "runs"
+# The finished accuracy runs are committed (small JSON files, no data): the full grid takes longer than one session
+# on a 2-core CPU, and a fresh machine starts with an empty out/, so only a committed cache lets it run in pieces.
+RUNS_DIR = BENCH_DIR / "runs"
 SPEED_DIR = OUT_DIR / "speed"
 # GPU figures measured on a lent machine and committed, since a CPU machine cannot measure them again; report.py
 # reads them when out/speed has no train_gpu.json of its own.
@@ -98,6 +103,38 @@ def fmt_mean_std(values: List[float], digits: int = 3) -> str:
     if len(values) == 1:
         return f"{values[0]:.{digits}f}"
     return f"{np.mean(values):.{digits}f} ± {np.std(values, ddof=1):.{digits}f}"
+
+
+def git_revision() -> str:
+    """The short commit of the checkout, with ``+changes`` when tracked files outside the run cache differ from it
+    (a run made on uncommitted code says so)."""
+    try:
+        rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True,
+                             check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ".",
+                                f":!{RUNS_DIR.relative_to(REPO_ROOT)}"], cwd=REPO_ROOT, capture_output=True,
+                               text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return rev + ("+changes" if dirty else "")
+
+
+def cpu_model() -> str:
+    """The CPU's model name (Linux's /proc/cpuinfo), else what platform knows."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def provenance() -> dict:
+    """Where and when a benchmark result was made, stored with it: the committed run cache gathers runs from
+    several machines and sessions, and the report says which."""
+    return {"date": _dt.date.today().isoformat(), "commit": git_revision(),
+            "machine": f"{cpu_model()}, {os.cpu_count()} cores"}
 
 
 def write_speed_result(name: str, result: dict, measures: List[dict]) -> Path:

@@ -3,7 +3,7 @@
 
     python benchmarks/peers.py --sets mtts_random,mtts_blocks,mtts_west_east --budgets 10 --seeds 0,1,2,3,4
 
-Every run is a JSON file beside the engine's: ``benchmarks/out/runs/<variant>/<set>_k<k>_s<seed>/<row>.json``, with
+Every run is a JSON file beside the engine's: ``benchmarks/runs/<variant>/<set>_k<k>_s<seed>/<row>.json``, with
 the keys of `stssl evaluate`'s JSON (accuracy, balanced_accuracy, macro_f1, per_class_f1, n_labeled, ...) and the
 same ``bench`` block as run_accuracy.py's runs (a rerun skips runs whose set file and settings are unchanged).
 Missing set files are built with make_splits.py first. Rows (hyper-parameters fixed before any run, never tuned on

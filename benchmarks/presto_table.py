@@ -3,8 +3,8 @@
 
     python benchmarks/presto_table.py [--variant presto] [--peer-variant full] [--seeds 0,1,2,3,4]
 
-Engine rows come from ``out/runs/<variant>/`` (run_accuracy.py --variant presto), the peer rows from
-``out/runs/<peer-variant>/`` (peers.py), on the same set files (their content hashes are checked to match).
+Engine rows come from ``runs/<variant>/`` (run_accuracy.py --variant presto), the peer rows from
+``runs/<peer-variant>/`` (peers.py), on the same set files (their content hashes are checked to match).
 """
 from __future__ import annotations
 

@@ -5,7 +5,7 @@
 - the engine's default (backbone "auto") against the best peer on every main split, and how often the backbone
   it picks is the one that is better on the test set;
 - the engine's default at 400 / 500 / 1,000 / 2,000 training steps on every main split
-  (``out/runs/default_steps<N>/`` beside the full grid's default and default_train_steps rows);
+  (``runs/default_steps<N>/`` beside the full grid's default and default_train_steps rows);
 - simulated labelling (benchmarks/active_learning.py's cached chains).
 """
 from __future__ import annotations

@@ -5,7 +5,8 @@
     python benchmarks/run_accuracy.py                  # the full grid (fits the 2-hour CPU budget with the speed runs)
     python benchmarks/run_accuracy.py --dry-run        # print the plan and an estimate of the time it takes
 
-Every finished run is a JSON file under ``benchmarks/out/runs/<variant>/<set>_k<k>_s<seed>/<row>.json``. A rerun skips
+Every finished run is a JSON file under ``benchmarks/runs/<variant>/<set>_k<k>_s<seed>/<row>.json``, committed with
+the code (the records, no data), with the date, commit and machine that made it. A rerun skips
 the runs whose JSON is there and still matches the set file (by content hash), the settings and, for engine rows, the
 engine's default options (a changed default reruns them), so an interrupted
 grid resumes where it stopped. Failed runs are recorded under ``failed/`` beside them with the end of their stderr,
@@ -43,7 +44,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
-from benchlib import REPO_ROOT, RUNS_DIR, set_path
+from benchlib import REPO_ROOT, RUNS_DIR, provenance, set_path
 from spatiotemporal_ssl.core.params import EVALUATE_STEPS, TrainOptions
 
 import make_splits
@@ -245,11 +246,20 @@ def file_sha1(path: Path) -> str:
     return digest.hexdigest()
 
 
+# Options added after runs were committed whose default does what the engine did before they existed (an option
+# that is off unless asked for). Left out of the hash while they keep that value, so adding one does not make every
+# committed run stale; changing such a default puts it back in the hash and reruns them. Add to this table only an
+# option whose default reproduces the earlier behaviour exactly.
+ADDED_AT_NEUTRAL_DEFAULT = {"encoder_anchor": 0.0}
+
+
 @functools.lru_cache(maxsize=None)
 def engine_defaults_sha1() -> str:
     """A hash of the engine's default options: every engine row runs with them, so a cached run made under other
     defaults is not the row any more. Computed once per process (the defaults are the code's)."""
-    return hashlib.sha1(json.dumps(TrainOptions().to_dict(), sort_keys=True).encode()).hexdigest()
+    defaults = {key: value for key, value in TrainOptions().to_dict().items()
+                if key not in ADDED_AT_NEUTRAL_DEFAULT or ADDED_AT_NEUTRAL_DEFAULT[key] != value}
+    return hashlib.sha1(json.dumps(defaults, sort_keys=True).encode()).hexdigest()
 
 
 _SET_SHA1: Dict[Tuple[str, int, int], str] = {}
@@ -307,6 +317,11 @@ def engine_command(patches: Path, row: Row, steps: int, seed: int, json_out: Pat
         # the default row shows the engine's "auto" (core/app/scene_normalization.py).
         command += ["--normalization", "training"]
     return command + list(row.extra) + list(extra_args)
+
+
+def portable(command: List[str]) -> List[str]:
+    """The command as recorded in a committed run: absolute paths relative to the repository root."""
+    return [os.path.relpath(arg, REPO_ROOT) if os.path.isabs(arg) else arg for arg in command]
 
 
 def run_metadata_only(patches: Path, row: Row) -> dict:
@@ -454,8 +469,9 @@ def run_grid(grid: Grid, device: str = "cpu", timeout_s: float = 900, dry_run: b
                     print(f"  {where} FAILED: {last} (see {failed})", flush=True)
                 return
             (out.parent / "failed" / f"{row.name}.txt").unlink(missing_ok=True)
-            result["bench"] = dict(expected, set=set_name, labels_per_class=k, seed=seed, command=command,
-                                   wall_seconds=elapsed, variant=grid.variant, threads=threads, jobs=jobs)
+            result["bench"] = dict(expected, set=set_name, labels_per_class=k, seed=seed,
+                                   command=portable(command), wall_seconds=elapsed, variant=grid.variant,
+                                   threads=threads, jobs=jobs, **provenance())
             out.write_text(json.dumps(result, indent=1))
             summary["done"] += 1
             if verbose and "not_applicable" in result:
@@ -494,8 +510,8 @@ def main(argv: Optional[list] = None) -> int:
     parser.add_argument("--rows", help="comma-separated subset of rows")
     parser.add_argument("--seeds", help="comma-separated seeds (default: the variant's)")
     parser.add_argument("--budgets", help="comma-separated subset of the variant's labels per class")
-    parser.add_argument("--tag", help="runs folder under out/runs (default: the variant's name), e.g. for the same "
-                        "grid at other --steps")
+    parser.add_argument("--tag", help="runs folder under benchmarks/runs (default: the variant's name), e.g. for the "
+                        "same grid at other --steps")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--engine-args", default="",
                         help="extra `stssl evaluate` options for every engine run, e.g. \"--val-fraction 0\" "

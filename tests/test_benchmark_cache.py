@@ -1,0 +1,84 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""The committed benchmark cache (benchmarks/runs/): its records, the identity that decides when a record is no
+longer its row, and the report's list of the runs still missing."""
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
+sys.path.insert(0, str(BENCH))
+
+import report_coverage  # noqa: E402
+import run_accuracy  # noqa: E402
+
+
+@pytest.fixture()
+def fresh_hash(monkeypatch):
+    """engine_defaults_sha1 recomputed under the test's patches, and cached again afterwards."""
+    run_accuracy.engine_defaults_sha1.cache_clear()
+    yield run_accuracy.engine_defaults_sha1
+    monkeypatch.undo()
+    run_accuracy.engine_defaults_sha1.cache_clear()
+
+
+def test_an_option_added_at_its_neutral_default_keeps_the_committed_runs(monkeypatch, fresh_hash):
+    base = fresh_hash()
+    fresh_hash.cache_clear()
+    # The table without the anchor: the anchor's default now counts, so the hash differs.
+    monkeypatch.setattr(run_accuracy, "ADDED_AT_NEUTRAL_DEFAULT", {})
+    assert fresh_hash() != base
+    fresh_hash.cache_clear()
+    # A listed option whose default changed is back in the hash: its runs rerun.
+    monkeypatch.setattr(run_accuracy, "ADDED_AT_NEUTRAL_DEFAULT", {"encoder_anchor": 5.0})
+    assert fresh_hash() != base
+
+
+def test_a_changed_default_changes_the_identity(monkeypatch, fresh_hash):
+    base = fresh_hash()
+    fresh_hash.cache_clear()
+    options = run_accuracy.TrainOptions()
+    changed = dataclasses.replace(options, steps=options.steps + 1)
+    monkeypatch.setattr(run_accuracy, "TrainOptions", lambda: changed)
+    assert fresh_hash() != base
+
+
+def test_recorded_commands_are_relative_to_the_repository():
+    root = run_accuracy.REPO_ROOT
+    command = [str(root / ".venv" / "bin" / "stssl"), "evaluate", "--patches",
+               str(root / "benchmarks" / "out" / "splits" / "a.npz"), "--steps", "500"]
+    assert run_accuracy.portable(command) == [".venv/bin/stssl", "evaluate", "--patches",
+                                              "benchmarks/out/splits/a.npz", "--steps", "500"]
+
+
+def test_missing_runs_are_counted_by_row(monkeypatch):
+    cells = report_coverage.expected_cells("full", [0])
+    assert cells, "the full grid asks for runs"
+    first_tag, set_name, k, seed, row = next(c for c in cells if c[0] == "full")
+    # Only one of the full grid's runs is present: every other cell is missing, and the curve's runs under their
+    # own tag are named with it.
+    monkeypatch.setattr(report_coverage, "load_runs",
+                        lambda tag: {(set_name, k, row): {seed: {}}} if tag == first_tag else {})
+    total, missing = report_coverage.missing_by_row("full", [0])
+    assert total == len(cells)
+    assert sum(missing.values()) == total - 1
+    assert any(label.endswith("(default_steps2000)") for label in missing)
+    section = report_coverage.coverage_section("full", [0])
+    assert section[0].startswith("> **Incomplete:**") and f"holds 1 of the {total} runs" in section[0]
+    monkeypatch.setattr(report_coverage, "missing_by_row", lambda variant, seeds: (3, {}))
+    assert report_coverage.coverage_section("full", [0]) == []
+
+
+def test_every_committed_run_says_what_it_is_and_where_it_was_made():
+    records = sorted((BENCH / "runs").glob("*/*/*.json"))
+    for path in records:
+        bench = json.loads(path.read_text())["bench"]
+        assert path.parent.name == f"{bench['set']}_k{bench['labels_per_class']}_s{bench['seed']}", path
+        assert path.stem == bench["row"], path
+        for key in ("date", "commit", "machine", "set_sha1"):
+            assert bench.get(key), f"{path}: no {key}"
+        assert not any(str(arg).startswith("/") for arg in bench["command"]), f"{path}: absolute path recorded"
