@@ -30,28 +30,35 @@ def expected_cells(variant: str, seeds: Optional[List[int]]) -> List[Tuple[str, 
     return cells
 
 
-def missing_by_row(variant: str, seeds: Optional[List[int]]) -> Tuple[int, Dict[str, int]]:
-    """(runs asked for, {row: runs missing}); a stale run (another set file or engine default) counts as missing."""
+def found_runs(variant: str, seeds: Optional[List[int]]) -> Dict[Tuple[str, str, int, int, str], Optional[dict]]:
+    """Every cell of :func:`expected_cells` with its run's ``bench`` record, or None where the cache has no run
+    that is still its row (a stale run, made on another set file or under other engine defaults, counts as none)."""
     cells = expected_cells(variant, seeds)
     present = {tag: load_runs(tag) for tag in {c[0] for c in cells}}
+    found: Dict[Tuple[str, str, int, int, str], Optional[dict]] = {}
+    for cell in cells:
+        tag, set_name, k, seed, row = cell
+        result = present[tag].get((set_name, k, row), {}).get(seed)
+        found[cell] = None if result is None else result.get("bench", {})
+    return found
+
+
+def missing_by_row(variant: str, seeds: Optional[List[int]]) -> Tuple[int, Dict[str, int]]:
+    """(runs asked for, {row: runs missing}); the curve's rows are named with their runs folder."""
+    found = found_runs(variant, seeds)
     missing: Dict[str, int] = collections.Counter()
-    for tag, set_name, k, seed, row in cells:
-        if seed not in present[tag].get((set_name, k, row), {}):
-            label = row if tag in (variant, MERGED.get(variant)) else f"{row} ({tag})"
-            missing[label] += 1
-    return len(cells), dict(missing)
+    for (tag, _set, _k, _seed, row), bench in found.items():
+        if bench is None:
+            missing[row if tag in (variant, MERGED.get(variant)) else f"{row} ({tag})"] += 1
+    return len(found), dict(missing)
 
 
 def provenance_lines(variant: str, seeds: Optional[List[int]]) -> List[str]:
     """One line per machine that made the runs the report reads: how many, on which dates, from which commits."""
-    wanted = set(expected_cells(variant, seeds))
     by_machine: Dict[str, list] = collections.defaultdict(list)
-    for tag in sorted({c[0] for c in wanted}):
-        for (set_name, k, row), by_seed in load_runs(tag).items():
-            for seed, result in by_seed.items():
-                if (tag, set_name, k, seed, row) in wanted:
-                    bench = result.get("bench", {})
-                    by_machine[bench.get("machine", "a machine not recorded")].append(bench)
+    for bench in found_runs(variant, seeds).values():
+        if bench is not None:
+            by_machine[bench.get("machine", "a machine not recorded")].append(bench)
     lines = []
     for machine, benches in sorted(by_machine.items(), key=lambda item: -len(item[1])):
         dates = sorted({b["date"] for b in benches if b.get("date")})

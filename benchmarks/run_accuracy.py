@@ -426,6 +426,9 @@ def run_grid(grid: Grid, device: str = "cpu", timeout_s: float = 900, dry_run: b
 
     started = time.perf_counter()
     lock = threading.Lock()
+    # Where, when and from which code: taken once, as the grid starts, since the code a run uses is the code
+    # loaded now, even if a commit lands while the grid runs.
+    made = provenance()
     todo = []
     for set_name, k, seed, row in cells:
         patches = set_path(set_name, k, seed)
@@ -471,7 +474,7 @@ def run_grid(grid: Grid, device: str = "cpu", timeout_s: float = 900, dry_run: b
             (out.parent / "failed" / f"{row.name}.txt").unlink(missing_ok=True)
             result["bench"] = dict(expected, set=set_name, labels_per_class=k, seed=seed,
                                    command=portable(command), wall_seconds=elapsed, variant=grid.variant,
-                                   threads=threads, jobs=jobs, **provenance())
+                                   threads=threads, jobs=jobs, **made)
             out.write_text(json.dumps(result, indent=1))
             summary["done"] += 1
             if verbose and "not_applicable" in result:

@@ -7,7 +7,8 @@ training lengths, the supervised-vs-FixMatch training curves (ssl_dynamics.py), 
     python benchmarks/run_all.py --fresh     # forget cached runs and speed results first
 
 Finished accuracy runs are cached in benchmarks/runs/<variant>/, which is committed: an interrupted run resumes, on
-this machine or on a fresh clone, so the benchmark can be run over several sessions; --fresh starts over. The speed benchmarks run first, alone, so the accuracy runs do not disturb their timings.
+this machine or on a fresh clone, so the benchmark can be run over several sessions; --fresh starts over. The speed
+benchmarks run first, alone, so the accuracy runs do not disturb their timings.
 """
 from __future__ import annotations
 
