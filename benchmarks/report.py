@@ -27,7 +27,8 @@ from reportlib import (HEADLINE_ROWS, METRICS, SET_TITLES, SHIFTED_SETS, TEACHER
                        failed_runs, fmt_diff, load_runs, pooled_summary, split_summary, stale_runs, values, verdict)
 from report_normalization import normalization_section
 from report_coverage import MERGED, coverage_section, provenance_lines
-from report_presto import active_learning_section, presto_section, presto_speed_section, steps_section
+from report_length import steps_section
+from report_presto import active_learning_section, presto_section, presto_speed_section
 from run_accuracy import PRESTO_ROWS, ROWS, grid_for
 
 RESULTS_MD = BENCH_DIR / "RESULTS.md"

@@ -1,24 +1,23 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""RESULTS.md sections on the pretrained encoder, the default backbone, training length and active learning.
+"""RESULTS.md sections on the pretrained encoder, the default backbone and active learning (the training
+length is report_length.py).
 
 - the Presto rows beside the peers and the CNN on the year-long series, and the 0.93 target of issue 13;
 - the engine's default (backbone "auto") against the best peer on every main split, and how often the backbone
   it picks is the one that is better on the test set;
-- the engine's default at 400 / 500 / 1,000 / 2,000 training steps on every main split
-  (``runs/default_steps<N>/`` beside the full grid's default and default_train_steps rows);
 - simulated labelling (benchmarks/active_learning.py's cached chains).
 """
 from __future__ import annotations
 
 import argparse
-from typing import Dict, List, Optional
+from typing import List, Optional
 
 import numpy as np
 
 from benchlib import fmt_mean_std
-from reportlib import SET_TITLES, TEACHER_DEFAULT, Runs, fmt_diff, load_runs, paired, values, verdict
-from run_accuracy import CURVE_STEPS, MAIN_SETS, PEER_ROWS, PRESTO_ROWS, ROWS, SERIES_SETS, curve_tag
-from spatiotemporal_ssl.core.params import EVALUATE_STEPS, TrainOptions
+from reportlib import SET_TITLES, TEACHER_DEFAULT, Runs, fmt_diff, paired, values, verdict
+from run_accuracy import MAIN_SETS, PEER_ROWS, PRESTO_ROWS, ROWS, SERIES_SETS
+from spatiotemporal_ssl.core.params import TrainOptions
 
 TARGET = 0.93  # issue 13: at least this on the three Mato Grosso series splits
 TARGET_SETS = ["mtts_random", "mtts_blocks", "mtts_west_east"]
@@ -220,58 +219,14 @@ def presto_section(runs: Runs, sets: List[str], k: int, all_runs: Optional[Runs]
     return out + [""]
 
 
-def _curve_runs(seeds: Optional[List[int]]) -> Dict[int, Runs]:
-    """The default row at every training length that has runs: {steps: runs with the row named "default"}."""
-    sources = {EVALUATE_STEPS: ("full", "default"), TrainOptions().steps: ("full", "default_train_steps"),
-               **{steps: (curve_tag(steps), "default") for steps in CURVE_STEPS}}
-    by_steps: Dict[int, Runs] = {}
-    for steps, (tag, row) in sources.items():
-        runs = {(key[0], key[1], "default"): {s: r for s, r in by_seed.items() if seeds is None or s in seeds}
-                for key, by_seed in load_runs(tag).items() if key[2] == row}
-        if any(runs.values()):
-            by_steps[steps] = runs
-    return by_steps
-
-
-def steps_section(k: int, seeds: Optional[List[int]] = None) -> List[str]:
-    """The engine's default at several training lengths on every main split (each its own run: the cosine
-    schedule spans the run)."""
-    by_steps = _curve_runs(seeds)
-    if len(by_steps) < 2:
-        return []
-    steps = sorted(by_steps)
-    out = ["## Training length: the engine's default at " + ", ".join(f"{s:,}" for s in steps) + " steps", "",
-           f"The default row (`stssl evaluate` with no backbone or batch option) at its own {EVALUATE_STEPS:,} "
-           f"steps, at the dock's {TrainOptions().steps:,} and at "
-           + ", ".join(f"{s:,}" for s in CURVE_STEPS) + " (`run_accuracy.py --rows default --steps N --tag "
-           "default_stepsN`, run by run_all.py). Each length is its own run, since the learning-rate schedule spans "
-           "the run. Test accuracy, mean ± std (seeds):", "",
-           "| split | " + " | ".join(f"{s:,} steps" for s in steps) + f" | longest − {EVALUATE_STEPS:,} steps |",
-           "|---|" + "---|" * (len(steps) + 1)]
-    for set_name in MAIN_SETS:
-        cells = [_cell(by_steps[s], set_name, k, "default") for s in steps]
-        if all(c == "–" for c in cells):
-            continue
-        longest = max(s for s in steps if values(by_steps[s], set_name, k, "default", "accuracy"))
-        a = values(by_steps[longest], set_name, k, "default", "accuracy")
-        b = values(by_steps.get(EVALUATE_STEPS, {}), set_name, k, "default", "accuracy")
-        both = sorted(set(a) & set(b))
-        gap = "–"
-        if longest != EVALUATE_STEPS and len(both) >= 2:
-            diffs = [a[s] - b[s] for s in both]
-            diff = (float(np.mean(diffs)), float(np.std(diffs, ddof=1)), diffs)
-            gap = f"{longest:,}: **{verdict(diff)}**, {fmt_diff(diff)}"
-        out.append(f"| {_title(set_name)} | " + " | ".join(cells) + f" | {gap} |")
-    return out + ["", "\"worse\" in the last column would mean the default loses accuracy with longer training "
-                  "(on every seed, by at least 0.005).", ""]
-
-
 def active_learning_section() -> List[str]:
     """benchmarks/active_learning.py's cached chains, summarised by its own code (no training here)."""
     import active_learning
 
-    if not active_learning.CACHE_DIR.exists():
-        return []
+    if not active_learning.CACHE_DIR.exists():  # its chains live in the git-ignored out/, unlike the accuracy runs
+        return ["## Active learning: labelling the suggested tiles against labelling at random", "",
+                "- Not run here (`python benchmarks/active_learning.py`); the last measured figures, with the command "
+                "and date, are in docs/active_learning.md, \"Measured: simulated labelling\".", ""]
     parser_defaults = dict(sets=["mtts_random", "raleigh"], seeds=[0, 1, 2, 3, 4],
                            strategies=["random", "confidence", "margin", "disagreement", "ema"], steps=200, rounds=5,
                            add=10, min_distance=2.0, threads=1, report=True, no_doc=True)
@@ -296,7 +251,9 @@ def presto_speed_section() -> List[str]:
 
     path = SPEED_DIR / "presto_predict.json"
     if not path.exists():
-        return ["- Presto prediction: not measured in this run (`python benchmarks/bench_presto_predict.py`).", ""]
+        return ["- Presto prediction: not measured in this run (`python benchmarks/bench_presto_predict.py`); the last "
+                "measured figures, with the command, are in the report generated at f764289 (`git show "
+                "f764289:benchmarks/RESULTS.md`) and in the README, \"How accurate\".", ""]
     d = json.loads(path.read_text())
     lines = ["### Prediction with the Presto backbone (CPU)", "",
              f"`python benchmarks/bench_presto_predict.py`: a {d['timesteps']}-timestep stack ({d['bands']} bands), "

@@ -472,6 +472,8 @@ def run_grid(grid: Grid, device: str = "cpu", timeout_s: float = 900, dry_run: b
                     print(f"  {where} FAILED: {last} (see {failed})", flush=True)
                 return
             (out.parent / "failed" / f"{row.name}.txt").unlink(missing_ok=True)
+            if "patch_set" in result:  # stssl evaluate echoes the path it was given: keep this clone's out of it
+                result["patch_set"] = portable([str(result["patch_set"])])[0]
             result["bench"] = dict(expected, set=set_name, labels_per_class=k, seed=seed,
                                    command=portable(command), wall_seconds=elapsed, variant=grid.variant,
                                    threads=threads, jobs=jobs, **made)

@@ -76,7 +76,9 @@ def test_missing_runs_are_counted_by_row(monkeypatch):
 def test_every_committed_run_says_what_it_is_and_where_it_was_made():
     records = sorted((BENCH / "runs").glob("*/*/*.json"))
     for path in records:
-        bench = json.loads(path.read_text())["bench"]
+        record = json.loads(path.read_text())
+        bench = record["bench"]
+        assert not str(record.get("patch_set", "")).startswith("/"), f"{path}: absolute patch_set recorded"
         assert path.parent.name == f"{bench['set']}_k{bench['labels_per_class']}_s{bench['seed']}", path
         assert path.stem == bench["row"], path
         for key in ("date", "commit", "machine", "set_sha1"):
