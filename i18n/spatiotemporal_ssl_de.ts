@@ -2080,6 +2080,16 @@ Sie stehen unter der MIT-Lizenz (Copyright (c) 2024 Presto Authors), die neben i
         </message>
         <message>
             <location filename="../plugin/results.py" />
+            <source>{pct:.0f} % of the unlabelled tiles lie farther from every label than {km:.3g} km, the farthest a label lies from the next.</source>
+            <translation>{pct:.0f} % der unbeschrifteten Kacheln liegen weiter als {km:.3g} km von jedem Label entfernt, so weit, wie ein Label höchstens vom nächsten liegt.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/results.py" />
+            <source>The validation accuracy does not speak for them: label tiles there, or read the map there as unvalidated.</source>
+            <translation>Für sie sagt die Validierungsgenauigkeit nichts aus: Beschriften Sie dort Kacheln, oder lesen Sie die Karte dort als nicht validiert.</translation>
+        </message>
+        <message>
+            <location filename="../plugin/results.py" />
             <source>chosen automatically</source>
             <translation>automatisch gewählt</translation>
         </message>

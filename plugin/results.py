@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 import html
 import os
-from typing import List, Optional, Sequence
+from typing import List, Optional, Sequence, Tuple
 
 from qgis.core import (
     QgsLayerTreeGroup, QgsProject, QgsRasterLayer,
@@ -142,6 +142,28 @@ def baseline_html(baseline: Optional[dict]) -> str:
     return f"<p><b>{html.escape(text)}</b> {html.escape(advice)}</p>"
 
 
+def reach_text(reach: Optional[dict]) -> Tuple[str, str]:
+    """How much of the raster lies beyond the labels' reach (core.learning.label_reach), and past its warning share
+    what that means; ("", "") when the run could not tell."""
+    if not reach:
+        return "", ""
+    text = tr("{pct:.0f} % of the unlabelled tiles lie farther from every label than {km:.3g} km, the farthest a "
+              "label lies from the next.").format(pct=100.0 * float(reach["fraction_beyond"]), km=reach["reach_km"])
+    advice = (tr("The validation accuracy does not speak for them: label tiles there, or read the map there as "
+                 "unvalidated.") if reach.get("warn") else "")
+    return text, advice
+
+
+def reach_html(reach: Optional[dict]) -> str:
+    """The label reach for the dock's report: in small print, or in bold with its advice past the warning share."""
+    text, advice = reach_text(reach)
+    if not text:
+        return ""
+    if not advice:
+        return f"<p><small>{html.escape(text)}</small></p>"
+    return f"<p><b>{html.escape(text)}</b> {html.escape(advice)}</p>"
+
+
 def report_html(report: dict, model_path: str = "", device_name: str = "", cancelled: bool = False) -> str:
     """Per-class validation accuracy and the confusion matrix, on labelled tiles held out from training."""
     names = [str(n) for n in report.get("class_names", [])]
@@ -165,7 +187,7 @@ def report_html(report: dict, model_path: str = "", device_name: str = "", cance
     accuracy = report.get("accuracy")
     if accuracy is None or not n_val:
         parts.append(f"<p>{html.escape(no_validation_message(report))}</p>")
-        return "".join(parts)
+        return "".join(parts) + reach_html(report.get("label_reach"))
     parts.append("<p>" + html.escape(tr("Validation accuracy: {acc} on {n} held-out labelled tiles").format(
         acc=_pct(accuracy), n=n_val)))
     if report.get("best_step") is not None:
@@ -174,6 +196,7 @@ def report_html(report: dict, model_path: str = "", device_name: str = "", cance
         parts.append("<br>" + html.escape(tr("Device: {device}").format(device=device_name)))
     parts.append("</p>")
     parts.append(baseline_html(report.get("baseline")))
+    parts.append(reach_html(report.get("label_reach")))
     per_class = report.get("per_class_accuracy") or []
     matrix = report.get("confusion_matrix") or []
     if per_class:

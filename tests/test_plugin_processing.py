@@ -48,6 +48,14 @@ class RecordingFeedback(QgsProcessingFeedback):
             self.cancel()
         super().setProgressText(text)
 
+    def pushInfo(self, info):  # noqa: N802
+        self.texts.append(info)
+        super().pushInfo(info)
+
+    def pushWarning(self, warning):  # noqa: N802
+        self.texts.append(warning)
+        super().pushWarning(warning)
+
 
 def test_algorithms_are_listed_with_batch_friendly_parameters(provider):
     train = QgsApplication.processingRegistry().algorithmById("spatiotemporal_ssl:train_model")
@@ -75,6 +83,7 @@ def test_train_then_classify_through_processing_run(provider, crop, tmp_path):
     assert 0.0 <= result["ACCURACY"] <= 1.0
     assert feedback.progress_values and max(feedback.progress_values) == pytest.approx(100.0)
     assert any(t.startswith("step 8/8") for t in feedback.texts)
+    assert any("of the unlabelled tiles lie farther from every label than" in t for t in feedback.texts)
 
     out = str(tmp_path / "classes.tif")
     conf = str(tmp_path / "confidence.tif")

@@ -19,7 +19,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import time
-from typing import Callable, Optional, Sequence, Union
+from typing import Callable, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
@@ -31,6 +31,7 @@ from ..data.normalization import normalize_tiles, robust_band_stats, sample_vali
 from ..params import EVALUATE_STEPS, TrainOptions
 from ..learning.trainer import Trainer, TrainProgress
 from ..learning.validation import predict_logits
+from ..learning.label_reach import label_reach
 from ..learning.training_data import assemble_training_data
 from ..models.metadata import meta_batch
 from .backbone_choice import BackboneChoice, choose_backbone, on_gpu, resolve_backbone
@@ -108,6 +109,25 @@ def _scene_normalised(ps: dict, opts: TrainOptions, images: np.ndarray, stats, b
     return normalised, record
 
 
+def _selection(ps: dict) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(train_mask, labeled, test) of a loaded patch set. Tiles without one valid pixel are nodata: neither trained
+    on nor scored (counted in the result)."""
+    split, labels = ps["split"], ps["labels"]
+    has_label = (labels.max(axis=1) >= 0 if ps["multi_label"] else labels >= 0) & ps["has_data"]
+    return (split != "test") & ps["has_data"], (split == "labeled") & has_label, (split == "test") & has_label
+
+
+def patch_set_reach(ps: dict) -> dict:
+    """The label reach (core/learning/label_reach.py) of a loaded patch set: its unlabelled pool, and the share of
+    its test tiles beyond the reach (the benchmark's map). Reads no pixel; costs no training."""
+    train_mask, labeled, test = _selection(ps)
+    pool = np.flatnonzero(train_mask & (ps["split"] == "unlabeled"))
+    reach = label_reach(ps["lat"], ps["lon"], np.flatnonzero(labeled), pool)
+    on_test = label_reach(ps["lat"], ps["lon"], np.flatnonzero(labeled), np.flatnonzero(test))
+    return {"label_reach": reach.to_dict() if reach else None,
+            "test_beyond_reach": round(on_test.fraction_beyond, 4) if on_test else None}
+
+
 def evaluate_patchset(path: str, options: Optional[TrainOptions] = None,
                       progress: Optional[Callable[[TrainProgress], None]] = None,
                       band_names: Union[str, Sequence[str], None] = None,
@@ -125,11 +145,7 @@ def evaluate_patchset(path: str, options: Optional[TrainOptions] = None,
         options = TrainOptions.from_mapping({"steps": EVALUATE_STEPS, **values})
     ps = load_patch_set(path)
     split, labels, multi = ps["split"], ps["labels"], ps["multi_label"]
-    # Tiles without one valid pixel are nodata: neither trained on nor scored (counted in the result).
-    has_label = (labels.max(axis=1) >= 0 if multi else labels >= 0) & ps["has_data"]
-    train_mask = (split != "test") & ps["has_data"]
-    labeled = (split == "labeled") & has_label
-    test = (split == "test") & has_label
+    train_mask, labeled, test = _selection(ps)
     if labeled.sum() == 0:
         raise InputError(f"patch set '{os.path.basename(path)}' has no labelled tile with a label >= 0 and valid "
                          "pixels")
@@ -185,6 +201,7 @@ def evaluate_patchset(path: str, options: Optional[TrainOptions] = None,
         "multi_label": multi, "n_tiles_no_data": ps["no_data_tiles"], "backbone": opts.backbone,
         "backbone_choice": choice.to_dict(), "batch_size": opts.batch_size, "unlabeled_ratio": opts.unlabeled_ratio,
         "normalization": norm,
+        **patch_set_reach(ps),
     }
     if presto is not None:
         from ..models.presto_backbone import describe_spec

@@ -31,6 +31,7 @@ from .outputs import check_output_path
 from .resume import check_resume
 from ..params import TrainOptions, TrainRequest
 from ..learning.baseline import baseline_report
+from ..learning.label_reach import label_reach
 from ..learning.finetune import parameter_groups
 from ..learning.trainer import Trainer, TrainProgress, build_model
 from ..learning.validation import predict_logits
@@ -137,7 +138,14 @@ def train_model(request: TrainRequest, progress: Optional[Callable[[TrainProgres
     # Before the long part: the model file must fit where it goes, and a resume state must fit this network.
     _check_model_output(request.out_model, opts, data, resume_state, resume_from)
 
-    extra_report: dict = {}  # filled after training: the cheap baseline on the same validation tiles
+    # The cheap baseline on the same validation tiles is added after training; the label reach is known now.
+    extra_report: dict = {}
+    reach = label_reach(tiles.lat, tiles.lon, np.flatnonzero(tiles.labeled), np.flatnonzero(~tiles.labeled))
+    if reach is not None:
+        extra_report["label_reach"] = reach.to_dict()
+        if reach.warn:
+            log.warning("%.0f%% of the unlabelled tiles lie farther than %.3g km from every label; the validation "
+                        "accuracy does not speak for them", 100 * reach.fraction_beyond, reach.reach_km)
 
     def _save_to(path: str, result, overwrite: bool = False, scored: Optional[dict] = None) -> dict:
         # ``scored``: the final model's validation report, already computed (the baseline compared with it)

@@ -234,4 +234,11 @@ class TrainModelAlgorithm(EngineAlgorithm):
         if accuracy is not None:
             feedback.pushInfo(tr("Validation accuracy {acc:.1%} on {n} held-out tiles.").format(
                 acc=accuracy, n=result.n_validation))
+        from ..results import reach_text
+
+        reach, advice = reach_text(result.report.get("label_reach"))
+        if advice:
+            feedback.pushWarning(f"{reach} {advice}")
+        elif reach:
+            feedback.pushInfo(reach)
         return {self.OUTPUT_MODEL: result.model_path, self.ACCURACY: accuracy if accuracy is not None else float("nan")}
