@@ -31,7 +31,7 @@ def test_the_distance_blocks_give_the_same_answer_as_one_block(monkeypatch):
     rng = np.random.default_rng(0)
     lat, lon = rng.uniform(-10, 10, 50), rng.uniform(-10, 10, 50)
     whole = nearest_other_km(lat, lon), nearest_km(lat[:20], lon[:20], lat[20:], lon[20:])
-    monkeypatch.setattr(reach_module, "_CHUNK", 7)  # blocks that do not divide the counts
+    monkeypatch.setattr(reach_module, "_CELLS", 7 * 30)  # blocks of 7 rows against 30 targets: not dividing 50
     assert np.allclose(nearest_other_km(lat, lon), whole[0])
     assert np.allclose(nearest_km(lat[:20], lon[:20], lat[20:], lon[20:]), whole[1])
 
@@ -56,6 +56,19 @@ def test_a_pool_far_from_the_labels_is_beyond_the_reach_and_warns():
     assert reach.farthest_km > 700
     record = reach.to_dict()
     assert record["fraction_beyond"] == 0.5 and record["warn"] is True and record["warn_fraction"] == WARN_FRACTION
+
+
+def test_a_large_pool_is_estimated_on_a_sample(monkeypatch):
+    rng = np.random.default_rng(1)
+    lab_lat, lab_lon = _grid(0.0, 0.0, 4, 0.1)
+    pool_lat = np.r_[rng.uniform(0.0, 0.3, 3000), rng.uniform(4.0, 5.0, 1000)]  # a quarter far away
+    pool_lon = rng.uniform(0.0, 0.3, 4000)
+    lat, lon = np.r_[lab_lat, pool_lat], np.r_[lab_lon, pool_lon]
+    exact = label_reach(lat, lon, np.arange(16), np.arange(16, 4016))
+    monkeypatch.setattr(reach_module, "MAX_POOL", 800)
+    sampled = label_reach(lat, lon, np.arange(16), np.arange(16, 4016))
+    assert exact.n_beyond == 1000 and sampled.n_pool == 4000
+    assert abs(sampled.fraction_beyond - 0.25) < 0.05 and sampled.reach_km == exact.reach_km
 
 
 def test_unknown_places_are_left_out_and_too_few_labels_give_no_reach():

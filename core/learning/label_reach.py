@@ -23,7 +23,10 @@ EARTH_RADIUS_KM = 6371.0088
 # Above this share of the unlabelled tiles beyond the reach, the report warns: one tile in twenty, the share a
 # statement at 95 % leaves out. The figure itself is always in the report.
 WARN_FRACTION = 0.05
-_CHUNK = 1024  # pool tiles per distance block: 1024 x (labels) float64, a few MB for a few thousand labels
+_CELLS = 1 << 21  # distances per block (16 MB of float64): the memory stays flat however many tiles and labels
+# The share beyond is estimated on at most this many unlabelled tiles (a fixed random sample): its standard error
+# is under 0.4 points, and a raster of millions of tiles costs no more than this.
+MAX_POOL = 20_000
 
 
 @dataclass(frozen=True)
@@ -31,7 +34,7 @@ class LabelReach:
     reach_km: float  # the farthest any labelled tile lies from its nearest other labelled tile
     n_pool: int  # unlabelled tiles with a known location
     n_beyond: int  # of them, farther than reach_km from every labelled tile
-    farthest_km: float  # the unlabelled tile farthest from every labelled tile
+    farthest_km: float  # the unlabelled tile farthest from every labelled tile (of the sample, on a large pool)
 
     @property
     def fraction_beyond(self) -> float:
@@ -51,13 +54,14 @@ def _haversine_min(lat: np.ndarray, lon: np.ndarray, to_lat: np.ndarray, to_lon:
     la, lo = np.radians(np.asarray(lat, np.float64)), np.radians(np.asarray(lon, np.float64))
     tla, tlo = np.radians(np.asarray(to_lat, np.float64)), np.radians(np.asarray(to_lon, np.float64))
     out = np.empty(la.shape[0], dtype=np.float64)
-    for start in range(0, la.shape[0], _CHUNK):
-        a, b = la[start:start + _CHUNK, None], lo[start:start + _CHUNK, None]
+    rows = max(1, _CELLS // max(1, tla.shape[0]))
+    for start in range(0, la.shape[0], rows):
+        a, b = la[start:start + rows, None], lo[start:start + rows, None]
         h = np.sin((tla[None] - a) / 2) ** 2 + np.cos(a) * np.cos(tla[None]) * np.sin((tlo[None] - b) / 2) ** 2
         if exclude_self:  # row i of this block is target start + i
-            rows = np.arange(h.shape[0])
-            h[rows, start + rows] = np.inf
-        out[start:start + _CHUNK] = h.min(axis=1)
+            own = np.arange(h.shape[0])
+            h[own, start + own] = np.inf
+        out[start:start + rows] = h.min(axis=1)
     return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(out, 0.0, 1.0)))
 
 
@@ -88,6 +92,10 @@ def label_reach(lat: np.ndarray, lon: np.ndarray, labelled_idx: np.ndarray,
     if len(labelled) < 2 or len(pool) == 0:
         return None
     reach = float(nearest_other_km(lat[labelled], lon[labelled]).max())
-    to_label = nearest_km(lat[pool], lon[pool], lat[labelled], lon[labelled])
-    return LabelReach(reach_km=round(reach, 3), n_pool=int(len(pool)), n_beyond=int((to_label > reach).sum()),
+    sample = pool if len(pool) <= MAX_POOL else np.random.default_rng(0).choice(pool, MAX_POOL, replace=False)
+    to_label = nearest_km(lat[sample], lon[sample], lat[labelled], lon[labelled])
+    n_beyond = int((to_label > reach).sum())
+    if len(sample) < len(pool):  # the share of the sample, scaled to the whole pool
+        n_beyond = int(round(n_beyond * len(pool) / len(sample)))
+    return LabelReach(reach_km=round(reach, 3), n_pool=int(len(pool)), n_beyond=n_beyond,
                       farthest_km=round(float(to_label.max()), 3))
