@@ -168,14 +168,10 @@ def _train(args: argparse.Namespace, scope: ExitStack) -> int:
             print(f"no held-out validation: at --val-fraction {rep['val_fraction']:g} a class needs "
                   f"{rep['min_tiles_per_class_for_validation']} labelled tiles before "
                   f"{rep['min_validation_tiles_per_class']} are held out; the last model of the run was kept")
-        reach = rep.get("label_reach")
-        if reach:
-            line = (f"label reach: {100 * reach['fraction_beyond']:.0f}% of the {reach['n_pool']} unlabelled tiles "
-                    f"lie farther from every label than {reach['reach_km']:.3g} km, the farthest a label lies from "
-                    "the next")
-            if reach["warn"]:
-                line += "; the validation accuracy does not speak for them: label tiles there"
-            print(line)
+        if rep.get("label_reach"):
+            from .learning.label_reach import reach_line
+
+            print(reach_line(rep["label_reach"]))
         for p in result.provenance:
             date = p.get("acquisition_date") or "unknown"
             print(f"raster {os.path.basename(p['path'])}: date {date} ({p.get('date_source')})")

@@ -11,7 +11,7 @@ from rasters import pixel_box, write_labels, write_raster
 from spatiotemporal_ssl.core.app.pipeline import train_model
 from spatiotemporal_ssl.core.learning import label_reach as reach_module
 from spatiotemporal_ssl.core.learning.label_reach import (WARN_FRACTION, label_reach, nearest_km,
-                                                          nearest_other_km)
+                                                          nearest_other_km, touching_distance_km)
 from spatiotemporal_ssl.core.params import RasterInput, TrainOptions, TrainRequest
 
 
@@ -69,6 +69,24 @@ def test_a_large_pool_is_estimated_on_a_sample(monkeypatch):
     sampled = label_reach(lat, lon, np.arange(16), np.arange(16, 4016))
     assert exact.n_beyond == 1000 and sampled.n_pool == 4000
     assert abs(sampled.fraction_beyond - 0.25) < 0.05 and sampled.reach_km == exact.reach_km
+
+
+def test_the_tiles_of_one_polygon_count_as_one_sample():
+    # A grid of tiles 0.01 degrees (1.1 km) apart; two labelled 3 x 3 patches (polygons) 10 tiles apart.
+    lat, lon = _grid(0.0, 0.0, 30, 0.01)
+    cell = (np.round(lat / 0.01).astype(int), np.round(lon / 0.01).astype(int))
+    labelled = np.flatnonzero(((cell[0] < 3) | ((cell[0] >= 13) & (cell[0] < 16))) & (cell[1] < 3))
+    pool = np.setdiff1d(np.arange(len(lat)), labelled)
+    touching = touching_distance_km(lat, lon)
+    assert touching == pytest.approx(1.5 * 1.112, rel=0.01)
+    by_tile = label_reach(lat, lon, labelled, pool)  # each tile a sample: its neighbour is one tile away
+    by_polygon = label_reach(lat, lon, labelled, pool, touching)
+    assert by_tile.reach_km == pytest.approx(1.11, abs=0.01) and by_tile.fraction_beyond > 0.9
+    assert by_polygon.reach_km == pytest.approx(11 * 1.112, rel=0.01)  # from one patch's edge to the other's
+    assert by_polygon.fraction_beyond < by_tile.fraction_beyond
+    # One patch only: its own spread (one tile) is all a held-out tile of it can show.
+    one = label_reach(lat, lon, labelled[cell[0][labelled] < 3], pool, touching)
+    assert one.reach_km == pytest.approx(1.11, abs=0.01)
 
 
 def test_unknown_places_are_left_out_and_too_few_labels_give_no_reach():

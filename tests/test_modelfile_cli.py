@@ -170,6 +170,9 @@ def test_demo_quick_end_to_end(tmp_path):
     assert set(np.unique(data)) <= {0, 1, 2, 3, 4, 5, 6, 7}
     m = result["metrics"]
     assert m["held_out_pixels"] > 50_000 and m["held_out_pixel_accuracy"] > 0.4
+    reach = m["label_reach"]  # the report's label reach travels into the demo's metrics
+    assert reach["n_pool"] == m["n_unlabeled_tiles"] and 0 <= reach["fraction_beyond"] <= 1
+    assert reach["warn"] == (reach["fraction_beyond"] > reach["warn_fraction"])
 
 
 def test_train_command_says_how_many_tiles_validation_needs(tmp_path, capsys):

@@ -24,6 +24,7 @@ from rasterio.warp import reproject
 
 from ..data.labels.vectors import read_label_vector
 from ..learning.metrics import single_label_metrics
+from ..learning.label_reach import reach_line
 from .modelfile import load_model
 from .palette import default_colors
 from ..params import ClassSpec, RasterInput, TrainOptions, TrainRequest
@@ -158,6 +159,7 @@ def run_demo(out_dir: str = "stssl-demo", quick: bool = False, device: str = "au
         "predict_seconds": round(predict_seconds, 1), "device": result.device_name,
         "backbone": result.backbone_choice.to_dict() if result.backbone_choice is not None else None,
         "normalization": result.normalization.to_dict() if result.normalization is not None else None,
+        "label_reach": result.report.get("label_reach"),
         "reference": "GRASS NC land-cover classification (strata.tif), an earlier date than the image",
     }
     metrics_path = os.path.join(out_dir, "raleigh_metrics.json")
@@ -166,6 +168,8 @@ def run_demo(out_dir: str = "stssl-demo", quick: bool = False, device: str = "au
     print(f"held-out pixel accuracy vs. the reference: {held_out['accuracy']:.3f} "
           f"(balanced {held_out['balanced_accuracy']:.3f}, {held_out['n_pixels']} pixels outside every training tile); "
           f"teacher map: {teacher_held_out['accuracy']:.3f}")
+    if metrics["label_reach"]:
+        print(reach_line(metrics["label_reach"]))
     print(f"training {train_seconds:.1f} s, prediction {predict_seconds:.1f} s on {result.device_name}")
     for label, path in (("model", model_path), ("classes", outs["classes"]), ("confidence", outs["confidence"]),
                         ("teacher map", outs["teacher"]), ("preview", preview), ("metrics", metrics_path)):

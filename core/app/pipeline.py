@@ -31,7 +31,7 @@ from .outputs import check_output_path
 from .resume import check_resume
 from ..params import TrainOptions, TrainRequest
 from ..learning.baseline import baseline_report
-from ..learning.label_reach import label_reach
+from ..learning.label_reach import label_reach, touching_distance_km
 from ..learning.finetune import parameter_groups
 from ..learning.trainer import Trainer, TrainProgress, build_model
 from ..learning.validation import predict_logits
@@ -140,7 +140,8 @@ def train_model(request: TrainRequest, progress: Optional[Callable[[TrainProgres
 
     # The cheap baseline on the same validation tiles is added after training; the label reach is known now.
     extra_report: dict = {}
-    reach = label_reach(tiles.lat, tiles.lon, np.flatnonzero(tiles.labeled), np.flatnonzero(~tiles.labeled))
+    reach = label_reach(tiles.lat, tiles.lon, np.flatnonzero(tiles.labeled), np.flatnonzero(~tiles.labeled),
+                        touching_km=touching_distance_km(tiles.lat, tiles.lon))
     if reach is not None:
         extra_report["label_reach"] = reach.to_dict()
         if reach.warn:

@@ -9,8 +9,9 @@ space as in nearest-neighbour distance matching (Mila et al. 2022): a held-out l
 other labels as the labels lie from each other, so the farthest any labelled tile lies from its nearest other
 labelled tile is the reach a held-out figure covers. An unlabelled tile of the rasters (the area the map covers)
 farther than that from every labelled tile is beyond it. All labels count, not only the run's few validation
-tiles, so the reach does not swing with which tiles were held out. It reads only locations, never a pixel or a
-class.
+tiles, so the reach does not swing with which tiles were held out. The tiles of one labelled polygon touch, and
+count as one sample: the reach is then how far polygons lie apart, as a leave-one-polygon-out validation would
+measure it. It reads only locations, never a pixel or a class.
 """
 from __future__ import annotations
 
@@ -49,38 +50,85 @@ class LabelReach:
                 "warn_fraction": WARN_FRACTION}
 
 
-def _haversine_min(lat: np.ndarray, lon: np.ndarray, to_lat: np.ndarray, to_lon: np.ndarray,
-                   exclude_self: bool) -> np.ndarray:
+def _distance_blocks(lat: np.ndarray, lon: np.ndarray, to_lat: np.ndarray, to_lon: np.ndarray):
+    """Yield (first row, great-circle km from those rows to every target), a block of rows at a time."""
     la, lo = np.radians(np.asarray(lat, np.float64)), np.radians(np.asarray(lon, np.float64))
     tla, tlo = np.radians(np.asarray(to_lat, np.float64)), np.radians(np.asarray(to_lon, np.float64))
-    out = np.empty(la.shape[0], dtype=np.float64)
     rows = max(1, _CELLS // max(1, tla.shape[0]))
     for start in range(0, la.shape[0], rows):
         a, b = la[start:start + rows, None], lo[start:start + rows, None]
         h = np.sin((tla[None] - a) / 2) ** 2 + np.cos(a) * np.cos(tla[None]) * np.sin((tlo[None] - b) / 2) ** 2
-        if exclude_self:  # row i of this block is target start + i
-            own = np.arange(h.shape[0])
-            h[own, start + own] = np.inf
-        out[start:start + rows] = h.min(axis=1)
-    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(out, 0.0, 1.0)))
+        yield start, 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
 
 
 def nearest_km(lat: np.ndarray, lon: np.ndarray, to_lat: np.ndarray, to_lon: np.ndarray) -> np.ndarray:
     """Great-circle distance (km) from every (lat, lon) to the nearest of (to_lat, to_lon); degrees in."""
-    return _haversine_min(lat, lon, to_lat, to_lon, exclude_self=False)
+    out = np.empty(len(lat), dtype=np.float64)
+    for start, d in _distance_blocks(lat, lon, to_lat, to_lon):
+        out[start:start + d.shape[0]] = d.min(axis=1)
+    return out
 
 
-def nearest_other_km(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
-    """Great-circle distance (km) from every point to the nearest other point of the same set."""
-    return _haversine_min(lat, lon, lat, lon, exclude_self=True)
+def nearest_other_km(lat: np.ndarray, lon: np.ndarray, groups: Optional[np.ndarray] = None) -> np.ndarray:
+    """Great-circle distance (km) from every point to the nearest point of another group of the same set (each
+    point its own group when ``groups`` is None)."""
+    groups = np.arange(len(lat)) if groups is None else np.asarray(groups)
+    out = np.empty(len(lat), dtype=np.float64)
+    for start, d in _distance_blocks(lat, lon, lat, lon):
+        d[groups[start:start + d.shape[0], None] == groups[None]] = np.inf
+        out[start:start + d.shape[0]] = d.min(axis=1)
+    return out
 
 
-def label_reach(lat: np.ndarray, lon: np.ndarray, labelled_idx: np.ndarray,
-                pool_idx: np.ndarray) -> Optional[LabelReach]:
+def touching_groups(lat: np.ndarray, lon: np.ndarray, within_km: float) -> np.ndarray:
+    """Group ids joining points closer than ``within_km`` (chains included): the tiles of one labelled polygon,
+    which a held-out tile of the same polygon sits next to, count as one sample."""
+    parent = np.arange(len(lat))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    if within_km > 0:
+        for start, d in _distance_blocks(lat, lon, lat, lon):
+            for i, j in zip(*np.nonzero(d < within_km)):
+                a, b = root(start + int(i)), root(int(j))
+                if a != b:
+                    parent[a] = b
+    return np.array([root(i) for i in range(len(lat))])
+
+
+def touching_distance_km(lat: np.ndarray, lon: np.ndarray) -> float:
+    """How close two labelled tiles of these tiles must be to count as one sample: 1.5 x the tile spacing, which
+    joins a tile to its eight neighbours (the diagonal ones lie 1.41 spacings away) and no farther."""
+    known = np.isfinite(lat) & np.isfinite(lon)
+    return 1.5 * grid_spacing_km(np.asarray(lat)[known], np.asarray(lon)[known])
+
+
+def grid_spacing_km(lat: np.ndarray, lon: np.ndarray, probes: int = 200) -> float:
+    """The typical distance between neighbouring tiles: the median distance from a few tiles (a fixed sample) to
+    their nearest other tile."""
+    n = len(lat)
+    if n < 2:
+        return 0.0
+    pick = np.random.default_rng(0).choice(n, min(probes, n), replace=False)
+    d = np.empty(len(pick), dtype=np.float64)
+    for start, block in _distance_blocks(lat[pick], lon[pick], lat, lon):
+        block[np.arange(block.shape[0]), pick[start:start + block.shape[0]]] = np.inf
+        d[start:start + block.shape[0]] = block.min(axis=1)
+    return float(np.median(d))
+
+
+def label_reach(lat: np.ndarray, lon: np.ndarray, labelled_idx: np.ndarray, pool_idx: np.ndarray,
+                touching_km: float = 0.0) -> Optional[LabelReach]:
     """The reach of the labels and the unlabelled tiles beyond it, or None where it cannot be told: fewer than
     two labelled tiles or no unlabelled tile with a known place.
 
     Indices point into ``lat``/``lon`` (degrees; NaN for a tile whose place is unknown, which is left out).
+    Labelled tiles closer than ``touching_km`` to each other (a polygon's tiles; 0: none) are one sample, and the
+    reach is the farthest one such sample lies from the next; where all labels form one sample, from the next tile.
     """
     lat, lon = np.asarray(lat, np.float64), np.asarray(lon, np.float64)
 
@@ -91,7 +139,15 @@ def label_reach(lat: np.ndarray, lon: np.ndarray, labelled_idx: np.ndarray,
     labelled, pool = known(labelled_idx), known(pool_idx)
     if len(labelled) < 2 or len(pool) == 0:
         return None
-    reach = float(nearest_other_km(lat[labelled], lon[labelled]).max())
+    groups = touching_groups(lat[labelled], lon[labelled], touching_km)
+    if len(np.unique(groups)) < 2:
+        groups = np.arange(len(labelled))  # one patch of labels: its own spread is all a held-out tile can show
+    to_other = nearest_other_km(lat[labelled], lon[labelled], groups)
+    # A sample's distance to the next is that of its closest tile; the reach is the largest such distance.
+    _, sample = np.unique(groups, return_inverse=True)
+    per_sample = np.full(sample.max() + 1, np.inf)
+    np.minimum.at(per_sample, sample, to_other)
+    reach = float(per_sample.max())
     sample = pool if len(pool) <= MAX_POOL else np.random.default_rng(0).choice(pool, MAX_POOL, replace=False)
     to_label = nearest_km(lat[sample], lon[sample], lat[labelled], lon[labelled])
     n_beyond = int((to_label > reach).sum())
@@ -99,3 +155,12 @@ def label_reach(lat: np.ndarray, lon: np.ndarray, labelled_idx: np.ndarray,
         n_beyond = int(round(n_beyond * len(pool) / len(sample)))
     return LabelReach(reach_km=round(reach, 3), n_pool=int(len(pool)), n_beyond=n_beyond,
                       farthest_km=round(float(to_label.max()), 3))
+
+
+def reach_line(reach: dict) -> str:
+    """The command line's sentence for a report's ``label_reach`` record (the dock words it in plugin/results.py)."""
+    line = (f"label reach: {100 * reach['fraction_beyond']:.0f}% of the {reach['n_pool']} unlabelled tiles lie farther "
+            f"from every label than {reach['reach_km']:.3g} km, the farthest a label lies from the next")
+    if reach["warn"]:
+        line += "; the validation accuracy does not speak for them: label tiles there"
+    return line
