@@ -2,7 +2,24 @@
 """Small helpers for the plugin tests that act as a user would, through the widgets."""
 from __future__ import annotations
 
+from qgis.core import QgsProcessingFeedback
 from qgis.PyQt.QtCore import Qt
+
+
+class Feedback(QgsProcessingFeedback):
+    """A Processing feedback that keeps what the algorithm told the user."""
+
+    def __init__(self):
+        super().__init__()
+        self.infos, self.warnings = [], []
+
+    def pushInfo(self, text):  # noqa: N802
+        self.infos.append(text)
+        super().pushInfo(text)
+
+    def pushWarning(self, text):  # noqa: N802
+        self.warnings.append(text)
+        super().pushWarning(text)
 
 
 def tick_raster(panel, layer_id: str, checked: bool) -> None:

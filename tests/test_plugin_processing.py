@@ -6,9 +6,10 @@ import os
 
 import pytest
 from conftest import SAMPLE_LABELS, SAMPLE_RASTER
+from qgis_helpers import Feedback
 
 from qgis.core import (
-    QgsApplication, QgsProcessingException, QgsProcessingFeedback, QgsRasterLayer,
+    QgsApplication, QgsProcessingException, QgsRasterLayer,
 )
 
 CROP_WINDOW = (150, 150, 200, 170)
@@ -34,7 +35,7 @@ def crop(tmp_path_factory):
     return path
 
 
-class RecordingFeedback(QgsProcessingFeedback):
+class RecordingFeedback(Feedback):
     def __init__(self, cancel_at_step=None):
         super().__init__()
         self.progress_values = []
@@ -47,14 +48,6 @@ class RecordingFeedback(QgsProcessingFeedback):
         if self.cancel_at_step is not None and text.startswith("step "):
             self.cancel()
         super().setProgressText(text)
-
-    def pushInfo(self, info):  # noqa: N802
-        self.texts.append(info)
-        super().pushInfo(info)
-
-    def pushWarning(self, warning):  # noqa: N802
-        self.texts.append(warning)
-        super().pushWarning(warning)
 
 
 def test_algorithms_are_listed_with_batch_friendly_parameters(provider):
@@ -83,7 +76,8 @@ def test_train_then_classify_through_processing_run(provider, crop, tmp_path):
     assert 0.0 <= result["ACCURACY"] <= 1.0
     assert feedback.progress_values and max(feedback.progress_values) == pytest.approx(100.0)
     assert any(t.startswith("step 8/8") for t in feedback.texts)
-    assert any("of the unlabelled tiles lie farther from every label than" in t for t in feedback.texts)
+    assert any("of the unlabelled tiles lie farther from every label than" in t
+               for t in feedback.infos + feedback.warnings)
 
     out = str(tmp_path / "classes.tif")
     conf = str(tmp_path / "confidence.tif")

@@ -9,11 +9,11 @@ import pytest
 from crop_model import train_crop_model, write_rescaled, write_window
 
 from qgis.core import (
-    QgsApplication, QgsPalettedRasterRenderer, QgsProcessingException, QgsProcessingFeedback, QgsRasterLayer,
+    QgsApplication, QgsPalettedRasterRenderer, QgsProcessingException, QgsRasterLayer,
     QgsSingleBandPseudoColorRenderer,
 )
 from qgis.PyQt.QtCore import Qt
-from qgis_helpers import tick_raster
+from qgis_helpers import Feedback, tick_raster
 
 
 @pytest.fixture
@@ -35,20 +35,6 @@ def model_path(tmp_path_factory):
 @pytest.fixture(scope="module")
 def crop(tmp_path_factory):
     return write_window(tmp_path_factory.mktemp("crop") / "raleigh_crop.tif")
-
-
-class Feedback(QgsProcessingFeedback):
-    def __init__(self):
-        super().__init__()
-        self.infos, self.warnings = [], []
-
-    def pushInfo(self, text):  # noqa: N802
-        self.infos.append(text)
-        super().pushInfo(text)
-
-    def pushWarning(self, text):  # noqa: N802
-        self.warnings.append(text)
-        super().pushWarning(text)
 
 
 def classify_and_load(model_path, raster, out_dir, **extra):
