@@ -31,7 +31,7 @@ from ..data.normalization import normalize_tiles, robust_band_stats, sample_vali
 from ..params import EVALUATE_STEPS, TrainOptions
 from ..learning.trainer import Trainer, TrainProgress
 from ..learning.validation import predict_logits
-from ..learning.label_reach import label_reach, touching_distance_km
+from ..learning.label_reach import beyond_reach, reach_km, touching_distance_km
 from ..learning.training_data import assemble_training_data
 from ..models.metadata import meta_batch
 from .backbone_choice import BackboneChoice, choose_backbone, on_gpu, resolve_backbone
@@ -121,10 +121,11 @@ def patch_set_reach(ps: dict) -> dict:
     """The label reach (core/learning/label_reach.py) of a loaded patch set: its unlabelled pool, and the share of
     its test tiles beyond the reach (the benchmark's map). Reads no pixel; costs no training."""
     train_mask, labeled, test = _selection(ps)
-    pool = np.flatnonzero(train_mask & (ps["split"] == "unlabeled"))
-    touching = touching_distance_km(ps["lat"], ps["lon"])
-    reach = label_reach(ps["lat"], ps["lon"], np.flatnonzero(labeled), pool, touching)
-    on_test = label_reach(ps["lat"], ps["lon"], np.flatnonzero(labeled), np.flatnonzero(test), touching)
+    lat, lon, labelled = ps["lat"], ps["lon"], np.flatnonzero(labeled)
+    reach_of_labels = reach_km(lat, lon, labelled, touching_distance_km(lat, lon))
+    reach = beyond_reach(lat, lon, labelled, np.flatnonzero(train_mask & (ps["split"] == "unlabeled")),
+                         reach_of_labels)
+    on_test = beyond_reach(lat, lon, labelled, np.flatnonzero(test), reach_of_labels)
     return {"label_reach": reach.to_dict() if reach else None,
             "test_beyond_reach": round(on_test.fraction_beyond, 4) if on_test else None}
 

@@ -31,7 +31,7 @@ from .outputs import check_output_path
 from .resume import check_resume
 from ..params import TrainOptions, TrainRequest
 from ..learning.baseline import baseline_report
-from ..learning.label_reach import label_reach, touching_distance_km
+from ..learning.label_reach import label_reach, reach_line, touching_distance_km
 from ..learning.finetune import parameter_groups
 from ..learning.trainer import Trainer, TrainProgress, build_model
 from ..learning.validation import predict_logits
@@ -145,8 +145,7 @@ def train_model(request: TrainRequest, progress: Optional[Callable[[TrainProgres
     if reach is not None:
         extra_report["label_reach"] = reach.to_dict()
         if reach.warn:
-            log.warning("%.0f%% of the unlabelled tiles lie farther than %.3g km from every label; the validation "
-                        "accuracy does not speak for them", 100 * reach.fraction_beyond, reach.reach_km)
+            log.warning("%s", reach_line(extra_report["label_reach"]))
 
     def _save_to(path: str, result, overwrite: bool = False, scored: Optional[dict] = None) -> dict:
         # ``scored``: the final model's validation report, already computed (the baseline compared with it)

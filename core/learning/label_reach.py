@@ -121,33 +121,41 @@ def grid_spacing_km(lat: np.ndarray, lon: np.ndarray, probes: int = 200) -> floa
     return float(np.median(d))
 
 
-def label_reach(lat: np.ndarray, lon: np.ndarray, labelled_idx: np.ndarray, pool_idx: np.ndarray,
-                touching_km: float = 0.0) -> Optional[LabelReach]:
-    """The reach of the labels and the unlabelled tiles beyond it, or None where it cannot be told: fewer than
-    two labelled tiles or no unlabelled tile with a known place.
+def _known(lat: np.ndarray, lon: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    idx = np.asarray(idx, dtype=np.int64)
+    return idx[np.isfinite(lat[idx]) & np.isfinite(lon[idx])]
 
-    Indices point into ``lat``/``lon`` (degrees; NaN for a tile whose place is unknown, which is left out).
+
+def reach_km(lat: np.ndarray, lon: np.ndarray, labelled_idx: np.ndarray, touching_km: float = 0.0) -> Optional[float]:
+    """The reach of the labels (km), or None with fewer than two labelled tiles of known place.
+
     Labelled tiles closer than ``touching_km`` to each other (a polygon's tiles; 0: none) are one sample, and the
     reach is the farthest one such sample lies from the next; where all labels form one sample, from the next tile.
     """
     lat, lon = np.asarray(lat, np.float64), np.asarray(lon, np.float64)
-
-    def known(idx: np.ndarray) -> np.ndarray:
-        idx = np.asarray(idx, dtype=np.int64)
-        return idx[np.isfinite(lat[idx]) & np.isfinite(lon[idx])]
-
-    labelled, pool = known(labelled_idx), known(pool_idx)
-    if len(labelled) < 2 or len(pool) == 0:
+    labelled = _known(lat, lon, labelled_idx)
+    if len(labelled) < 2:
         return None
     groups = touching_groups(lat[labelled], lon[labelled], touching_km)
     if len(np.unique(groups)) < 2:
         groups = np.arange(len(labelled))  # one patch of labels: its own spread is all a held-out tile can show
     to_other = nearest_other_km(lat[labelled], lon[labelled], groups)
     # A sample's distance to the next is that of its closest tile; the reach is the largest such distance.
-    _, sample = np.unique(groups, return_inverse=True)
-    per_sample = np.full(sample.max() + 1, np.inf)
-    np.minimum.at(per_sample, sample, to_other)
-    reach = float(per_sample.max())
+    _, of_sample = np.unique(groups, return_inverse=True)
+    per_sample = np.full(of_sample.max() + 1, np.inf)
+    np.minimum.at(per_sample, of_sample, to_other)
+    return float(per_sample.max())
+
+
+def beyond_reach(lat: np.ndarray, lon: np.ndarray, labelled_idx: np.ndarray, pool_idx: np.ndarray,
+                 reach: Optional[float]) -> Optional[LabelReach]:
+    """The tiles of ``pool_idx`` farther than ``reach`` km from every labelled tile, or None where it cannot be
+    told (no reach, or no pool tile of known place). Indices point into ``lat``/``lon`` (degrees; NaN for a tile
+    whose place is unknown, which is left out)."""
+    lat, lon = np.asarray(lat, np.float64), np.asarray(lon, np.float64)
+    labelled, pool = _known(lat, lon, labelled_idx), _known(lat, lon, pool_idx)
+    if reach is None or len(pool) == 0:
+        return None
     sample = pool if len(pool) <= MAX_POOL else np.random.default_rng(0).choice(pool, MAX_POOL, replace=False)
     to_label = nearest_km(lat[sample], lon[sample], lat[labelled], lon[labelled])
     n_beyond = int((to_label > reach).sum())
@@ -155,6 +163,13 @@ def label_reach(lat: np.ndarray, lon: np.ndarray, labelled_idx: np.ndarray, pool
         n_beyond = int(round(n_beyond * len(pool) / len(sample)))
     return LabelReach(reach_km=round(reach, 3), n_pool=int(len(pool)), n_beyond=n_beyond,
                       farthest_km=round(float(to_label.max()), 3))
+
+
+def label_reach(lat: np.ndarray, lon: np.ndarray, labelled_idx: np.ndarray, pool_idx: np.ndarray,
+                touching_km: float = 0.0) -> Optional[LabelReach]:
+    """The reach of the labels (:func:`reach_km`) and the unlabelled tiles beyond it (:func:`beyond_reach`), or None
+    where it cannot be told: fewer than two labelled tiles or no unlabelled tile with a known place."""
+    return beyond_reach(lat, lon, labelled_idx, pool_idx, reach_km(lat, lon, labelled_idx, touching_km))
 
 
 def reach_line(reach: dict) -> str:
