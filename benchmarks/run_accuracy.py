@@ -250,7 +250,7 @@ def file_sha1(path: Path) -> str:
 # that is off unless asked for). Left out of the hash while they keep that value, so adding one does not make every
 # committed run stale; changing such a default puts it back in the hash and reruns them. Add to this table only an
 # option whose default reproduces the earlier behaviour exactly.
-ADDED_AT_NEUTRAL_DEFAULT = {"encoder_anchor": 0.0}
+ADDED_AT_NEUTRAL_DEFAULT = {"encoder_anchor": 0.0, "unlabeled_steps": None}
 
 
 @functools.lru_cache(maxsize=None)

@@ -194,6 +194,10 @@ TRAIN_OPTIONS: Tuple[OptionSpec, ...] = (
                tr_noop("Pseudo-labels less confident than this are ignored (FixMatch)"), bounds=FRACTION),
     OptionSpec("lambda_u", "float", tr_noop("Unlabelled loss weight"), tr_noop("Weight of the loss on pseudo-labels"),
                bounds=AT_LEAST_0),
+    OptionSpec("unlabeled_steps", "int", tr_noop("Steps with unlabelled tiles"),
+               tr_noop("The first steps learn from the unlabelled tiles as well, the steps after them from the labels "
+                       "alone, so a longer run ends closer to the labels (unset: every step)"),
+               bounds=AT_LEAST_1, optional=True),
     OptionSpec("lambda_d", "float", tr_noop("Distillation weight"),
                tr_noop("Weight of the loss that pulls the student towards the teacher"), bounds=AT_LEAST_0),
     _choice("distill_loss", tr_noop("Distillation loss"), tr_noop("How the student's output is compared with the "
@@ -351,6 +355,8 @@ class TrainOptions:
     # on the Mato Grosso pixel-series splits (benchmarks/RESULTS.md). Multi-label keeps the authors' 0.05/0.70.
     threshold: float = 0.9
     lambda_u: float = 1.0
+    # None: every step learns from the unlabelled tiles (core/learning/batches.py draws none after this many).
+    unlabeled_steps: Optional[int] = None
     lambda_d: float = 1.0
     distill_loss: str = "mse"
     # "agreed": a teacher that is confidently wrong under a shift of place or season cannot drag the student down
@@ -433,6 +439,11 @@ class TrainOptions:
     def uses_unlabeled(self) -> bool:
         """Whether training draws on the unlabelled pool (not for supervised training and Quick map)."""
         return self.method not in ("supervised", "quick")
+
+    def learns_from_unlabeled_at(self, step: int) -> bool:
+        """Whether step ``step`` (0-based) draws an unlabelled batch: a semi-supervised method, within
+        ``unlabeled_steps``."""
+        return self.uses_unlabeled and (self.unlabeled_steps is None or step < self.unlabeled_steps)
 
     @property
     def distills(self) -> bool:

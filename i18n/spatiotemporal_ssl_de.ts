@@ -280,6 +280,16 @@
         </message>
         <message>
             <location filename="../core/params.py" />
+            <source>Steps with unlabelled tiles</source>
+            <translation>Schritte mit ungelabelten Kacheln</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
+            <source>The first steps learn from the unlabelled tiles as well, the steps after them from the labels alone, so a longer run ends closer to the labels (unset: every step)</source>
+            <translation>Die ersten Schritte lernen auch aus den ungelabelten Kacheln, die Schritte danach nur aus den Labels, so dass ein längerer Lauf näher an den Labels endet (leer: jeder Schritt)</translation>
+        </message>
+        <message>
+            <location filename="../core/params.py" />
             <source>Distillation weight</source>
             <translation>Gewicht der Destillation</translation>
         </message>

@@ -22,7 +22,8 @@ OUT_OF_RANGE = [
     ("tile_size_px", 0, 1), ("stride_px", 0, 1), ("steps", 0, 1), ("batch_size", 0, 1), ("unlabeled_ratio", 0, 1),
     ("sh_degree", -1, 0), ("lr", 0.0, 1e-9), ("lr", -1.0, 1e-3), ("weight_decay", -0.1, 0.0),
     ("ema_momentum", 0.0, 0.5), ("ema_momentum", 1.0, 0.99), ("threshold", -0.1, 0.0), ("threshold", 1.1, 1.0),
-    ("lambda_u", -1.0, 0.0), ("lambda_d", -0.5, 0.0), ("meta_dropout", -0.1, 0.0), ("meta_dropout", 1.5, 1.0),
+    ("lambda_u", -1.0, 0.0), ("unlabeled_steps", 0, 1), ("lambda_d", -0.5, 0.0), ("meta_dropout", -0.1, 0.0),
+    ("meta_dropout", 1.5, 1.0),
     ("meta_warmup_steps", -1, 0), ("val_fraction", -0.1, 0.0), ("val_fraction", 1.0, 0.95), ("eval_every", 0, 1),
     ("patience_steps", -1, 0), ("checkpoint_every", -1, 0), ("seed", -1, 0), ("seed", 2 ** 32, 2 ** 32 - 1),
 ]

@@ -140,3 +140,29 @@ def test_progress_has_no_student_share_under_the_papers_rule():
     seen = []
     Trainer(_opts(steps=4, student_targets="teacher")).fit(training_data(), progress=seen.append, progress_every=2)
     assert seen and all(p.mask_rate is not None and p.student_mask_rate is None for p in seen)
+
+
+def _weights(result):
+    return result.model.state_dict()
+
+
+def test_unlabeled_steps_end_the_unlabelled_batches_and_keep_the_labels():
+    # Steps 1-4 learn from the unlabelled tiles (mask rate, unlabelled loss); steps 5-12 from the labels alone.
+    result = Trainer(_opts(unlabeled_steps=4)).fit(training_data())
+    by_step = {h["step"]: h for h in result.history}
+    assert "mask_rate" in by_step[4] and "loss_unsup" in by_step[4]
+    assert all("mask_rate" not in by_step[s] and "loss_unsup" not in by_step[s] for s in (8, 12))
+    assert all("loss_sup" in by_step[s] for s in (4, 8, 12))
+    # The teacher still pulls the student on the labelled tiles.
+    assert "loss_distill" in by_step[12]
+
+
+def test_unlabeled_steps_at_or_past_the_run_length_change_nothing():
+    # What lets the benchmarks keep runs made before the option: unset and >= steps train the same model.
+    plain = Trainer(_opts(steps=6)).fit(training_data())
+    for bound in (6, 50):
+        bounded = Trainer(_opts(steps=6, unlabeled_steps=bound)).fit(training_data())
+        for (ka, va), (kb, vb) in zip(_weights(plain).items(), _weights(bounded).items()):
+            assert ka == kb and torch.equal(va, vb)
+    cut = Trainer(_opts(steps=6, unlabeled_steps=3)).fit(training_data())
+    assert any(not torch.equal(va, vb) for va, vb in zip(_weights(plain).values(), _weights(cut).values()))

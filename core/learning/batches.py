@@ -4,7 +4,8 @@
 :class:`BatchSampler` draws the batches of a run from the :class:`TrainingData` pools; :class:`StepBatch` is
 what :class:`core.learning.ssl.SSLModel` trains on. Tile indices come from a CPU generator and augmentations
 and metadata dropout from a generator on the training device, both seeded from the run's seed, rank and start
-step, so a run (and a resumed run) draws the same batches every time.
+step, so a run (and a resumed run) draws the same batches every time. From ``unlabeled_steps`` on, a step has no
+unlabelled batch (:meth:`TrainOptions.learns_from_unlabeled_at`), and the step is the labelled terms alone.
 """
 from __future__ import annotations
 
@@ -68,7 +69,7 @@ class BatchSampler:
         idx_l = self._indices(self.x_lab.shape[0], self.batch_l, self.x_lab.device)
         batch = StepBatch(x_l=weak_augment(self.x_lab[idx_l].to(device, non_blocking=True), generator=gen),
                           y_l=self.y_lab[idx_l.to(device)], meta_l=self.meta_lab.index(idx_l.to(device)))
-        if self.use_unlabeled:
+        if self.use_unlabeled and self.options.learns_from_unlabeled_at(step):
             # Both pools are set whenever use_unlabeled is (see __init__).
             x_unl, meta_unl = cast(torch.Tensor, self.x_unl), cast(MetaBatch, self.meta_unl)
             idx_u = self._indices(x_unl.shape[0], self.batch_u, x_unl.device)
