@@ -106,7 +106,7 @@ def length_diagnosis(by_steps: Dict[int, Runs], set_name: str, k: int) -> List[s
         out.append(f"- The validation tiles score {vals[0]:.3f} in every run at every length: checkpoint selection "
                    "and early stopping, which read them, cannot see this loss.")
     out.append("- The engine changes tried against the loss with length on Pará, and why none is the default: "
-               "docs/benchmarks.md, \"The length loss on Pará: two engine fixes tried\".")
+               "docs/benchmarks.md, \"The length loss on Pará: the engine fixes tried\".")
     return out + [""]
 
 
