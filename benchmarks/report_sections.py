@@ -64,10 +64,11 @@ def write_plot(runs: Runs, sets: List[str], budgets: List[int], path: Path) -> b
     styles = {"metadata_only_knn": ("0.55", ":", "x"), "peer_rf": ("#8c564b", ":", "v"),
               "peer_presto_lr": ("#9467bd", ":", "P"), "supervised": ("#777777", "--", "s"),
               "fixmatch": ("#1f77b4", "-", "o"), "fixmatch_input": ("#d62728", "-.", "^"),
-              "stssl_season": ("#2ca02c", "-", "D")}
+              "stssl_season": ("#2ca02c", "-", "D"), "default": ("#000000", "none", "*")}
     short = {"metadata_only_knn": "metadata only", "peer_rf": "random forest", "peer_presto_lr": "frozen Presto + LR",
              "supervised": "supervised", "fixmatch": "FixMatch",
-             "fixmatch_input": "metadata as input", "stssl_season": "Spatiotemporal SSL"}
+             "fixmatch_input": "metadata as input", "stssl_season": "Spatiotemporal SSL",
+             "default": "the engine's default"}
     for ax, set_name in zip(axes.flat, sets):
         for row in PLOT_ROWS:
             xs, ys, es = [], [], []
@@ -79,8 +80,8 @@ def write_plot(runs: Runs, sets: List[str], budgets: List[int], path: Path) -> b
                     es.append(np.std(v, ddof=1) if len(v) > 1 else 0.0)
             if xs:
                 color, line, marker = styles[row]
-                ax.errorbar(xs, ys, yerr=es, color=color, linestyle=line, marker=marker, markersize=4, capsize=2,
-                            label=short[row])
+                ax.errorbar(xs, ys, yerr=es, color=color, linestyle=line, marker=marker,
+                            markersize=8 if row == "default" else 4, capsize=2, label=short[row])
         ax.set_title(SET_TITLES.get(set_name, set_name), fontsize=8)
         ax.set_xscale("log")
         ax.set_xticks(budgets)

@@ -30,8 +30,9 @@ SET_TITLES = {
 }
 SHIFTED_SETS = {"mt_blocks", "mt_west_east", "mt_wet_dry", "mt_para", "slo_summer_winter", "mtts_blocks",
                 "mtts_west_east", "mtts_para", "mtts_para_target"}
+# The default runs at one budget only (run_accuracy.MAIN_BUDGET): the plot shows it as a point, not a line.
 PLOT_ROWS = ["metadata_only_knn", "peer_rf", "peer_presto_lr", "supervised", "fixmatch", "fixmatch_input",
-             "stssl_season"]
+             "stssl_season", "default"]
 HEADLINE_ROWS = ["metadata_only_knn", "peer_rf", "peer_presto_lr", "supervised", "fixmatch", "fixmatch_input",
                  "stssl_season", "presto_stssl", "default"]
 METRICS = [("accuracy", "accuracy"), ("balanced_accuracy", "balanced acc."), ("macro_f1", "macro F1")]
