@@ -61,10 +61,11 @@ def write_plot(runs: Runs, sets: List[str], budgets: List[int], path: Path) -> b
     cols = min(4, len(sets))
     rows = int(np.ceil(len(sets) / cols))
     fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols, 3.0 * rows), squeeze=False, sharey=False)
-    styles = {"metadata_only_knn": ("0.55", ":", "x"), "peer_rf": ("#8c564b", ":", "v"),
-              "peer_presto_lr": ("#9467bd", ":", "P"), "supervised": ("#777777", "--", "s"),
-              "fixmatch": ("#1f77b4", "-", "o"), "fixmatch_input": ("#d62728", "-.", "^"),
-              "stssl_season": ("#2ca02c", "-", "D"), "default": ("#000000", "none", "*")}
+    # (colour, line, marker, marker size): the default runs at one budget, a larger point without a line.
+    styles = {"metadata_only_knn": ("0.55", ":", "x", 4), "peer_rf": ("#8c564b", ":", "v", 4),
+              "peer_presto_lr": ("#9467bd", ":", "P", 4), "supervised": ("#777777", "--", "s", 4),
+              "fixmatch": ("#1f77b4", "-", "o", 4), "fixmatch_input": ("#d62728", "-.", "^", 4),
+              "stssl_season": ("#2ca02c", "-", "D", 4), "default": ("#000000", "none", "*", 8)}
     short = {"metadata_only_knn": "metadata only", "peer_rf": "random forest", "peer_presto_lr": "frozen Presto + LR",
              "supervised": "supervised", "fixmatch": "FixMatch",
              "fixmatch_input": "metadata as input", "stssl_season": "Spatiotemporal SSL",
@@ -79,9 +80,9 @@ def write_plot(runs: Runs, sets: List[str], budgets: List[int], path: Path) -> b
                     ys.append(np.mean(v))
                     es.append(np.std(v, ddof=1) if len(v) > 1 else 0.0)
             if xs:
-                color, line, marker = styles[row]
-                ax.errorbar(xs, ys, yerr=es, color=color, linestyle=line, marker=marker,
-                            markersize=8 if row == "default" else 4, capsize=2, label=short[row])
+                color, line, marker, size = styles[row]
+                ax.errorbar(xs, ys, yerr=es, color=color, linestyle=line, marker=marker, markersize=size, capsize=2,
+                            label=short[row])
         ax.set_title(SET_TITLES.get(set_name, set_name), fontsize=8)
         ax.set_xscale("log")
         ax.set_xticks(budgets)

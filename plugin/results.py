@@ -127,6 +127,11 @@ def no_validation_message(report: dict) -> str:
     return text + " " + tr("Label more tiles for an accuracy estimate; the last model of the run was kept.")
 
 
+def _notice_html(text: str, advice: str) -> str:
+    """A finding of the report that asks the user to act: the finding in bold, then what to do."""
+    return f"<p><b>{html.escape(text)}</b> {html.escape(advice)}</p>"
+
+
 def baseline_html(baseline: Optional[dict]) -> str:
     """The cheap baseline on the same held-out tiles (core.learning.baseline), and whether this model beats it."""
     if not baseline:
@@ -139,7 +144,7 @@ def baseline_html(baseline: Optional[dict]) -> str:
               if baseline["name"].startswith("Quick map") else
               tr("It is as good or better than this model: label more tiles, or check the map against a per-pixel "
                  "classifier."))
-    return f"<p><b>{html.escape(text)}</b> {html.escape(advice)}</p>"
+    return _notice_html(text, advice)
 
 
 def reach_text(reach: Optional[dict]) -> Tuple[str, str]:
@@ -161,7 +166,7 @@ def reach_html(reach: Optional[dict]) -> str:
         return ""
     if not advice:
         return f"<p><small>{html.escape(text)}</small></p>"
-    return f"<p><b>{html.escape(text)}</b> {html.escape(advice)}</p>"
+    return _notice_html(text, advice)
 
 
 def report_html(report: dict, model_path: str = "", device_name: str = "", cancelled: bool = False) -> str:
