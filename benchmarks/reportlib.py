@@ -61,7 +61,7 @@ def load_runs(variant: str) -> Runs:
         bench = result.get("bench", {})
         if not bench:
             continue
-        reason = stale_reason(bench)
+        reason = stale_reason(result)
         if reason is not None:
             _STALE[path] = reason
             continue

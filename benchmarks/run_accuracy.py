@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
 from benchlib import REPO_ROOT, RUNS_DIR, provenance, set_path
+from spatiotemporal_ssl.core.app.backbone_choice import PRESTO_UNLABELED_STEPS
 from spatiotemporal_ssl.core.params import EVALUATE_STEPS, TrainOptions
 
 import make_splits
@@ -286,9 +287,11 @@ _STALE_BECAUSE = {"set_sha1": "made on another set file", "engine_defaults_sha1"
                   "peer_config": "made with other peer settings"}
 
 
-def stale_reason(bench: dict) -> Optional[str]:
-    """Why a finished run's result is no longer its row (None: it still is), by :func:`row_identity`. The report
-    leaves such runs out, so a half-rerun grid never mixes runs under the old defaults with runs under the new."""
+def stale_reason(record: dict) -> Optional[str]:
+    """Why a finished run (its whole record) is no longer its row (None: it still is), by :func:`row_identity` and
+    :func:`automatic_presto_stale`. The report leaves such runs out, so a half-rerun grid never mixes runs under the
+    old defaults with runs under the new."""
+    bench = record.get("bench", {})
     row = ROWS.get(str(bench.get("row")))
     if row is None:
         return None  # a row the report does not read (the peer variants of peers.py)
@@ -296,7 +299,33 @@ def stale_reason(bench: dict) -> Optional[str]:
     if not set_path(set_name, k, seed).exists():
         return _STALE_BECAUSE["set_sha1"]
     identity = row_identity(set_name, k, seed, row)
-    return next((_STALE_BECAUSE[key] for key, value in identity.items() if bench.get(key) != value), None)
+    return next((_STALE_BECAUSE[key] for key, value in identity.items() if bench.get(key) != value),
+                automatic_presto_stale(record))
+
+
+def _cut_in_effect(unlabeled_steps: Optional[int], steps: int) -> Optional[int]:
+    """The step the unlabelled tiles end at, None where they never do: a cut at or past the run's length trains
+    the same model as none (tests/test_trainer.py)."""
+    return unlabeled_steps if unlabeled_steps is not None and unlabeled_steps < steps else None
+
+
+def automatic_presto_stale(record: dict) -> Optional[str]:
+    """Why an automatic-Presto run no longer is what its command gives now, or None. The backbone "auto" sets the
+    Presto batch and unlabelled steps itself (core/app/backbone_choice.py), outside the option defaults hashed by
+    :func:`engine_defaults_sha1`; since it ends the unlabelled tiles at step PRESTO_UNLABELED_STEPS, a longer run
+    made before (its record has no ``unlabeled_steps``) is stale, a run of that length or shorter is not."""
+    bench = record.get("bench", {})
+    choice = record.get("backbone_choice") or {}
+    if not choice.get("automatic") or record.get("backbone") != "presto":
+        return None
+    if "--unlabeled-steps" in bench.get("extra_args", []):
+        return None  # set on the command line: the rule keeps it
+    if not TrainOptions(method=str(record.get("method", "fixmatch"))).uses_unlabeled:
+        return None
+    steps = int(bench.get("steps", record.get("steps", 0)))
+    if _cut_in_effect(record.get("unlabeled_steps"), steps) == _cut_in_effect(PRESTO_UNLABELED_STEPS, steps):
+        return None
+    return f"made before the automatic Presto backbone ended the unlabelled tiles at step {PRESTO_UNLABELED_STEPS}"
 
 
 def run_path(variant: str, set_name: str, k: int, seed: int, row: Row) -> Path:
@@ -380,10 +409,11 @@ def cached(path: Path, expected: dict) -> bool:
     if not path.exists():
         return False
     try:
-        stored = json.loads(path.read_text()).get("bench", {})
+        record = json.loads(path.read_text())
     except ValueError:
         return False
-    return all(stored.get(key) == value for key, value in expected.items())
+    stored = record.get("bench", {})
+    return all(stored.get(key) == value for key, value in expected.items()) and automatic_presto_stale(record) is None
 
 
 def estimate_seconds(grid: "Grid", seconds_per_step: float) -> float:

@@ -196,7 +196,8 @@ TRAIN_OPTIONS: Tuple[OptionSpec, ...] = (
                bounds=AT_LEAST_0),
     OptionSpec("unlabeled_steps", "int", tr_noop("Steps with unlabelled tiles"),
                tr_noop("The first steps learn from the unlabelled tiles as well, the steps after them from the labels "
-                       "alone, so a longer run ends closer to the labels (unset: every step)"),
+                       "alone, so a longer run ends closer to the labels (unset: every step with the CNN or the "
+                       "ViT, the first 500 with the automatic Presto backbone)"),
                bounds=AT_LEAST_1, optional=True),
     OptionSpec("lambda_d", "float", tr_noop("Distillation weight"),
                tr_noop("Weight of the loss that pulls the student towards the teacher"), bounds=AT_LEAST_0),
@@ -355,7 +356,8 @@ class TrainOptions:
     # on the Mato Grosso pixel-series splits (benchmarks/RESULTS.md). Multi-label keeps the authors' 0.05/0.70.
     threshold: float = 0.9
     lambda_u: float = 1.0
-    # None: every step learns from the unlabelled tiles (core/learning/batches.py draws none after this many).
+    # None: every step learns from the unlabelled tiles (core/learning/batches.py draws none after this many); the
+    # automatic Presto backbone sets it (core/app/backbone_choice.py PRESTO_UNLABELED_STEPS).
     unlabeled_steps: Optional[int] = None
     lambda_d: float = 1.0
     distill_loss: str = "mse"

@@ -285,8 +285,8 @@
         </message>
         <message>
             <location filename="../core/params.py" />
-            <source>The first steps learn from the unlabelled tiles as well, the steps after them from the labels alone, so a longer run ends closer to the labels (unset: every step)</source>
-            <translation>Die ersten Schritte lernen auch aus den ungelabelten Kacheln, die Schritte danach nur aus den Labels, so dass ein längerer Lauf näher an den Labels endet (leer: jeder Schritt)</translation>
+            <source>The first steps learn from the unlabelled tiles as well, the steps after them from the labels alone, so a longer run ends closer to the labels (unset: every step with the CNN or the ViT, the first 500 with the automatic Presto backbone)</source>
+            <translation>Die ersten Schritte lernen auch aus den ungelabelten Kacheln, die Schritte danach nur aus den Labels, so dass ein längerer Lauf näher an den Labels endet (leer: jeder Schritt mit dem CNN oder dem ViT, die ersten 500 mit dem automatisch gewählten Presto-Backbone)</translation>
         </message>
         <message>
             <location filename="../core/params.py" />

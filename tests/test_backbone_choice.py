@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from spatiotemporal_ssl.core import cli
-from spatiotemporal_ssl.core.app.backbone_choice import (CPU_PIXELS_PER_STEP, PRESTO_BATCH_SIZE, choose_backbone,
-                                                         resolve_backbone)
+from spatiotemporal_ssl.core.app.backbone_choice import (CPU_PIXELS_PER_STEP, PRESTO_BATCH_SIZE,
+                                                         PRESTO_UNLABELED_STEPS, choose_backbone, resolve_backbone)
 from spatiotemporal_ssl.core.app.modelfile import load_model
 from spatiotemporal_ssl.core.errors import InputError
 from spatiotemporal_ssl.core.params import TrainOptions
@@ -39,6 +39,28 @@ def test_a_readable_year_long_series_gets_presto_with_the_benchmarked_batch():
     # A batch the user set is kept.
     mine = resolve_backbone(_opts(batch_size=16), choose_backbone(MODIS, 23, _opts(batch_size=16), False))
     assert mine.batch_size == 16
+
+
+@needs_weights
+def test_an_automatic_presto_run_learns_from_the_unlabelled_tiles_in_its_first_steps_only():
+    long_run = _opts(steps=PRESTO_UNLABELED_STEPS * 2)
+    choice = choose_backbone(MODIS, 23, long_run, on_gpu=False, sample=REFLECTANCE, dtype=np.float32)
+    assert resolve_backbone(long_run, choice).unlabeled_steps == PRESTO_UNLABELED_STEPS
+    assert f"first {PRESTO_UNLABELED_STEPS} of its {PRESTO_UNLABELED_STEPS * 2} steps" in choice.reason
+    # A run no longer than the cut says nothing of it (it trains as without one).
+    short = _opts(steps=PRESTO_UNLABELED_STEPS)
+    assert "first" not in choose_backbone(MODIS, 23, short, on_gpu=False).reason
+    # The user's setting is kept, and a Presto the user chose keeps every step unless told otherwise.
+    mine = _opts(steps=2000, unlabeled_steps=1500)
+    assert resolve_backbone(mine, choose_backbone(MODIS, 23, mine, False)).unlabeled_steps == 1500
+    chosen = _opts(backbone="presto", steps=2000)
+    assert resolve_backbone(chosen, choose_backbone(MODIS, 23, chosen, False)).unlabeled_steps is None
+
+
+def test_the_cnn_chosen_automatically_learns_from_the_unlabelled_tiles_at_every_step():
+    opts = _opts(steps=2000)
+    cnn = resolve_backbone(opts, choose_backbone(MODIS, 1, opts, on_gpu=False))
+    assert (cnn.backbone, cnn.unlabeled_steps) == ("cnn", None)
 
 
 @pytest.mark.parametrize("names, timesteps, dtype, expected", [

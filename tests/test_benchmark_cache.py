@@ -84,3 +84,39 @@ def test_every_committed_run_says_what_it_is_and_where_it_was_made():
         for key in ("date", "commit", "machine", "set_sha1"):
             assert bench.get(key), f"{path}: no {key}"
         assert not any(str(arg).startswith("/") for arg in bench["command"]), f"{path}: absolute path recorded"
+
+
+def _automatic_presto_record(steps: int, **fields) -> dict:
+    return {"method": "fixmatch", "backbone": "presto", "backbone_choice": {"backbone": "presto", "automatic": True},
+            "steps": steps, "bench": {"steps": steps, "extra_args": []}, **fields}
+
+
+def test_an_automatic_presto_run_longer_than_the_cut_and_made_before_it_is_stale():
+    cut = run_accuracy.PRESTO_UNLABELED_STEPS
+    assert run_accuracy.automatic_presto_stale(_automatic_presto_record(cut * 2)) is not None
+    # Made with the cut, or no longer than it (the same model either way): still its row.
+    assert run_accuracy.automatic_presto_stale(_automatic_presto_record(cut * 2, unlabeled_steps=cut)) is None
+    assert run_accuracy.automatic_presto_stale(_automatic_presto_record(cut)) is None
+    assert run_accuracy.automatic_presto_stale(_automatic_presto_record(cut, unlabeled_steps=cut)) is None
+    # A record made with the cut but found with another one (or none) where it acts: stale.
+    assert run_accuracy.automatic_presto_stale(_automatic_presto_record(cut * 4, unlabeled_steps=cut * 2)) is not None
+    # The cut set on the command line, the CNN, a Presto chosen by the user, supervised training: not the rule's.
+    explicit = _automatic_presto_record(cut * 2)
+    explicit["bench"]["extra_args"] = ["--unlabeled-steps", str(cut)]
+    cnn = {**_automatic_presto_record(cut * 2), "backbone": "cnn"}
+    chosen = {**_automatic_presto_record(cut * 2), "backbone_choice": {"automatic": False}}
+    supervised = {**_automatic_presto_record(cut * 2), "method": "supervised"}
+    for record in (explicit, cnn, chosen, supervised):
+        assert run_accuracy.automatic_presto_stale(record) is None
+
+
+def test_the_cache_redoes_a_run_the_automatic_presto_rule_has_made_stale(tmp_path):
+    cut = run_accuracy.PRESTO_UNLABELED_STEPS
+    path = tmp_path / "default.json"
+    expected = {"row": "default", "steps": cut * 2}
+    before = _automatic_presto_record(cut * 2)
+    before["bench"].update(expected)
+    path.write_text(json.dumps(before))
+    assert not run_accuracy.cached(path, expected)
+    path.write_text(json.dumps({**before, "unlabeled_steps": cut}))
+    assert run_accuracy.cached(path, expected)

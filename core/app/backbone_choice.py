@@ -15,7 +15,8 @@ kind, never a label:
 5. no Presto weights file: the CNN, with how to get the weights;
 6. on a CPU, a step would encode more than :data:`CPU_PIXELS_PER_STEP` pixel series (large tiles, large
    batches): the CNN, with the tile size that would allow Presto;
-7. otherwise Presto, with the batch the benchmarks ran it with when the batch options are the CNN's defaults.
+7. otherwise Presto, with the batch the benchmarks ran it with when the batch options are the CNN's defaults, and
+   the unlabelled tiles in its first :data:`PRESTO_UNLABELED_STEPS` steps only when ``unlabeled_steps`` is unset.
 
 Every decision comes with a sentence for the report, the dock and the command line.
 """
@@ -35,6 +36,11 @@ CPU_PIXELS_PER_STEP = 512  # pixel series one training step may encode on a CPU 
 # The batch the Presto rows of the benchmarks ran with (benchmarks/run_accuracy.py PRESTO_BATCH), used in place of
 # the CNN's defaults: a per-pixel transformer step costs about 20x a CNN step on a CPU.
 PRESTO_BATCH_SIZE, PRESTO_UNLABELED_RATIO = 8, 3
+# From this step on an automatic Presto run learns from the labels alone (TrainOptions.unlabeled_steps). Fine-tuned
+# Presto does not lose with length on the labels alone, while its unlabelled loss made long runs worse on a region
+# unlike the labelled one; the from-scratch CNN needs that loss for the whole run, so it keeps every step
+# (docs/benchmarks.md, "A third fix"). 500 is `stssl evaluate`'s length: runs of 500 steps or fewer are unchanged.
+PRESTO_UNLABELED_STEPS = 500
 
 
 @dataclass(frozen=True)
@@ -57,6 +63,19 @@ def _presto_batch(options: TrainOptions) -> tuple:
     if (options.batch_size, options.unlabeled_ratio) == (defaults.batch_size, defaults.unlabeled_ratio):
         return PRESTO_BATCH_SIZE, PRESTO_UNLABELED_RATIO
     return options.batch_size, options.unlabeled_ratio
+
+
+def presto_unlabeled_steps(options: TrainOptions) -> Optional[int]:
+    """The ``unlabeled_steps`` of an automatic Presto run: the user's, else :data:`PRESTO_UNLABELED_STEPS`."""
+    return PRESTO_UNLABELED_STEPS if options.unlabeled_steps is None else options.unlabeled_steps
+
+
+def _cut_note(options: TrainOptions) -> str:
+    """What the report says of the automatic cut, where it acts in this run."""
+    if options.unlabeled_steps is not None or not options.uses_unlabeled or options.steps <= PRESTO_UNLABELED_STEPS:
+        return ""
+    return (f"; the unlabelled tiles in the first {PRESTO_UNLABELED_STEPS} of its {options.steps} steps, then the "
+            "labels alone, as benchmarked")
 
 
 def choose_backbone(band_names: Sequence[str], timesteps: int, options: TrainOptions, on_gpu: bool,
@@ -109,16 +128,18 @@ def choose_backbone(band_names: Sequence[str], timesteps: int, options: TrainOpt
                   if (batch, ratio) != (options.batch_size, options.unlabeled_ratio) else "")
     return BackboneChoice("presto", f"Presto (pretrained): a {timesteps}-timestep series with bands it can read; on "
                           "such series it beat the CNN and the random forest in the benchmarks"
-                          + batch_note, True)
+                          + batch_note + _cut_note(options), True)
 
 
 def resolve_backbone(options: TrainOptions, choice: BackboneChoice) -> TrainOptions:
-    """``options`` with the chosen backbone (and, for an automatic Presto, the benchmarked batch)."""
+    """``options`` with the chosen backbone (and, for an automatic Presto, the benchmarked batch and
+    unlabelled steps)."""
     if not choice.automatic:
         return options
     if choice.backbone == "presto":
         batch, ratio = _presto_batch(options)
-        return dataclasses.replace(options, backbone="presto", batch_size=batch, unlabeled_ratio=ratio)
+        return dataclasses.replace(options, backbone="presto", batch_size=batch, unlabeled_ratio=ratio,
+                                   unlabeled_steps=presto_unlabeled_steps(options))
     if options.method == "quick":
         raise InputError(f"Quick map needs the Presto backbone, but it does not fit this input: {choice.reason}")
     return dataclasses.replace(options, backbone=choice.backbone)

@@ -202,7 +202,7 @@ def evaluate_patchset(path: str, options: Optional[TrainOptions] = None,
         "best_val_accuracy": result.best_val_accuracy, "data_wait_fraction": round(result.data_wait_fraction, 4),
         "multi_label": multi, "n_tiles_no_data": ps["no_data_tiles"], "backbone": opts.backbone,
         "backbone_choice": choice.to_dict(), "batch_size": opts.batch_size, "unlabeled_ratio": opts.unlabeled_ratio,
-        "normalization": norm,
+        "unlabeled_steps": opts.unlabeled_steps, "normalization": norm,
         **patch_set_reach(ps),
     }
     if presto is not None:
