@@ -76,7 +76,8 @@ def load_context(variant: str, seeds: Optional[List[int]] = None) -> Context:
         variant=variant, runs=runs, sets=[s for s in grid.sets if any(key[0] == s for key in runs)], budgets=budgets,
         main_k=grid.main_budget if grid.main_budget in budgets else (budgets[len(budgets) // 2] if budgets else 0),
         seeds=sorted({seed for by_seed in runs.values() for seed in by_seed}),
-        devices=sorted({str(r.get("device")) for r in engine_results}),
+        # Records made before core/device.py said "1 thread" read "1 threads": one device, not two.
+        devices=sorted({str(r.get("device")).replace(" 1 threads)", " 1 thread)") for r in engine_results}),
         steps=sorted({int(r["bench"]["steps"]) for r in engine_results}),
         engine_args=sorted({" ".join(r["bench"].get("extra_args", [])) for r in engine_results}),
         made=provenance_lines(variant, seeds))

@@ -17,6 +17,7 @@ import numpy as np
 from benchlib import fmt_mean_std
 from reportlib import SET_TITLES, Runs, fmt_diff, load_runs, values, verdict
 from run_accuracy import CURVE_STEPS, MAIN_SETS, curve_tag
+from spatiotemporal_ssl.core.app.backbone_choice import PRESTO_UNLABELED_STEPS
 from spatiotemporal_ssl.core.params import EVALUATE_STEPS, TrainOptions
 
 ROW = "default"  # every length's runs are keyed by this row name in _curve_runs
@@ -105,8 +106,8 @@ def length_diagnosis(by_steps: Dict[int, Runs], set_name: str, k: int) -> List[s
     if vals and max(vals) - min(vals) < 1e-9:
         out.append(f"- The validation tiles score {vals[0]:.3f} in every run at every length: checkpoint selection "
                    "and early stopping, which read them, cannot see this loss.")
-    out.append("- The engine changes tried against the loss with length on Pará, and why none is the default: "
-               "docs/benchmarks.md, \"The length loss on Pará: the engine fixes tried\".")
+    out.append("- The engine changes tried against the loss with length on Pará, and the one the default takes with "
+               "Presto: docs/benchmarks.md, \"The length loss on Pará: the engine fixes tried\".")
     return out + [""]
 
 
@@ -122,7 +123,10 @@ def steps_section(k: int, seeds: Optional[List[int]] = None) -> List[str]:
            f"steps, at the dock's {TrainOptions().steps:,} and at "
            + ", ".join(f"{s:,}" for s in CURVE_STEPS) + " (`run_accuracy.py --rows default --steps N --tag "
            "default_stepsN`, run by run_all.py). Each length is its own run, since the learning-rate schedule spans "
-           "the run. Test accuracy, mean ± std (seeds):", "",
+           "the run. Where the default picks Presto (the series splits), a run longer than "
+           f"{PRESTO_UNLABELED_STEPS:,} steps learns from the unlabelled tiles in its first {PRESTO_UNLABELED_STEPS:,} "
+           "only, then from the labels alone (core/app/backbone_choice.py); the CNN learns from them at every step. "
+           "Test accuracy, mean ± std (seeds):", "",
            "| split | " + " | ".join(f"{s:,} steps" for s in steps) + f" | longest − {EVALUATE_STEPS:,} steps |",
            "|---|" + "---|" * (len(steps) + 1)]
     losing = []

@@ -74,8 +74,8 @@ def _cut_note(options: TrainOptions) -> str:
     """What the report says of the automatic cut, where it acts in this run."""
     if options.unlabeled_steps is not None or not options.uses_unlabeled or options.steps <= PRESTO_UNLABELED_STEPS:
         return ""
-    return (f"; the unlabelled tiles in the first {PRESTO_UNLABELED_STEPS} of its {options.steps} steps, then the "
-            "labels alone, as benchmarked")
+    return (f"; the unlabelled tiles in the first {PRESTO_UNLABELED_STEPS} of its {options.steps} steps only, then "
+            "the labels alone (--unlabeled-steps)")
 
 
 def choose_backbone(band_names: Sequence[str], timesteps: int, options: TrainOptions, on_gpu: bool,
