@@ -47,3 +47,16 @@ def test_a_split_that_loses_with_length_is_called_worse_and_diagnosed(monkeypatc
 def test_no_length_section_without_two_lengths(monkeypatch):
     monkeypatch.setattr(report_length, "_curve_runs", lambda seeds: {500: _curves()[500]})
     assert report_length.steps_section(10) == []
+
+
+def test_a_seed_that_falls_with_length_is_named_where_the_mean_does_not(monkeypatch):
+    curves = _curves()
+    # Pará: seeds 0 and 1 rise by 0.03 at 2,000 steps, seed 2 falls by 0.04.
+    for seed, change in ((0, 0.03), (1, 0.03), (2, -0.04)):
+        curves[2000][("mtts_para", 10, "default")][seed]["accuracy"] = (
+            curves[500][("mtts_para", 10, "default")][seed]["accuracy"] + change)
+    monkeypatch.setattr(report_length, "_curve_runs", lambda seeds: curves)
+    text = "\n".join(report_length.steps_section(10))
+    assert "loses with length**" not in text
+    assert "lower at 2,000 steps than at 500 on seed 2 (-0.040)" in text
+    assert "seed 0" not in text.split("lower at 2,000")[1].splitlines()[0]
